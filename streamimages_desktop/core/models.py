@@ -1,0 +1,123 @@
+"""Domain values: streams, images, visibilities, roles and the viewer who asks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Visibility(StrEnum):
+    """Who an image is meant for."""
+
+    PUBLIC = "public"
+    SUBSCRIBERS = "subscribers"
+    PRIVATE = "private"
+
+
+class Role(StrEnum):
+    """Whose eyes a read is made with."""
+
+    OWNER = "owner"
+    SUBSCRIBER = "subscriber"
+    VIEWER = "viewer"
+
+
+class Sort(StrEnum):
+    """Gallery orderings."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    TITLE = "title"
+    MOST_VIEWED = "most_viewed"
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The role and user a read is made for; every read of images takes one."""
+
+    role: Role
+    user_id: str = "local"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", Role(self.role))  # accept "viewer" as well as Role.VIEWER
+
+
+OWNER = Viewer(Role.OWNER)
+
+STREAM_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
+
+
+class InvalidStreamId(ValueError):
+    """A stream id that is not a short lowercase slug."""
+
+
+def validate_stream_id(stream_id: str) -> str:
+    """Return the id if it is a slug (a-z, 0-9, '-', '_', 1-64 chars), else raise InvalidStreamId."""
+    if not STREAM_ID_RE.fullmatch(stream_id):
+        raise InvalidStreamId(
+            f"invalid stream id {stream_id!r}: use 1-64 lowercase letters, digits, '-' or '_'"
+        )
+    return stream_id
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """A live stream the images are collected for."""
+
+    id: str
+    title: str
+    owner: str
+    created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSummary:
+    """A stream with the number of images the asking role may see."""
+
+    stream: Stream
+    visible_images: int
+
+
+@dataclass(frozen=True, slots=True)
+class StreamImage:
+    """One imported image. `original_name` is for display only, never used as a path."""
+
+    id: str
+    stream_id: str
+    title: str
+    description: str
+    original_name: str
+    visibility: Visibility
+    format: str  # "JPEG", "PNG", "GIF", "WEBP" or "BMP"
+    width: int  # as displayed, after EXIF orientation
+    height: int
+    bytes: int
+    sha256: str
+    created: datetime
+    updated: datetime
+    views: int = 0
+    last_accessed: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Totals a role may see; a viewer's stats never count what it may not see."""
+
+    total: int = 0
+    public: int = 0
+    subscribers: int = 0
+    private: int = 0
+    bytes: int = 0
+    views: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "public": self.public,
+            "subscribers": self.subscribers,
+            "private": self.private,
+            "bytes": self.bytes,
+            "views": self.views,
+        }

@@ -1,0 +1,42 @@
+"""Where the library and cache live: appdirs defaults, private folders, a CACHEDIR.TAG."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import appdirs
+
+APP_NAME = "StreamImages"
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file marks the StreamImages rendition cache; backup tools may skip it.\n"
+)
+
+
+def default_library_dir() -> Path:
+    return Path(appdirs.user_data_dir(APP_NAME, appauthor=False)) / "stream_images"
+
+
+def default_cache_dir() -> Path:
+    return Path(appdirs.user_cache_dir(APP_NAME, appauthor=False)) / "image_cache"
+
+
+def default_config_file() -> Path:
+    return Path(appdirs.user_config_dir(APP_NAME, appauthor=False)) / "settings.toml"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` (and parents) readable by the user only; an existing folder is left as is."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def ensure_cache_dir(path: Path) -> Path:
+    """Create the cache folder with a CACHEDIR.TAG so backup tools skip it."""
+    ensure_private_dir(path)
+    tag = path / "CACHEDIR.TAG"
+    if not tag.exists():
+        tag.write_text(CACHEDIR_TAG, encoding="ascii")
+        os.chmod(tag, 0o600)
+    return path

@@ -1,0 +1,1 @@
+"""The Qt side: widgets, models, delegates and workers over the core."""

@@ -1,0 +1,34 @@
+"""Hermetic test set-up: offscreen Qt, every folder under tmp_path, no user settings read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+
+from streamimages_desktop.config import Settings  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's settings, library or cache."""
+    for name in list(os.environ):
+        if name.startswith(("STREAM_IMAGES", "IMAGE_", "MAX_", "ALLOWED_IMAGE", "STREAMIMAGES_")):
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with the library and cache in tmp_path and everything else at its default."""
+    return Settings.load(
+        {}, library=tmp_path / "library", cache_dir=tmp_path / "cache", config_file=tmp_path / "none"
+    )
