@@ -1,4 +1,4 @@
-"""Settings: defaults <- config file <- environment <- command line, each declared once with its range."""
+"""Settings: defaults <- config file <- environment <- command line, each declared once."""
 
 from __future__ import annotations
 
@@ -95,7 +95,9 @@ class Settings:
         """Defaults, then the TOML config file, then the environment, then the arguments."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
-        file = config_file or Path(env.get("STREAMIMAGES_CONFIG", "") or paths.default_config_file())
+        file = config_file or Path(
+            env.get("STREAMIMAGES_CONFIG", "") or paths.default_config_file()
+        )
         raw: dict[str, str] = {}
         if file.is_file():
             try:

@@ -10,7 +10,7 @@ import pytest
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
-from streamimages_desktop.config import Settings  # noqa: E402
+from streamimages_desktop.config import Settings
 
 
 @pytest.fixture(autouse=True)
@@ -30,5 +30,8 @@ def _hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def settings(tmp_path: Path) -> Settings:
     """Settings with the library and cache in tmp_path and everything else at its default."""
     return Settings.load(
-        {}, library=tmp_path / "library", cache_dir=tmp_path / "cache", config_file=tmp_path / "none"
+        {},
+        library=tmp_path / "library",
+        cache_dir=tmp_path / "cache",
+        config_file=tmp_path / "none",
     )

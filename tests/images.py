@@ -27,7 +27,11 @@ def encode(img: Image.Image, fmt: str, **params: object) -> bytes:
 
 
 def image_bytes(
-    fmt: str = "PNG", size: tuple[int, int] = (64, 48), mode: str = "RGB", seed: int = 0, **params: object
+    fmt: str = "PNG",
+    size: tuple[int, int] = (64, 48),
+    mode: str = "RGB",
+    seed: int = 0,
+    **params: object,
 ) -> bytes:
     return encode(picture(size, mode, seed), fmt, **params)
 

@@ -27,9 +27,7 @@ BLOCK_QT = textwrap.dedent(
 
 def _core_modules() -> list[str]:
     path = Path(streamimages_desktop.core.__file__).parent
-    return sorted(
-        f"streamimages_desktop.core.{m.name}" for m in pkgutil.iter_modules([str(path)])
-    )
+    return sorted(f"streamimages_desktop.core.{m.name}" for m in pkgutil.iter_modules([str(path)]))
 
 
 def test_every_core_module_imports_with_qt_unimportable() -> None:

@@ -23,7 +23,7 @@ def test_defaults_are_the_seed_values(tmp_path: Path) -> None:
 
 def test_environment_beats_config_file_and_arguments_beat_both(tmp_path: Path) -> None:
     cfg = tmp_path / "settings.toml"
-    cfg.write_text('MAX_STREAM_IMAGES_PER_STREAM = 7\nimage_cache_ttl_hours = 2\n')
+    cfg.write_text("MAX_STREAM_IMAGES_PER_STREAM = 7\nimage_cache_ttl_hours = 2\n")
     env = {"MAX_STREAM_IMAGES_PER_STREAM": "9", "STREAM_IMAGES_DIR": str(tmp_path / "env-lib")}
     s = Settings.load(env, config_file=cfg)
     assert s.max_stream_images_per_stream == 9
@@ -42,7 +42,11 @@ def test_extensions_are_normalised(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
-        ("IMAGE_CACHE_MAX_MEMORY_MB", "lots", "IMAGE_CACHE_MAX_MEMORY_MB='lots': expected a number"),
+        (
+            "IMAGE_CACHE_MAX_MEMORY_MB",
+            "lots",
+            "IMAGE_CACHE_MAX_MEMORY_MB='lots': expected a number",
+        ),
         ("MAX_IMAGE_UPLOAD_SIZE_MB", "-5", "from 0.001 to 4096"),
         ("MAX_STREAM_IMAGES_PER_STREAM", "2.5", "expected a whole number"),
         ("MAX_STREAM_IMAGES_PER_STREAM", "0", "from 1 to"),

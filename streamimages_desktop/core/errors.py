@@ -1,4 +1,4 @@
-"""Error families: what the user is told about (ours to phrase) versus bugs (a traceback is a defect)."""
+"""Error families: what the user is told (ours to phrase) versus bugs (a traceback is a defect)."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ class InvalidStreamId(ValueError):
 
 
 def validate_stream_id(stream_id: str) -> str:
-    """Return the id if it is a slug (a-z, 0-9, '-', '_', 1-64 chars), else raise InvalidStreamId."""
+    """Return the id if it is a slug (a-z, 0-9, '-', '_'; 1-64 chars), else raise."""
     if not STREAM_ID_RE.fullmatch(stream_id):
         raise InvalidStreamId(
             f"invalid stream id {stream_id!r}: use 1-64 lowercase letters, digits, '-' or '_'"

@@ -1,4 +1,4 @@
-"""Atomic writes leave the old file or the whole new one, never a part, and clean up after failure."""
+"""Atomic writes leave the old file or the whole new one, never a part, and clean up."""
 
 from __future__ import annotations
 
@@ -49,4 +49,8 @@ def test_leftovers_from_an_interrupted_write_are_removed(tmp_path: Path) -> None
 def test_cache_dir_is_private_and_tagged(tmp_path: Path) -> None:
     cache = paths.ensure_cache_dir(tmp_path / "cache")
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
-    assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (
+        (cache / "CACHEDIR.TAG")
+        .read_text()
+        .startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    )

@@ -1,4 +1,4 @@
-"""PySide6 6.12.0 aborts CPython 3.11 after ~5,000 void Qt calls (none_dealloc); keep an upgrade honest."""
+"""PySide6 6.12.0 aborts CPython 3.11 after ~5,000 void Qt calls (none_dealloc): guard upgrades."""
 
 from __future__ import annotations
 
