@@ -123,7 +123,8 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "IMAGE_CACHE_MAX_MEMORY_MB": _number(float, 1, 65536),
     "IMAGE_CACHE_TTL_HOURS": _number(float, 0.001, 87600),
     "IMAGE_CACHE_MAX_DISK_MB": _number(float, 1, 1_048_576),
-    "IMAGE_MAX_PIXELS": _number(int, 1, 2**40),
+    # Pillow refuses more than its own MAX_IMAGE_PIXELS anyway (its warning is an error here).
+    "IMAGE_MAX_PIXELS": _number(int, 1, int(Image.MAX_IMAGE_PIXELS or 89_478_485)),
     "STREAM_IMAGES_DIR": _path,
     "IMAGE_CACHE_DIR": _path,
     "ALLOWED_IMAGE_EXTENSIONS": _extensions,

@@ -1,0 +1,74 @@
+"""Content-addressed originals on disk: root/ab/cd/<sha256>.<ext>, written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from pathlib import Path
+from typing import Final
+
+from streamimages_desktop.core.atomic import atomic_write, remove_leftovers
+from streamimages_desktop.core.imaging import EXTENSION_FOR_FORMAT
+from streamimages_desktop.core.paths import ensure_private_dir
+
+_SHA256: Final = re.compile(r"[0-9a-f]{64}")
+
+
+class BlobStore:
+    """The original bytes of every image, one file per distinct content.
+
+    Rows reference blobs by sha256; the manager removes a blob once no row references it.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._root = ensure_private_dir(root)
+        self._write_lock = threading.Lock()  # so exactly one of two racing puts reports True
+
+    @property
+    def root(self) -> Path:
+        return self._root
+
+    def path_for(self, sha256: str, fmt: str) -> Path:
+        """Where the blob lives; only a 64-char lowercase hex digest ever becomes a path."""
+        if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        ext = EXTENSION_FOR_FORMAT.get(fmt)
+        if ext is None:
+            raise ValueError(f"unsupported image format: {fmt!r}")
+        return self._root / sha256[:2] / sha256[2:4] / f"{sha256}.{ext}"
+
+    def put(self, data: bytes, sha256: str, fmt: str) -> bool:
+        """Store `data` atomically; False if the blob exists already (same hash, same bytes).
+
+        The caller computes sha256; it is trusted to match `data`. Raises OSError (disk full,
+        permissions) with nothing left behind.
+        """
+        path = self.path_for(sha256, fmt)
+        with self._write_lock:
+            if path.exists():
+                return False
+            # One level at a time: mkdir(parents=True) would give `ab` the umask's mode.
+            for folder in (path.parent.parent, path.parent):
+                folder.mkdir(mode=0o700, exist_ok=True)
+            atomic_write(path, data)
+        return True
+
+    def read(self, sha256: str, fmt: str) -> bytes:
+        """The original bytes; FileNotFoundError when the blob is missing."""
+        return self.path_for(sha256, fmt).read_bytes()
+
+    def exists(self, sha256: str, fmt: str) -> bool:
+        return self.path_for(sha256, fmt).is_file()
+
+    def remove(self, sha256: str, fmt: str) -> None:
+        """Delete the blob; a missing blob is fine.
+
+        Empty ab/cd folders stay: removing them would race a put() into the same folder.
+        """
+        with contextlib.suppress(FileNotFoundError):
+            self.path_for(sha256, fmt).unlink()
+
+    def clean_leftovers(self) -> int:
+        """Delete temp files of writes interrupted by a crash; return how many."""
+        return remove_leftovers(self._root)

@@ -1,0 +1,140 @@
+"""One SQLite database shared by threads: a connection per thread, transactions, error families."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from streamimages_desktop.core.errors import LibraryError
+from streamimages_desktop.core.schema import migrate
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def _environment_error(path: Path, exc: sqlite3.DatabaseError) -> LibraryError | None:
+    """A user-facing LibraryError for what the environment did to us; None for a bug."""
+    text = str(exc).lower()
+    if "disk is full" in text:
+        return LibraryError(f"the disk is full: could not write the library {path}")
+    if "readonly" in text or "read-only" in text:
+        return LibraryError(f"the library {path} is read-only; check its permissions")
+    if "unable to open" in text:
+        return LibraryError(f"cannot open the library {path}; check that the folder exists")
+    if "database is locked" in text or "database is busy" in text:
+        return LibraryError(f"the library {path} is busy (locked by another program); try again")
+    if "disk i/o error" in text:
+        return LibraryError(f"a disk error stopped reading or writing the library {path}")
+    if "not a database" in text or "malformed" in text:
+        return LibraryError(f"{path} is not a StreamImages library, or it is damaged")
+    if "no such module: fts5" in text:
+        return LibraryError("this Python's SQLite lacks FTS5, which the library needs")
+    return None
+
+
+class _Holder:
+    """Owns one thread's connection; when the thread's locals go, a finalizer closes it."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+
+class Database:
+    """The library file at `path`, migrated on open; safe to share between threads.
+
+    Environment errors (disk full, read-only, locked too long, not a database) become
+    LibraryError with a message for the user; any other sqlite3 error is a bug and propagates.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._finalizers: list[weakref.finalize[Any, Any]] = []
+        self._closed = False
+        try:
+            with self._translated():
+                conn = self._conn()
+                conn.execute("PRAGMA journal_mode = WAL")
+                migrate(conn)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- connections, transactions, errors ---------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        holder: _Holder | None = getattr(self._local, "holder", None)
+        if holder is not None:
+            return holder.conn
+        with self._lock:
+            if self._closed:
+                raise LibraryError("the library is closed")
+            # check_same_thread=False only so close() may close every thread's connection.
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            except BaseException:
+                conn.close()
+                raise
+            holder = _Holder(conn)
+            self._finalizers = [f for f in self._finalizers if f.alive]
+            self._finalizers.append(weakref.finalize(holder, conn.close))
+            self._local.holder = holder
+            return conn
+
+    def open_connections(self) -> int:
+        """How many per-thread connections are open (connections of finished threads close)."""
+        with self._lock:
+            return sum(1 for f in self._finalizers if f.alive)
+
+    def close(self) -> None:
+        """Close every thread's connection; later use raises LibraryError."""
+        with self._lock:
+            self._closed = True
+            finalizers, self._finalizers = self._finalizers, []
+        for finalizer in finalizers:
+            finalizer()
+        self._local = threading.local()
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+                raise
+            translated = _environment_error(self.path, exc)
+            if translated is None:
+                raise
+            raise translated from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any error. Nested calls join the outer one."""
+        conn = self._conn()
+        if conn.in_transaction:
+            yield conn
+            return
+        with self._translated():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._translated():
+            return self._conn().execute(sql, tuple(params)).fetchall()

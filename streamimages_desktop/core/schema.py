@@ -1,0 +1,103 @@
+"""Library schema: the DDL of each version and the PRAGMA user_version migration runner."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from streamimages_desktop.core.errors import LibraryError
+
+# Each step moves the library from version i to i + 1. Statements are listed one by one (no
+# executescript, which would commit the surrounding transaction in Python 3.11).
+_V1: tuple[str, ...] = (
+    """CREATE TABLE streams (
+        id      TEXT PRIMARY KEY,
+        title   TEXT NOT NULL,
+        owner   TEXT NOT NULL,
+        created TEXT NOT NULL
+    )""",
+    # `seq` is an explicit integer key so the FTS rowids survive VACUUM (implicit rowids may not);
+    # `id` is the public key everyone uses.
+    """CREATE TABLE images (
+        seq           INTEGER PRIMARY KEY,
+        id            TEXT NOT NULL UNIQUE,
+        stream_id     TEXT NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+        title         TEXT NOT NULL,
+        description   TEXT NOT NULL DEFAULT '',
+        original_name TEXT NOT NULL,
+        visibility    TEXT NOT NULL CHECK (visibility IN ('public', 'subscribers', 'private')),
+        format        TEXT NOT NULL,
+        width         INTEGER NOT NULL,
+        height        INTEGER NOT NULL,
+        bytes         INTEGER NOT NULL,
+        sha256        TEXT NOT NULL,
+        created       TEXT NOT NULL,
+        updated       TEXT NOT NULL,
+        views         INTEGER NOT NULL DEFAULT 0,
+        last_accessed TEXT,
+        UNIQUE (stream_id, sha256)
+    )""",
+    "CREATE INDEX images_stream_created ON images (stream_id, created)",
+    "CREATE INDEX images_created ON images (created)",
+    "CREATE INDEX images_sha256 ON images (sha256)",
+    # Symbols (So) are token characters too, so an emoji in a title can be searched for.
+    """CREATE VIRTUAL TABLE images_fts USING fts5 (
+        title, description, original_name,
+        content = 'images', content_rowid = 'seq',
+        tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co So'"
+    )""",
+    """CREATE TRIGGER images_fts_insert AFTER INSERT ON images BEGIN
+        INSERT INTO images_fts (rowid, title, description, original_name)
+        VALUES (new.seq, new.title, new.description, new.original_name);
+    END""",
+    """CREATE TRIGGER images_fts_delete AFTER DELETE ON images BEGIN
+        INSERT INTO images_fts (images_fts, rowid, title, description, original_name)
+        VALUES ('delete', old.seq, old.title, old.description, old.original_name);
+    END""",
+    """CREATE TRIGGER images_fts_update AFTER UPDATE OF title, description, original_name
+    ON images BEGIN
+        INSERT INTO images_fts (images_fts, rowid, title, description, original_name)
+        VALUES ('delete', old.seq, old.title, old.description, old.original_name);
+        INSERT INTO images_fts (rowid, title, description, original_name)
+        VALUES (new.seq, new.title, new.description, new.original_name);
+    END""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def newer_library_message(found: int) -> str:
+    return (
+        f"this library was made by a newer StreamImages (schema {found}); "
+        f"this version reads up to {SCHEMA_VERSION}"
+    )
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the library up to SCHEMA_VERSION in one transaction; return the version found.
+
+    The version is read inside BEGIN IMMEDIATE so two processes opening a new library at once
+    cannot both run the same step.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if found > SCHEMA_VERSION:
+            raise LibraryError(newer_library_message(found))
+        if found == 0:
+            foreign = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            ).fetchone()[0]
+            if foreign:
+                raise LibraryError("this SQLite file is not a StreamImages library")
+        for version in range(found, SCHEMA_VERSION):
+            for statement in MIGRATIONS[version]:
+                conn.execute(statement)
+        if found != SCHEMA_VERSION:
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return found

@@ -1,0 +1,347 @@
+"""The SQLite library: streams and image rows, read only through the access rules."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from streamimages_desktop.core import access
+from streamimages_desktop.core.database import Database
+from streamimages_desktop.core.errors import (
+    DuplicateImage,
+    NotFound,
+    StreamExists,
+    StreamFull,
+)
+from streamimages_desktop.core.models import (
+    OWNER,
+    Sort,
+    Stats,
+    Stream,
+    StreamImage,
+    StreamSummary,
+    Viewer,
+    Visibility,
+    validate_stream_id,
+)
+from streamimages_desktop.core.schema import SCHEMA_VERSION
+from streamimages_desktop.core.search import match_expression
+
+__all__ = ["SCHEMA_VERSION", "Store"]
+
+
+_ORDER: dict[Sort, str] = {
+    Sort.NEWEST: "created DESC, id",
+    Sort.OLDEST: "created, id",
+    Sort.TITLE: "title COLLATE NOCASE, created, id",
+    Sort.MOST_VIEWED: "views DESC, created DESC, id",
+}
+
+_IMAGE_COLUMNS = (
+    "id, stream_id, title, description, original_name, visibility, format, width, height, "
+    "bytes, sha256, created, updated, views, last_accessed"
+)
+
+
+def _to_text(when: datetime) -> str:
+    """ISO-8601 UTC with fixed width, so text order is time order."""
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"naive datetime {when!r}: pass an aware datetime (UTC)")
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _from_text(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _image(row: sqlite3.Row) -> StreamImage:
+    last = row["last_accessed"]
+    return StreamImage(
+        id=row["id"],
+        stream_id=row["stream_id"],
+        title=row["title"],
+        description=row["description"],
+        original_name=row["original_name"],
+        visibility=Visibility(row["visibility"]),
+        format=row["format"],
+        width=row["width"],
+        height=row["height"],
+        bytes=row["bytes"],
+        sha256=row["sha256"],
+        created=_from_text(row["created"]),
+        updated=_from_text(row["updated"]),
+        views=row["views"],
+        last_accessed=None if last is None else _from_text(last),
+    )
+
+
+def _stream(row: sqlite3.Row) -> Stream:
+    return Stream(
+        id=row["id"], title=row["title"], owner=row["owner"], created=_from_text(row["created"])
+    )
+
+
+class Store(Database):
+    """Streams and image rows; every image read is filtered by the viewer's access."""
+
+    # -- the one way images are read ---------------------------------------------------------
+
+    @staticmethod
+    def _image_where(
+        viewer: Viewer,
+        stream_id: str | None = None,
+        search: str | None = None,
+        extra: str | None = None,
+        extra_params: Sequence[Any] = (),
+    ) -> tuple[str, list[Any]]:
+        """WHERE clause for images: always starts with what `viewer` may see."""
+        clause, allowed = access.visibility_clause(viewer, "images.visibility")
+        parts, params = [clause], list(allowed)
+        if stream_id is not None:
+            parts.append("images.stream_id = ?")
+            params.append(stream_id)
+        match = match_expression(search)
+        if match is not None:
+            parts.append("images.seq IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?)")
+            params.append(match)
+        if extra is not None:
+            parts.append(extra)
+            params.extend(extra_params)
+        return " AND ".join(parts), params
+
+    def _images(
+        self, conn: sqlite3.Connection | None, viewer: Viewer, extra: str, params: Sequence[Any]
+    ) -> list[StreamImage]:
+        where, all_params = self._image_where(viewer, extra=extra, extra_params=params)
+        sql = f"SELECT {_IMAGE_COLUMNS} FROM images WHERE {where}"
+        if conn is None:
+            return [_image(r) for r in self._query(sql, all_params)]
+        return [_image(r) for r in conn.execute(sql, all_params).fetchall()]
+
+    # -- streams ----------------------------------------------------------------------------
+
+    def create_stream(self, stream: Stream) -> None:
+        validate_stream_id(stream.id)
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM streams WHERE id = ?", (stream.id,)).fetchone():
+                raise StreamExists(f"stream {stream.id} already exists")
+            conn.execute(
+                "INSERT INTO streams (id, title, owner, created) VALUES (?, ?, ?, ?)",
+                (stream.id, stream.title, stream.owner, _to_text(stream.created)),
+            )
+
+    def get_stream(self, stream_id: str) -> Stream | None:
+        rows = self._query("SELECT * FROM streams WHERE id = ?", (stream_id,))
+        return _stream(rows[0]) if rows else None
+
+    def ensure_stream(self, stream_id: str, title: str, owner: str, now: datetime) -> Stream:
+        """The stream, created first if missing (safe when two importers race)."""
+        validate_stream_id(stream_id)
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO streams (id, title, owner, created) VALUES (?, ?, ?, ?)",
+                (stream_id, title, owner, _to_text(now)),
+            )
+            row = conn.execute("SELECT * FROM streams WHERE id = ?", (stream_id,)).fetchone()
+        return _stream(row)
+
+    def list_streams(self, viewer: Viewer) -> list[StreamSummary]:
+        """Every stream by id, each with the number of images `viewer` may see."""
+        clause, allowed = access.visibility_clause(viewer, "images.visibility")
+        rows = self._query(
+            "SELECT streams.*, (SELECT count(*) FROM images WHERE images.stream_id = streams.id"
+            f" AND {clause}) AS visible FROM streams ORDER BY streams.id",
+            allowed,
+        )
+        return [StreamSummary(_stream(r), r["visible"]) for r in rows]
+
+    def rename_stream(self, stream_id: str, title: str) -> None:
+        with self.transaction() as conn:
+            cur = conn.execute("UPDATE streams SET title = ? WHERE id = ?", (title, stream_id))
+            if cur.rowcount == 0:
+                raise NotFound(f"no stream {stream_id}")
+
+    def delete_stream(self, stream_id: str) -> list[StreamImage]:
+        """Delete the stream and (by cascade) its images; return those rows for file cleanup."""
+        with self.transaction() as conn:
+            images = self._images(conn, OWNER, "images.stream_id = ?", (stream_id,))
+            cur = conn.execute("DELETE FROM streams WHERE id = ?", (stream_id,))
+            if cur.rowcount == 0:
+                raise NotFound(f"no stream {stream_id}")
+        return images
+
+    # -- images: writes ---------------------------------------------------------------------
+
+    def insert_image(self, image: StreamImage, max_per_stream: int) -> None:
+        """Insert a row; the duplicate and limit checks share its transaction, so racing
+        importers can neither exceed the limit nor add the same bytes twice."""
+        with self.transaction() as conn:
+            if not conn.execute(
+                "SELECT 1 FROM streams WHERE id = ?", (image.stream_id,)
+            ).fetchone():
+                raise NotFound(f"no stream {image.stream_id}")
+            dup = conn.execute(
+                "SELECT id FROM images WHERE stream_id = ? AND sha256 = ?",
+                (image.stream_id, image.sha256),
+            ).fetchone()
+            if dup is not None:
+                raise DuplicateImage(dup["id"])
+            count = self._count_all(conn, image.stream_id)
+            if count >= max_per_stream:
+                raise StreamFull(
+                    f"stream {image.stream_id} already holds {count} images "
+                    f"(MAX_STREAM_IMAGES_PER_STREAM = {max_per_stream})"
+                )
+            conn.execute(
+                f"INSERT INTO images ({_IMAGE_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    image.id,
+                    image.stream_id,
+                    image.title,
+                    image.description,
+                    image.original_name,
+                    Visibility(image.visibility).value,
+                    image.format,
+                    image.width,
+                    image.height,
+                    image.bytes,
+                    image.sha256,
+                    _to_text(image.created),
+                    _to_text(image.updated),
+                    image.views,
+                    None if image.last_accessed is None else _to_text(image.last_accessed),
+                ),
+            )
+
+    def update_image(
+        self,
+        image_id: str,
+        *,
+        now: datetime,
+        title: str | None = None,
+        description: str | None = None,
+        visibility: Visibility | None = None,
+    ) -> StreamImage:
+        """Change the given fields (None = leave as is); NotFound if there is no such image."""
+        sets, params = ["updated = ?"], [_to_text(now)]
+        for column, value in (("title", title), ("description", description)):
+            if value is not None:
+                sets.append(f"{column} = ?")
+                params.append(value)
+        if visibility is not None:
+            sets.append("visibility = ?")
+            params.append(Visibility(visibility).value)
+        with self.transaction() as conn:
+            cur = conn.execute(
+                f"UPDATE images SET {', '.join(sets)} WHERE id = ?", (*params, image_id)
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no image {image_id}")
+            return self._images(conn, OWNER, "images.id = ?", (image_id,))[0]
+
+    def delete_image(self, image_id: str) -> StreamImage | None:
+        """Delete the row and return it (for blob/cache cleanup); None if it was not there."""
+        with self.transaction() as conn:
+            found = self._images(conn, OWNER, "images.id = ?", (image_id,))
+            if not found:
+                return None
+            conn.execute("DELETE FROM images WHERE id = ?", (image_id,))
+        return found[0]
+
+    def record_view(self, image_id: str, when: datetime) -> None:
+        """One more view; NotFound if the image has gone meanwhile."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE images SET views = views + 1, last_accessed = ? WHERE id = ?",
+                (_to_text(when), image_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no image {image_id}")
+
+    # -- images: internal reads (not shown to a role) ---------------------------------------
+
+    def find_duplicate(self, stream_id: str, sha256: str) -> str | None:
+        """Id of the row in `stream_id` holding these bytes, if any (the owner's import check)."""
+        found = self._images(
+            None, OWNER, "images.stream_id = ? AND images.sha256 = ?", (stream_id, sha256)
+        )
+        return found[0].id if found else None
+
+    @staticmethod
+    def _count_all(conn: sqlite3.Connection, stream_id: str) -> int:
+        row = conn.execute("SELECT count(*) FROM images WHERE stream_id = ?", (stream_id,))
+        return int(row.fetchone()[0])
+
+    def count_images(self, stream_id: str) -> int:
+        """All images in the stream, every visibility.
+
+        The one image read without a viewer's visibility clause: it exists only for the
+        per-stream limit (MAX_STREAM_IMAGES_PER_STREAM) and must never be shown to a role.
+        """
+        with self._translated():
+            return self._count_all(self._conn(), stream_id)
+
+    def sha_in_use(self, sha256: str) -> bool:
+        """Whether any row still references these bytes (blob reference counting)."""
+        where, params = self._image_where(OWNER, extra="images.sha256 = ?", extra_params=(sha256,))
+        return bool(self._query(f"SELECT 1 FROM images WHERE {where} LIMIT 1", params))
+
+    def all_image_keys(self) -> list[tuple[str, str]]:
+        """(image_id, sha256) of every row, for cache housekeeping."""
+        where, params = self._image_where(OWNER)
+        rows = self._query(f"SELECT id, sha256 FROM images WHERE {where} ORDER BY id", params)
+        return [(r["id"], r["sha256"]) for r in rows]
+
+    # -- images: reads made as a viewer -----------------------------------------------------
+
+    def get_image(self, viewer: Viewer, image_id: str) -> StreamImage | None:
+        """The image, or None when it does not exist or `viewer` may not see it."""
+        found = self._images(None, viewer, "images.id = ?", (image_id,))
+        return found[0] if found else None
+
+    def list_images(
+        self,
+        viewer: Viewer,
+        stream_id: str | None = None,
+        search: str | None = None,
+        sort: Sort = Sort.NEWEST,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[StreamImage]:
+        where, params = self._image_where(viewer, stream_id, search)
+        sql = (
+            f"SELECT {_IMAGE_COLUMNS} FROM images WHERE {where} "
+            f"ORDER BY {_ORDER[Sort(sort)]} LIMIT ? OFFSET ?"
+        )
+        params += [-1 if limit is None else max(0, limit), max(0, offset)]
+        return [_image(r) for r in self._query(sql, params)]
+
+    def count_visible(
+        self, viewer: Viewer, stream_id: str | None = None, search: str | None = None
+    ) -> int:
+        where, params = self._image_where(viewer, stream_id, search)
+        return int(self._query(f"SELECT count(*) FROM images WHERE {where}", params)[0][0])
+
+    def stats(self, viewer: Viewer, stream_id: str | None = None) -> Stats:
+        """Totals over what `viewer` may see (a viewer's private count is always 0)."""
+        where, params = self._image_where(viewer, stream_id)
+        row = self._query(
+            "SELECT count(*) AS total,"
+            " coalesce(sum(visibility = 'public'), 0) AS public,"
+            " coalesce(sum(visibility = 'subscribers'), 0) AS subscribers,"
+            " coalesce(sum(visibility = 'private'), 0) AS private,"
+            " coalesce(sum(bytes), 0) AS bytes, coalesce(sum(views), 0) AS views"
+            f" FROM images WHERE {where}",
+            params,
+        )[0]
+        return Stats(
+            total=row["total"],
+            public=row["public"],
+            subscribers=row["subscribers"],
+            private=row["private"],
+            bytes=row["bytes"],
+            views=row["views"],
+        )
