@@ -1,0 +1,153 @@
+"""Text and JSON output of the command line: escaped names, plain tables, image records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from streamimages_desktop.core.models import Stats, StreamImage, StreamSummary
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+# Bidirectional overrides and line separators can make a name look like something else.
+_INVISIBLE = frozenset(
+    [0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+def _escaped_char(ch: str) -> str:
+    if ch in _NAMED:
+        return _NAMED[ch]
+    code = ord(ch)
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        return f"\\x{code:02x}"
+    if 0xD800 <= code <= 0xDFFF or code in _INVISIBLE:  # lone surrogates: undecodable bytes
+        return f"\\u{code:04x}"
+    return ch
+
+
+def escape(text: str) -> str:
+    """Printable text: C0/C1 controls, backslash, surrogates and bidi controls escaped."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(_escaped_char(ch) for ch in text)
+
+
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat(timespec="seconds")
+
+
+def image_record(image: StreamImage) -> dict[str, Any]:
+    """The JSON form of an image (list --json, show --json)."""
+    return {
+        "id": image.id,
+        "stream": image.stream_id,
+        "title": image.title,
+        "description": image.description,
+        "original_name": image.original_name,
+        "visibility": image.visibility.value,
+        "width": image.width,
+        "height": image.height,
+        "format": image.format,
+        "bytes": image.bytes,
+        "sha256": image.sha256,
+        "views": image.views,
+        "created": _iso(image.created),
+        "updated": _iso(image.updated),
+        "last_accessed": _iso(image.last_accessed),
+    }
+
+
+def stream_record(summary: StreamSummary) -> dict[str, Any]:
+    stream = summary.stream
+    return {
+        "id": stream.id,
+        "title": stream.title,
+        "owner": stream.owner,
+        "created": _iso(stream.created),
+        "images": summary.visible_images,
+    }
+
+
+def to_json(value: object) -> str:
+    """ASCII-only JSON: control characters and odd code points can never reach a terminal raw."""
+    return json.dumps(value, indent=2, ensure_ascii=True)
+
+
+def human_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"  # pragma: no cover - the loop always returns
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Left-aligned columns separated by two spaces; every cell escaped."""
+    cells = [[escape(str(c)) for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    lines = [headers, *cells]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
+
+
+def images_table(images: Sequence[StreamImage]) -> str:
+    if not images:
+        return "no images"
+    return table(
+        ["ID", "STREAM", "VISIBILITY", "FORMAT", "SIZE", "BYTES", "VIEWS", "CREATED", "TITLE"],
+        [
+            [
+                i.id,
+                i.stream_id,
+                i.visibility.value,
+                i.format,
+                f"{i.width}x{i.height}",
+                human_bytes(i.bytes),
+                i.views,
+                i.created.strftime("%Y-%m-%d %H:%M"),
+                i.title,
+            ]
+            for i in images
+        ],
+    )
+
+
+def image_details(image: StreamImage) -> str:
+    """`show` as aligned key: value lines."""
+    record = image_record(image)
+    record["bytes"] = f"{image.bytes} ({human_bytes(image.bytes)})"
+    width = max(len(k) for k in record)
+    return "\n".join(
+        f"{key + ':':<{width + 1}} {escape('' if value is None else str(value))}"
+        for key, value in record.items()
+    )
+
+
+def streams_table(streams: Sequence[StreamSummary]) -> str:
+    if not streams:
+        return "no streams"
+    return table(
+        ["ID", "IMAGES", "CREATED", "TITLE"],
+        [
+            [
+                s.stream.id,
+                s.visible_images,
+                s.stream.created.strftime("%Y-%m-%d %H:%M"),
+                s.stream.title,
+            ]
+            for s in streams
+        ],
+    )
+
+
+def stats_table(stats: Stats) -> str:
+    """`stats` as aligned key: value lines."""
+    lines = {k: str(v) for k, v in stats.as_dict().items()}
+    lines["bytes"] = f"{stats.bytes} ({human_bytes(stats.bytes)})"
+    return "\n".join(f"{key + ':':<12} {value}" for key, value in lines.items())

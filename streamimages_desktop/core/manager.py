@@ -1,0 +1,287 @@
+"""StreamImageManager: the facade the UI and CLI call; every read as a viewer, edits as owner."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from streamimages_desktop.config import Settings
+from streamimages_desktop.core import access, imaging, paths
+from streamimages_desktop.core.blobs import BlobStore
+from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
+from streamimages_desktop.core.errors import LibraryError, NotFound, StreamImagesError
+from streamimages_desktop.core.importer import (
+    Importer,
+    ImportOptions,
+    ImportResult,
+    ProgressCallback,
+    write_reason,
+)
+from streamimages_desktop.core.models import (
+    Sort,
+    Stats,
+    Stream,
+    StreamImage,
+    StreamSummary,
+    Viewer,
+    Visibility,
+    validate_stream_id,
+)
+from streamimages_desktop.core.store import Store
+
+log = logging.getLogger(__name__)
+
+LIBRARY_FILE = "library.sqlite3"
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS})
+RENDITION_SIZES: dict[str, int] = {"thumb": imaging.THUMB_SIZE, "display": imaging.DISPLAY_SIZE}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _folder_error(what: str, folder: Path, exc: OSError) -> LibraryError:
+    """One line naming the folder and what the system said (disk full, not writable, ...)."""
+    reason = write_reason(exc) if exc.errno in _WRITE_ERRNOS else (exc.strerror or str(exc))
+    return LibraryError(f"cannot use the {what} folder {folder}: {reason}")
+
+
+def _not_found(image_id: str) -> NotFound:
+    """The same words for a missing image and one the role may not see, so nothing leaks."""
+    return NotFound(f"no image {image_id}")
+
+
+class StreamImageManager:
+    """Library + originals + rendition cache behind one thread-safe object.
+
+    The store keeps one connection per thread and the disk cache has its own lock; `_lock`
+    serializes what spans several of them (an import's commit, a delete's row-then-blob), so a
+    blob is never removed between another import writing it and inserting its row.
+    """
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._lock = threading.RLock()
+        root = settings.stream_images_dir
+        try:
+            paths.ensure_private_dir(root)
+            blobs = BlobStore(root / "originals")
+            blobs.clean_leftovers()
+        except OSError as exc:
+            raise _folder_error("library", root, exc) from None
+        self._blobs = blobs
+        self._store = Store(root / LIBRARY_FILE)
+        try:
+            self._disk_cache = DiskCache(
+                settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
+            )
+        except OSError as exc:
+            self._store.close()
+            raise _folder_error("cache", settings.image_cache_dir, exc) from None
+        except BaseException:
+            self._store.close()
+            raise
+        self._importer = Importer(
+            settings, self._store, self._blobs, self._disk_cache, clock, self._lock
+        )
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._store.close()
+        self._disk_cache.close()
+
+    def __enter__(self) -> StreamImageManager:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def disk_cache(self) -> DiskCache:
+        return self._disk_cache
+
+    # -- streams -------------------------------------------------------------------------------
+
+    def create_stream(self, viewer: Viewer, stream_id: str, title: str | None = None) -> Stream:
+        access.require_edit(viewer)
+        stream = Stream(
+            validate_stream_id(stream_id), title or stream_id, viewer.user_id, self._clock()
+        )
+        self._store.create_stream(stream)
+        return stream
+
+    def streams(self, viewer: Viewer) -> list[StreamSummary]:
+        return self._store.list_streams(viewer)
+
+    def rename_stream(self, viewer: Viewer, stream_id: str, title: str) -> None:
+        access.require_edit(viewer)
+        self._store.rename_stream(stream_id, title)
+
+    def delete_stream(self, viewer: Viewer, stream_id: str) -> int:
+        """Delete the stream's rows first, then the blobs nobody uses any more and renditions."""
+        access.require_edit(viewer)
+        with self._lock:
+            rows = self._store.delete_stream(stream_id)
+            for row in rows:
+                self._forget(row)
+        return len(rows)
+
+    # -- imports -------------------------------------------------------------------------------
+
+    def import_paths(
+        self,
+        viewer: Viewer,
+        stream_id: str,
+        paths: Sequence[Path],
+        options: ImportOptions = ImportOptions(),  # noqa: B008 - frozen, so sharing is safe
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[ImportResult]:
+        """One result per file (folders walked recursively, sorted), in input order.
+
+        The stream is created on the first file stored. Cancel is checked between files; the
+        files not reached get no result, so the list is shorter than the progress total.
+        """
+        access.require_edit(viewer)
+        validate_stream_id(stream_id)
+        return self._importer.import_paths(
+            viewer.user_id, stream_id, paths, options, progress, cancel
+        )
+
+    def import_bytes(
+        self,
+        viewer: Viewer,
+        stream_id: str,
+        data: bytes,
+        name: str,
+        options: ImportOptions = ImportOptions(),  # noqa: B008
+    ) -> ImportResult:
+        """Import pasted bytes; `name` (e.g. clipboard-2026-11-24-101500.png) is only a label."""
+        access.require_edit(viewer)
+        validate_stream_id(stream_id)
+        return self._importer.import_bytes(viewer.user_id, stream_id, data, name, options)
+
+    # -- reads as a viewer ---------------------------------------------------------------------
+
+    def images(
+        self,
+        viewer: Viewer,
+        stream_id: str | None = None,
+        search: str | None = None,
+        sort: Sort = Sort.NEWEST,
+    ) -> list[StreamImage]:
+        return self._store.list_images(viewer, stream_id, search, sort)
+
+    def count(self, viewer: Viewer, stream_id: str | None = None, search: str | None = None) -> int:
+        return self._store.count_visible(viewer, stream_id, search)
+
+    def image(self, viewer: Viewer, image_id: str) -> StreamImage:
+        found = self._store.get_image(viewer, image_id)
+        if found is None:
+            raise _not_found(image_id)
+        return found
+
+    def open_image(self, viewer: Viewer, image_id: str) -> StreamImage:
+        """Like image(); a subscriber or viewer opening it counts one view, the owner does not."""
+        found = self.image(viewer, image_id)
+        if not access.counts_views(viewer):
+            return found
+        now = self._clock()
+        try:
+            self._store.record_view(image_id, now)
+        except NotFound:
+            raise _not_found(image_id) from None
+        return replace(found, views=found.views + 1, last_accessed=now)
+
+    def rendition(self, viewer: Viewer, image_id: str, rendition: str = "thumb") -> bytes:
+        """JPEG bytes: access is checked before any cache is asked; a miss is regenerated."""
+        size = RENDITION_SIZES.get(rendition)
+        if size is None:
+            raise ValueError(
+                f"unknown rendition {rendition!r}: use one of {sorted(RENDITION_SIZES)}"
+            )
+        found = self.image(viewer, image_id)
+        key = RenditionKey(found.id, rendition, found.sha256)
+        cached = self._disk_cache.get(key)
+        if cached is not None:
+            return cached
+        try:
+            original = self._blobs.read(found.sha256, found.format)
+        except FileNotFoundError:
+            raise NotFound(
+                f"the original of image {image_id} is missing from the library"
+            ) from None
+        except OSError as exc:
+            raise LibraryError(f"cannot read the original of image {image_id}: {exc}") from None
+        data = imaging.render(original, size)
+        try:
+            self._disk_cache.put(key, data)
+        except (OSError, StreamImagesError) as exc:  # still return it; next time regenerates
+            log.warning("rendition %s of %s not cached: %s", rendition, image_id, exc)
+        return data
+
+    def stats(self, viewer: Viewer, stream_id: str | None = None) -> Stats:
+        return self._store.stats(viewer, stream_id)
+
+    # -- edits ---------------------------------------------------------------------------------
+
+    def update_image(
+        self,
+        viewer: Viewer,
+        image_id: str,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        visibility: Visibility | str | None = None,
+    ) -> StreamImage:
+        access.require_edit(viewer)
+        if title is not None and not title.strip():
+            raise StreamImagesError("a title cannot be empty")
+        return self._store.update_image(
+            image_id,
+            now=self._clock(),
+            title=None if title is None else title.strip(),
+            description=description,
+            visibility=None if visibility is None else Visibility(visibility),
+        )
+
+    def delete_images(self, viewer: Viewer, image_ids: Iterable[str]) -> int:
+        """Rows first, then each blob no row uses any more, then renditions; missing ids skip."""
+        access.require_edit(viewer)
+        deleted = 0
+        for image_id in image_ids:
+            with self._lock:
+                row = self._store.delete_image(image_id)
+                if row is not None:
+                    self._forget(row)
+                    deleted += 1
+        return deleted
+
+    def _forget(self, row: StreamImage) -> None:
+        """Files of a deleted row; a failure leaves an orphan file, never a row without data."""
+        try:
+            if not self._store.sha_in_use(row.sha256):
+                self._blobs.remove(row.sha256, row.format)
+        except (OSError, StreamImagesError) as exc:
+            log.warning("blob %s of deleted image %s not removed: %s", row.sha256, row.id, exc)
+        try:
+            self._disk_cache.discard_image(row.id)
+        except (OSError, StreamImagesError) as exc:
+            log.warning("renditions of deleted image %s not removed: %s", row.id, exc)

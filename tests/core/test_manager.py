@@ -1,0 +1,308 @@
+"""The manager facade: who sees what, views, renditions from cache or original, edits, deletes."""
+
+from __future__ import annotations
+
+import io
+import stat
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from streamimages_desktop.config import Settings
+from streamimages_desktop.core import access, imaging
+from streamimages_desktop.core.errors import AccessDenied, NotFound, StreamExists
+from streamimages_desktop.core.importer import ImportOptions
+from streamimages_desktop.core.manager import StreamImageManager
+from streamimages_desktop.core.models import OWNER, Role, Sort, StreamImage, Viewer, Visibility
+from tests.images import image_bytes, write_image
+
+SUBSCRIBER = Viewer(Role.SUBSCRIBER)
+VIEWER = Viewer(Role.VIEWER)
+ALL_VIEWERS = [OWNER, SUBSCRIBER, VIEWER]
+
+
+class Clock:
+    """A settable clock, one second further on every call, so created times are distinct."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def manager(settings: Settings, clock: Clock) -> Iterator[StreamImageManager]:
+    with StreamImageManager(settings, clock=clock) as m:
+        yield m
+
+
+def add(
+    manager: StreamImageManager,
+    visibility: Visibility = Visibility.PUBLIC,
+    seed: int = 0,
+    stream: str = "s1",
+    size: tuple[int, int] = (64, 48),
+    title: str | None = None,
+) -> StreamImage:
+    data = image_bytes("PNG", size, seed=seed)
+    result = manager.import_bytes(
+        OWNER, stream, data, f"img{seed}.png", ImportOptions(visibility, title=title)
+    )
+    assert result.image_id is not None, result.reason
+    return manager.image(OWNER, result.image_id)
+
+
+def rendition_files(settings: Settings) -> list[Path]:
+    return sorted(p for p in (settings.image_cache_dir / "renditions").rglob("*.jpg"))
+
+
+def jpeg_size(data: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.format == "JPEG"
+        return im.size
+
+
+# -- the library on disk ----------------------------------------------------------------------
+
+
+def test_library_folders_are_private_and_leftovers_are_cleaned(settings: Settings) -> None:
+    StreamImageManager(settings).close()
+    for folder in (settings.stream_images_dir, settings.stream_images_dir / "originals"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    leftover = settings.stream_images_dir / "originals" / "ab" / "cd" / ".tmpx.part"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"half a blob, from a crash")
+    with StreamImageManager(settings) as manager:
+        assert manager.settings is settings
+    assert not leftover.exists()
+    assert stat.S_IMODE(settings.image_cache_dir.stat().st_mode) == 0o700
+    assert (settings.stream_images_dir / "library.sqlite3").is_file()
+
+
+# -- who sees what ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewer", ALL_VIEWERS, ids=lambda v: v.role.value)
+@pytest.mark.parametrize("visibility", list(Visibility), ids=lambda v: v.value)
+def test_reads_never_reveal_what_a_role_may_not_see(
+    manager: StreamImageManager, viewer: Viewer, visibility: Visibility
+) -> None:
+    image = add(manager, visibility, title="needle")
+    add(manager, Visibility.PUBLIC, seed=1, title="other")
+    visible = access.can_see(viewer, visibility)
+    listed = {i.id for i in manager.images(viewer)}
+    assert (image.id in listed) is visible
+    assert (image.id in {i.id for i in manager.images(viewer, "s1", "needle")}) is visible
+    assert manager.count(viewer) == 1 + visible
+    assert manager.count(viewer, "s1", "needle") == int(visible)
+    stats = manager.stats(viewer, "s1")
+    assert stats.total == 1 + visible
+    assert getattr(stats, visibility.value) == int(visible) + (visibility is Visibility.PUBLIC)
+    assert [s.visible_images for s in manager.streams(viewer)] == [1 + visible]
+    if visible:
+        assert manager.image(viewer, image.id).id == image.id
+        assert jpeg_size(manager.rendition(viewer, image.id))
+    else:
+        for read in (manager.image, manager.open_image, manager.rendition):
+            with pytest.raises(NotFound) as err:
+                read(viewer, image.id)
+            assert str(err.value) == f"no image {image.id}"  # same words as a missing id
+        with pytest.raises(NotFound) as missing:
+            manager.image(viewer, "0" * 32)
+        assert str(missing.value) == f"no image {'0' * 32}"
+
+
+def test_rendition_is_refused_for_a_hidden_image_even_when_cached(
+    manager: StreamImageManager, settings: Settings
+) -> None:
+    image = add(manager, Visibility.SUBSCRIBERS)
+    assert jpeg_size(manager.rendition(OWNER, image.id))  # the thumbnail is in the disk cache
+    assert jpeg_size(manager.rendition(SUBSCRIBER, image.id))
+    before = manager.disk_cache.stats()
+    with pytest.raises(NotFound):
+        manager.rendition(VIEWER, image.id)
+    after = manager.disk_cache.stats()
+    assert (after.hits, after.misses) == (before.hits, before.misses)  # the cache was not asked
+    manager.update_image(OWNER, image.id, visibility=Visibility.PRIVATE)
+    with pytest.raises(NotFound):
+        manager.rendition(SUBSCRIBER, image.id)
+
+
+# -- views ------------------------------------------------------------------------------------
+
+
+def test_open_image_counts_views_of_subscribers_and_viewers_not_the_owner(
+    manager: StreamImageManager, clock: Clock
+) -> None:
+    image = add(manager)
+    opened = manager.open_image(OWNER, image.id)
+    assert (opened.views, opened.last_accessed) == (0, None)
+    assert manager.image(VIEWER, image.id).views == 0  # image() alone never counts
+    seen = manager.open_image(SUBSCRIBER, image.id)
+    assert seen.views == 1 and seen.last_accessed == clock.now
+    seen = manager.open_image(VIEWER, image.id)
+    assert seen.views == 2 and seen.last_accessed == clock.now
+    stored = manager.image(OWNER, image.id)
+    assert (stored.views, stored.last_accessed) == (2, clock.now)
+    assert manager.stats(OWNER).views == 2
+    assert manager.images(OWNER, sort=Sort.MOST_VIEWED)[0].id == image.id
+
+
+# -- renditions -------------------------------------------------------------------------------
+
+
+def test_thumbnail_is_regenerated_when_its_cached_file_is_gone(
+    manager: StreamImageManager, settings: Settings
+) -> None:
+    image = add(manager, size=(800, 400))
+    files = rendition_files(settings)
+    assert len(files) == 1  # the import cached the thumbnail
+    cached = manager.rendition(OWNER, image.id)
+    assert jpeg_size(cached) == (200, 100)
+    files[0].unlink()
+    regenerated = manager.rendition(OWNER, image.id)
+    assert jpeg_size(regenerated) == (200, 100)
+    assert len(rendition_files(settings)) == 1  # and stored again
+    assert manager.rendition(OWNER, image.id) == regenerated
+
+
+def test_display_rendition_fits_1600_and_small_images_are_not_enlarged(
+    manager: StreamImageManager,
+) -> None:
+    big = add(manager, size=(2000, 1000))
+    small = add(manager, seed=1, size=(300, 150))
+    assert jpeg_size(manager.rendition(OWNER, big.id, "display")) == (imaging.DISPLAY_SIZE, 800)
+    assert jpeg_size(manager.rendition(OWNER, small.id, "display")) == (300, 150)
+    with pytest.raises(ValueError, match="unknown rendition"):
+        manager.rendition(OWNER, big.id, "poster")
+
+
+def test_missing_original_is_a_clear_not_found(
+    manager: StreamImageManager, settings: Settings
+) -> None:
+    image = add(manager)
+    manager.disk_cache.clear()
+    for blob in (settings.stream_images_dir / "originals").rglob("*.png"):
+        blob.unlink()
+    with pytest.raises(NotFound, match=r"original of image \w+ is missing"):
+        manager.rendition(OWNER, image.id)
+
+
+def test_renditions_from_two_threads_at_once(manager: StreamImageManager) -> None:
+    images = [add(manager, seed=i, size=(400, 300)) for i in range(6)]
+    manager.disk_cache.clear()
+    sizes: list[tuple[int, int]] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for image in images:
+                for kind in ("thumb", "display"):
+                    sizes.append(jpeg_size(manager.rendition(SUBSCRIBER, image.id, kind)))
+                manager.open_image(VIEWER, image.id)
+        except BaseException as exc:
+            errors.append(exc)
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=60)
+    assert errors == [] and len(sizes) == 24
+    assert set(sizes) == {(200, 150), (400, 300)}
+    assert manager.stats(OWNER).views == 12
+
+
+# -- edits ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewer", [SUBSCRIBER, VIEWER], ids=lambda v: v.role.value)
+def test_only_the_owner_edits(manager: StreamImageManager, viewer: Viewer) -> None:
+    image = add(manager)
+    edits = [
+        lambda: manager.update_image(viewer, image.id, title="x"),
+        lambda: manager.delete_images(viewer, [image.id]),
+        lambda: manager.create_stream(viewer, "new"),
+        lambda: manager.rename_stream(viewer, "s1", "x"),
+        lambda: manager.delete_stream(viewer, "s1"),
+    ]
+    for edit in edits:
+        with pytest.raises(AccessDenied):
+            edit()
+    assert manager.image(OWNER, image.id) == image
+    assert [s.stream.id for s in manager.streams(OWNER)] == ["s1"]
+
+
+def test_update_image(manager: StreamImageManager, clock: Clock) -> None:
+    image = add(manager)
+    updated = manager.update_image(
+        OWNER, image.id, title="  Stage left ", description="wide shot", visibility="subscribers"
+    )
+    assert (updated.title, updated.description, updated.visibility) == (
+        "Stage left",
+        "wide shot",
+        Visibility.SUBSCRIBERS,
+    )
+    assert updated.updated == clock.now > image.updated
+    assert manager.image(OWNER, image.id) == updated
+    assert [i.id for i in manager.images(VIEWER)] == []
+    with pytest.raises(Exception, match="title cannot be empty"):
+        manager.update_image(OWNER, image.id, title="  ")
+    with pytest.raises(NotFound):
+        manager.update_image(OWNER, "f" * 32, title="x")
+
+
+def test_delete_images_row_first_then_files(
+    manager: StreamImageManager, settings: Settings
+) -> None:
+    kept, gone = add(manager), add(manager, seed=1)
+    manager.rendition(OWNER, gone.id, "display")
+    assert len(rendition_files(settings)) == 3
+    assert manager.delete_images(OWNER, [gone.id, gone.id, "nope"]) == 1
+    with pytest.raises(NotFound):
+        manager.image(OWNER, gone.id)
+    blobs = list((settings.stream_images_dir / "originals").rglob("*.png"))
+    assert [b.name for b in blobs] == [f"{kept.sha256}.png"]
+    assert len(rendition_files(settings)) == 1
+
+
+def test_streams_create_rename_delete(manager: StreamImageManager, settings: Settings) -> None:
+    stream = manager.create_stream(OWNER, "friday-show", "Friday show")
+    assert (stream.id, stream.title, stream.owner) == ("friday-show", "Friday show", "local")
+    with pytest.raises(StreamExists):
+        manager.create_stream(OWNER, "friday-show")
+    manager.rename_stream(OWNER, "friday-show", "Friday night")
+    shared = add(manager, stream="friday-show")
+    add(manager, stream="friday-show", seed=1)
+    add(manager, stream="other", seed=0)  # same bytes as `shared`: one blob, two rows
+    summaries = {s.stream.id: s for s in manager.streams(OWNER)}
+    assert summaries["friday-show"].stream.title == "Friday night"
+    assert summaries["friday-show"].visible_images == 2
+    assert manager.delete_stream(OWNER, "friday-show") == 2
+    blobs = [b.name for b in (settings.stream_images_dir / "originals").rglob("*.png")]
+    assert blobs == [f"{shared.sha256}.png"]
+    assert [s.stream.id for s in manager.streams(OWNER)] == ["other"]
+    assert len(rendition_files(settings)) == 1
+    with pytest.raises(NotFound):
+        manager.delete_stream(OWNER, "friday-show")
+
+
+def test_import_paths_through_the_manager_creates_the_stream(
+    manager: StreamImageManager, tmp_path: Path
+) -> None:
+    path = write_image(tmp_path / "a.png")
+    (result,) = manager.import_paths(OWNER, "new-stream", [path])
+    assert result.image_id is not None
+    assert manager.image(SUBSCRIBER, result.image_id).stream_id == "new-stream"
+    assert [s.stream.id for s in manager.streams(VIEWER)] == ["new-stream"]
