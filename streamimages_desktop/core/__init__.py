@@ -1,1 +1,1 @@
-"""Qt-free domain, storage, imaging and caching; everything the CLI and tests use without a display."""
+"""Qt-free domain, storage, imaging and caching: all the CLI and tests use without a display."""
