@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,15 +35,6 @@ def _environment_error(path: Path, exc: sqlite3.DatabaseError) -> LibraryError |
     return None
 
 
-class _Holder:
-    """Owns one thread's connection; when the thread's locals go, a finalizer closes it."""
-
-    __slots__ = ("__weakref__", "conn")
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-
 class Database:
     """The library file at `path`, migrated on open; safe to share between threads.
 
@@ -56,7 +46,7 @@ class Database:
         self.path = Path(path)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._finalizers: list[weakref.finalize[Any, Any]] = []
+        self._by_thread: dict[int, sqlite3.Connection] = {}
         self._closed = False
         try:
             with self._translated():
@@ -70,40 +60,60 @@ class Database:
     # -- connections, transactions, errors ---------------------------------------------------
 
     def _conn(self) -> sqlite3.Connection:
-        holder: _Holder | None = getattr(self._local, "holder", None)
-        if holder is not None:
-            return holder.conn
+        """This thread's connection, opened on first use.
+
+        Keyed by the OS thread, not only by `threading.local`: PySide drops a QThreadPool
+        thread's Python state after every runnable, which would empty a thread-local each
+        time and open a new connection per task.
+        """
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        threading.current_thread()  # registers a thread Python did not start, for _prune()
+        ident = threading.get_ident()
         with self._lock:
             if self._closed:
                 raise LibraryError("the library is closed")
-            # check_same_thread=False only so close() may close every thread's connection.
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            try:
-                conn.row_factory = sqlite3.Row
-                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-                conn.execute("PRAGMA foreign_keys = ON")
-                conn.execute("PRAGMA synchronous = NORMAL")
-            except BaseException:
-                conn.close()
-                raise
-            holder = _Holder(conn)
-            self._finalizers = [f for f in self._finalizers if f.alive]
-            self._finalizers.append(weakref.finalize(holder, conn.close))
-            self._local.holder = holder
-            return conn
+            conn = self._by_thread.get(ident)
+            if conn is None:
+                self._prune()
+                conn = self._connect()
+                self._by_thread[ident] = conn
+        self._local.conn = conn
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        # check_same_thread=False only so close() and _prune() may close it from elsewhere.
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _prune(self) -> None:
+        """Close the connections of threads that have ended (caller holds the lock)."""
+        alive = {t.ident for t in threading.enumerate()}
+        for ident in [i for i in self._by_thread if i not in alive]:
+            self._by_thread.pop(ident).close()
 
     def open_connections(self) -> int:
-        """How many per-thread connections are open (connections of finished threads close)."""
+        """How many per-thread connections are open (connections of ended threads close)."""
         with self._lock:
-            return sum(1 for f in self._finalizers if f.alive)
+            self._prune()
+            return len(self._by_thread)
 
     def close(self) -> None:
         """Close every thread's connection; later use raises LibraryError."""
         with self._lock:
             self._closed = True
-            finalizers, self._finalizers = self._finalizers, []
-        for finalizer in finalizers:
-            finalizer()
+            conns, self._by_thread = list(self._by_thread.values()), {}
+        for conn in conns:
+            conn.close()
         self._local = threading.local()
 
     @contextmanager

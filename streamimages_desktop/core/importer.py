@@ -132,9 +132,7 @@ def _walk(folder: Path, skip: frozenset[Path]) -> Iterator[Path | ImportResult]:
             yield path
 
 
-def expand_paths(
-    paths: Sequence[Path], skip: Collection[Path] = ()
-) -> list[Path | ImportResult]:
+def expand_paths(paths: Sequence[Path], skip: Collection[Path] = ()) -> list[Path | ImportResult]:
     """Files to try, in order: folders are walked recursively in sorted order.
 
     A folder named directly is walked; a symbolic link to a folder is never followed (it is

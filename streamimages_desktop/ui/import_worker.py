@@ -1,0 +1,115 @@
+"""Run one import batch (files, folders or a pasted image) on a pool thread; progress, cancel."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRunnable, Signal
+from PySide6.QtGui import QImage
+
+from streamimages_desktop.core.importer import ImportOptions, ImportResult, ImportStatus
+from streamimages_desktop.core.models import Viewer
+
+if TYPE_CHECKING:
+    from streamimages_desktop.core.manager import StreamImageManager
+
+
+@dataclass
+class ImportJob:
+    """What to import and where: either `paths` or one `image` (a clipboard paste or a drop).
+
+    Attributes:
+        cancel: set it to stop between files; the files already imported stay imported.
+    """
+
+    viewer: Viewer
+    stream_id: str
+    options: ImportOptions
+    paths: list[Path] = field(default_factory=list)
+    image: QImage | None = None
+    image_name: str = "pasted-image.png"
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def total_hint(self) -> int:
+        """Files named by the job (folders count once; the worker learns the real total)."""
+        return 1 if self.image is not None else len(self.paths)
+
+
+def encode_png(image: QImage) -> bytes:
+    """PNG bytes of a QImage; runs on the worker so the GUI thread never encodes."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    ok = image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stub wants bytes
+    buffer.close()
+    if not ok:
+        raise ValueError("the pasted image could not be encoded as PNG")
+    return bytes(data.data())
+
+
+class ImportSignals(QObject):
+    """Lives on the GUI thread, so each emit from the worker is queued to it.
+
+    Signals:
+        progress(int, int, object): files done, total, the ImportResult of the file just done.
+        finished(list): every ImportResult of the batch (fewer than the files if cancelled).
+        failed(str): the batch stopped on an error of the environment (disk full, ...).
+    """
+
+    progress = Signal(int, int, object)
+    finished = Signal(list)
+    failed = Signal(str)
+
+
+class ImportWorker(QRunnable):
+    """Calls manager.import_paths / import_bytes for one ImportJob and reports through signals.
+
+    Attributes:
+        signals: the ImportSignals to connect to before the worker starts.
+        job: the ImportJob, whose `cancel` event the Cancel button sets.
+    """
+
+    def __init__(self, manager: StreamImageManager, job: ImportJob) -> None:
+        super().__init__()
+        self._manager = manager
+        self.job = job
+        self.signals = ImportSignals()
+
+    def run(self) -> None:
+        job = self.job
+        try:
+            if job.image is not None:
+                results = [self._import_image(job)]
+            else:
+                results = self._manager.import_paths(
+                    job.viewer,
+                    job.stream_id,
+                    job.paths,
+                    job.options,
+                    progress=self._on_progress,
+                    cancel=job.cancel,
+                )
+        except Exception as exc:  # reported to the user as one line, never a traceback
+            self.signals.failed.emit(str(exc) or type(exc).__name__)
+            return
+        self.signals.finished.emit(list(results))
+
+    def _import_image(self, job: ImportJob) -> ImportResult:
+        assert job.image is not None
+        try:
+            data = encode_png(job.image)
+        except ValueError as exc:
+            result = ImportResult(ImportStatus.REJECTED, job.image_name, reason=str(exc))
+        else:
+            result = self._manager.import_bytes(
+                job.viewer, job.stream_id, data, job.image_name, job.options
+            )
+        self._on_progress(1, 1, result)
+        return result
+
+    def _on_progress(self, done: int, total: int, result: ImportResult) -> None:
+        self.signals.progress.emit(done, total, result)

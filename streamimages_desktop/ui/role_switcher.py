@@ -1,0 +1,96 @@
+"""The toolbar control that picks whose eyes the window looks through: owner, subscriber, viewer."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+
+from streamimages_desktop.core.models import Role
+
+ROLE_LABELS = {Role.OWNER: "Owner", Role.SUBSCRIBER: "Subscriber", Role.VIEWER: "Viewer"}
+ROLE_HELP = {
+    Role.OWNER: "See everything and edit: public, subscriber-only and private images",
+    Role.SUBSCRIBER: "See what a subscriber sees: public and subscriber-only images",
+    Role.VIEWER: "See what anyone sees: public images only",
+}
+_BADGE_COLOURS = {Role.OWNER: "#7c4dff", Role.SUBSCRIBER: "#00897b", Role.VIEWER: "#546e7a"}
+_BUTTON_STYLE = "QToolButton { padding: 3px 10px; }" + "".join(
+    f"QToolButton#role_{role.value}:checked {{ background: {colour}; color: white;"
+    f" border: 1px solid {colour}; border-radius: 3px; }}"
+    for role, colour in _BADGE_COLOURS.items()
+)
+
+
+class RoleSwitcher(QWidget):
+    """Three exclusive checkable actions (Ctrl+1/2/3) and a badge saying who the window looks as.
+
+    Signals:
+        role_changed(object): the new Role, emitted when the user (or set_role) changes it.
+
+    Attributes:
+        role_actions: one checkable QAction per role, for menus and tests.
+        badge: the "Viewing as: ..." label, always showing the current role.
+    """
+
+    role_changed = Signal(object)
+
+    def __init__(self, role: Role = Role.OWNER, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Role switcher")
+        self._role = Role(role)
+        self._group = QActionGroup(self)
+        self._group.setExclusive(True)
+        self._group.triggered.connect(self._on_group_triggered)
+        self.role_actions: dict[Role, QAction] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(0)
+        for number, member in enumerate(Role, start=1):
+            action = QAction(ROLE_LABELS[member], self)
+            action.setCheckable(True)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.setToolTip(f"{ROLE_HELP[member]} ({action.shortcut().toString()})")
+            action.setStatusTip(ROLE_HELP[member])
+            action.setData(member.value)
+            self._group.addAction(action)
+            self.addAction(action)  # shortcuts live while the toolbar is visible
+            self.role_actions[member] = action
+            button = QToolButton(self)
+            button.setDefaultAction(action)
+            button.setAccessibleName(f"View as {ROLE_LABELS[member]}")
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setObjectName(f"role_{member.value}")
+            layout.addWidget(button)
+        layout.addSpacing(10)
+        self.setStyleSheet(_BUTTON_STYLE)
+        self.badge = QLabel(self)
+        self.badge.setAccessibleName("Current role")
+        self.badge.setObjectName("role_badge")
+        layout.addWidget(self.badge)
+        self._show(self._role)
+
+    @property
+    def role(self) -> Role:
+        return self._role
+
+    def set_role(self, role: Role | str) -> None:
+        """Switch to `role`; emits role_changed if it differs from the current one."""
+        role = Role(role)
+        self.role_actions[role].setChecked(True)
+        if role is not self._role:
+            self._role = role
+            self._show(role)
+            self.role_changed.emit(role)
+
+    def _show(self, role: Role) -> None:
+        self.role_actions[role].setChecked(True)
+        self.badge.setText(f"Viewing as: {ROLE_LABELS[role]}")
+        self.badge.setToolTip(ROLE_HELP[role])
+        self.badge.setStyleSheet(
+            f"QLabel#role_badge {{ background: {_BADGE_COLOURS[role]}; color: white;"
+            " border-radius: 9px; padding: 3px 10px; font-weight: 600; }"
+        )
+
+    def _on_group_triggered(self, action: QAction) -> None:
+        self.set_role(Role(action.data()))

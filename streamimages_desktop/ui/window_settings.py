@@ -1,0 +1,71 @@
+"""What the main window remembers between runs (QSettings): geometry, docks, role, stream, view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from streamimages_desktop.core.models import Role, Sort
+
+STATE_VERSION = 1
+DEFAULT_SIZE = (1280, 800)
+GEOMETRY, STATE = "window/geometry", "window/state"
+ROLE, STREAM, TILE_SIZE, SORT = "view/role", "view/stream", "view/tile_size", "view/sort"
+E = TypeVar("E", Role, Sort)
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """The remembered choices; anything missing or unreadable falls back to a default."""
+
+    role: Role = Role.OWNER
+    stream: str | None = None
+    tile_size: int | None = None
+    sort: Sort = Sort.NEWEST
+    geometry: QByteArray | None = None
+    state: QByteArray | None = None
+
+
+def load(qs: QSettings) -> ViewState:
+    """Read what an earlier run saved; a hand-edited or foreign value never raises."""
+    return ViewState(
+        role=_enum(Role, qs.value(ROLE), Role.OWNER),
+        stream=str(qs.value(STREAM, "") or "") or None,
+        tile_size=_int(qs.value(TILE_SIZE)),
+        sort=_enum(Sort, qs.value(SORT), Sort.NEWEST),
+        geometry=_bytes(qs.value(GEOMETRY)),
+        state=_bytes(qs.value(STATE)),
+    )
+
+
+def save(qs: QSettings, view: ViewState) -> None:
+    qs.setValue(ROLE, view.role.value)
+    qs.setValue(STREAM, view.stream or "")
+    if view.tile_size is not None:
+        qs.setValue(TILE_SIZE, view.tile_size)
+    qs.setValue(SORT, view.sort.value)
+    if view.geometry is not None:
+        qs.setValue(GEOMETRY, view.geometry)
+    if view.state is not None:
+        qs.setValue(STATE, view.state)
+    qs.sync()
+
+
+def _enum(kind: type[E], value: object, default: E) -> E:
+    try:
+        return kind(str(value))
+    except ValueError:
+        return default
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _bytes(value: object) -> QByteArray | None:
+    return value if isinstance(value, QByteArray) and not value.isEmpty() else None
