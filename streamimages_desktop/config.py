@@ -114,7 +114,12 @@ class Settings:
             settings = replace(settings, stream_images_dir=library)
         if cache_dir is not None:
             settings = replace(settings, image_cache_dir=cache_dir)
-        return settings
+        # Absolute, so the window shows where the library is and a later chdir changes nothing.
+        return replace(
+            settings,
+            stream_images_dir=settings.stream_images_dir.expanduser().absolute(),
+            image_cache_dir=settings.image_cache_dir.expanduser().absolute(),
+        )
 
 
 _PARSERS: dict[str, Callable[[str, str], Any]] = {

@@ -70,3 +70,12 @@ def test_unreadable_config_file_is_a_clear_error(tmp_path: Path) -> None:
     cfg.write_text("this is = = not toml")
     with pytest.raises(SettingsError, match="config file"):
         Settings.load({}, config_file=cfg)
+
+
+def test_folders_are_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    s = Settings.load(
+        {"IMAGE_CACHE_DIR": "rel-cache"}, config_file=tmp_path / "x", library=Path("lib")
+    )
+    assert s.stream_images_dir == tmp_path / "lib"
+    assert s.image_cache_dir == tmp_path / "rel-cache"

@@ -23,7 +23,7 @@ from streamimages_desktop.ui.gallery_model import VisibilityRole
 MIN_TILE = 64
 MAX_TILE = 320
 DEFAULT_TILE = 160
-PADDING = 6
+PADDING = 8
 BADGE = 22  # diameter of the badge disc, in logical pixels
 
 Index = QModelIndex | QPersistentModelIndex
@@ -69,7 +69,7 @@ class GalleryDelegate(QStyledItemDelegate):
     (a padlock for private, a star for subscribers-only); public images have none.
 
     Attributes:
-        tile_size: the side of the square thumbnail area, in logical pixels.
+        tile_size: the width of the 4:3 thumbnail area, in logical pixels.
     """
 
     def __init__(self, parent: QWidget | None = None, tile_size: int = DEFAULT_TILE) -> None:
@@ -88,9 +88,17 @@ class GalleryDelegate(QStyledItemDelegate):
     def set_tile_size(self, px: int) -> None:
         self.tile_size = max(MIN_TILE, min(MAX_TILE, px))
 
+    @property
+    def picture_height(self) -> int:
+        """The thumbnail box is 4:3: stream art is mostly landscape, so a square box would
+        leave a band of empty space between most pictures and their titles."""
+        return round(self.tile_size * 3 / 4)
+
     def cell_size(self, metrics: QFontMetrics) -> QSize:
         """The grid cell for the current tile size: thumbnail, one line of title, padding."""
-        return QSize(self.tile_size + 2 * PADDING, self.tile_size + metrics.height() + 3 * PADDING)
+        return QSize(
+            self.tile_size + 2 * PADDING, self.picture_height + metrics.height() + 3 * PADDING
+        )
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         return self.cell_size(option.fontMetrics)
@@ -114,7 +122,9 @@ class GalleryDelegate(QStyledItemDelegate):
             painter.setBrush(self._hover)
             painter.drawRoundedRect(cell, 6, 6)
 
-        area = QRect(rect.left() + PADDING, rect.top() + PADDING, self.tile_size, self.tile_size)
+        area = QRect(
+            rect.left() + PADDING, rect.top() + PADDING, self.tile_size, self.picture_height
+        )
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         picture = QRectF(area)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():

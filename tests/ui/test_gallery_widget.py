@@ -381,6 +381,8 @@ def test_tiles_paint_thumbnail_title_and_a_drawn_badge(
     assert shot.save(str(SHOTS / "gallery_owner.png"))
     image = shot.toImage()
     tile = gallery.delegate.tile_size
+    picture_h = gallery.delegate.picture_height
+    assert (tile, picture_h) == (160, 120)
     background = gallery.view.viewport().palette().color(gallery.view.viewport().backgroundRole())
     expected_badge = {
         Visibility.PRIVATE: PRIVATE_RED,
@@ -391,12 +393,12 @@ def test_tiles_paint_thumbnail_title_and_a_drawn_badge(
         for image_id in ids:
             cell = gallery.view.visualRect(gallery.model.index_of(image_id))
             area_left, area_top = cell.left() + PADDING, cell.top() + PADDING
-            # The 64x48 thumbnail is scaled to 160x120 and centred: blank above, picture within.
-            assert near(image.pixelColor(area_left + tile // 2, area_top + 4), background, 8)
-            inside = image.pixelColor(area_left + tile // 2 + 20, area_top + tile // 2)
+            # The 64x48 thumbnail fills the 4:3 box (160x120): blank above it, picture within.
+            assert near(image.pixelColor(area_left + tile // 2, area_top - 3), background, 8)
+            inside = image.pixelColor(area_left + tile // 2 + 20, area_top + picture_h // 2)
             assert not near(inside, background, 20)
-            # The badge sits inside the picture's top-right corner (the picture starts 20 px down).
-            top = area_top + 20
+            # The badge sits inside the picture's top-right corner.
+            top = area_top
             badge = QPoint(area_left + tile - 4 - BADGE // 2 - 7, top + 4 + BADGE // 2)
             colour = image.pixelColor(badge)
             if expected_badge[visibility] is None:
@@ -410,7 +412,7 @@ def test_tiles_paint_thumbnail_title_and_a_drawn_badge(
                 assert near(image.pixelColor(centre), QColor(255, 255, 255), 60), visibility
             # Some title text is drawn under the thumbnail.
             text_row = [
-                image.pixelColor(x, area_top + tile + PADDING)
+                image.pixelColor(x, area_top + picture_h + PADDING)
                 for x in range(cell.left(), cell.right())
             ]
             assert any(not near(c, background, 30) for c in text_row)
