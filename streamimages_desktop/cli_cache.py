@@ -55,9 +55,10 @@ def add_parsers(subparsers: Any) -> None:
     stats = actions.add_parser("stats", help="memory (this process) and disk cache statistics")
     stats.add_argument("--json", action="store_true", help="print JSON")
     clear = actions.add_parser("clear", help="clear the memory cache of this process, or the disk")
-    which = clear.add_mutually_exclusive_group()
-    which.add_argument("--page", help="clear only this page of the memory cache")
-    which.add_argument("--disk", action="store_true", help="also delete the rendition files")
+    # Independent options, as the usage line `cache clear [--page P] [--disk]` says: --page
+    # narrows the memory part, --disk adds the rendition files (which have no pages).
+    clear.add_argument("--page", help="clear only this page of the memory cache")
+    clear.add_argument("--disk", action="store_true", help="also delete the rendition files")
 
     sim = subparsers.add_parser(
         "cache-sim",
@@ -257,7 +258,10 @@ def sim_report(result: SimResult) -> str:
 
 
 def _pages_table(pages: dict[str, PageStats]) -> str:
-    headers = ["page", "items", "bytes", "hits", "misses", "hit ratio", "evictions", "expired"]
+    """One row per page. `evicted` counts the page's entries pushed out (by anyone's put);
+    `caused` counts the entries, of any page, that this page's puts pushed out."""
+    headers = ["page", "items", "bytes", "hits", "misses", "hit ratio"]
+    headers += ["evicted", "caused", "expired", "oversize"]
     rows = [
         [
             name,
@@ -267,7 +271,9 @@ def _pages_table(pages: dict[str, PageStats]) -> str:
             p.misses,
             f"{p.hit_ratio:.1%}",
             p.evictions,
+            p.evictions_caused,
             p.expirations,
+            p.oversize,
         ]
         for name, p in sorted(pages.items())
     ]

@@ -18,43 +18,35 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 
-from streamimages_desktop.core.atomic import atomic_write, remove_leftovers
+from streamimages_desktop.core.atomic import atomic_write
+from streamimages_desktop.core.disk_index import (
+    FILES_DIR,
+    INDEX_NAME,
+    SCHEMA_VERSION,
+    file_name,
+    open_index,
+    shards,
+    sweep,
+)
 from streamimages_desktop.core.errors import LibraryError
 from streamimages_desktop.core.paths import ensure_cache_dir, ensure_private_dir
+
+__all__ = [
+    "FILES_DIR",
+    "INDEX_NAME",
+    "RENDITIONS",
+    "SCHEMA_VERSION",
+    "DiskCache",
+    "DiskCacheStats",
+    "RenditionKey",
+    "checksum",
+]
 
 log = logging.getLogger(__name__)
 
 RENDITIONS = frozenset({"thumb", "display"})
-INDEX_NAME = "index.sqlite3"
-FILES_DIR = "renditions"
-SCHEMA_VERSION = 1
 _IMAGE_ID_RE = re.compile(r"[0-9a-f]{32}")  # uuid4().hex
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
-_FILE_RE = re.compile(r"([0-9a-f]{32})-(thumb|display)-([0-9a-f]{64})-([0-9a-f]{16})\.jpg")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS renditions(
-    image_id TEXT NOT NULL,
-    rendition TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    token TEXT NOT NULL,        -- random hex in the file name: each put writes a new file
-    bytes INTEGER NOT NULL,
-    checksum INTEGER NOT NULL,  -- CRC-32 of the file
-    stored_at REAL NOT NULL,    -- clock() at put, for the TTL
-    last_used INTEGER NOT NULL, -- a counter, for LRU order
-    PRIMARY KEY (image_id, rendition, sha256)
-);
-CREATE INDEX IF NOT EXISTS renditions_lru ON renditions(last_used);
-CREATE TABLE IF NOT EXISTS totals(
-    id INTEGER PRIMARY KEY CHECK (id = 0), items INTEGER NOT NULL, bytes INTEGER NOT NULL
-);
-INSERT OR IGNORE INTO totals SELECT 0, COUNT(*), COALESCE(SUM(bytes), 0) FROM renditions;
-CREATE TRIGGER IF NOT EXISTS renditions_added AFTER INSERT ON renditions BEGIN
-    UPDATE totals SET items = items + 1, bytes = bytes + NEW.bytes;
-END;
-CREATE TRIGGER IF NOT EXISTS renditions_removed AFTER DELETE ON renditions BEGIN
-    UPDATE totals SET items = items - 1, bytes = bytes - OLD.bytes;
-END;
-"""
 _ROW = "image_id = ? AND rendition = ? AND sha256 = ?"
 TOUCH_BATCH = 256  # hits remembered in memory before their new LRU order is written
 
@@ -134,7 +126,7 @@ class DiskCache:
         self._hits = self._misses = self._evictions = self._expirations = self._corrupt = 0
         # Hits since the last flush, oldest first: a write per hit would cost more than the hit.
         self._touched: dict[tuple[str, str, str], None] = {}
-        self._db = self._open_index()
+        self._db = open_index(self._root, self._files)
         with self._lock, self._failing_as_library_error():
             self._sweep()
             with self._write() as doomed:
@@ -285,42 +277,6 @@ class DiskCache:
 
     # Helpers; those that touch the index run with the lock held.
 
-    def _open_index(self) -> sqlite3.Connection:
-        """Open the index; a damaged or unknown one is replaced (it is only a cache)."""
-        path = self._root / INDEX_NAME
-        try:
-            return self._connect(path)
-        except sqlite3.DatabaseError as exc:
-            log.warning("rendition cache index %s unusable (%s); starting afresh", path, exc)
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            _unlink(path.with_name(path.name + suffix))
-        for shard in self._shards():
-            shutil.rmtree(shard, ignore_errors=True)
-        try:
-            return self._connect(path)
-        except sqlite3.Error as exc:
-            raise LibraryError(f"cannot open the rendition cache index {path}: {exc}") from None
-
-    def _connect(self, path: Path) -> sqlite3.Connection:
-        fresh = not path.exists()
-        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
-        try:
-            if fresh:
-                os.chmod(path, 0o600)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
-                raise sqlite3.DatabaseError(f"index schema {version}, expected {SCHEMA_VERSION}")
-            db.executescript(
-                f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-            )
-            db.execute("SELECT items, bytes FROM totals").fetchone()
-        except BaseException:
-            db.close()
-            raise
-        return db
-
     @contextlib.contextmanager
     def _write(self) -> Iterator[list[Path]]:
         """One transaction; yields a list of files to delete once it has committed."""
@@ -347,43 +303,24 @@ class DiskCache:
         return int(items), int(size)
 
     def _sweep(self) -> None:
-        """At start: remove temp leftovers, files the index does not know, rows without a file."""
-        remove_leftovers(self._files)
-        known = {
-            tuple(row)
-            for row in self._db.execute("SELECT image_id, rendition, sha256, token FROM renditions")
-        }
-        found: set[tuple[str, ...]] = set()
-        for shard in self._shards():
-            for entry in os.scandir(shard):
-                match = _FILE_RE.fullmatch(entry.name)
-                if match and match.groups() in known and entry.name[:2] == shard.name:
-                    found.add(match.groups())
-                elif match:
-                    _unlink(Path(entry.path))
-        if known - found:
+        """At start: tidy the folder (see disk_index.sweep) and drop rows whose file is gone."""
+        missing = sweep(self._db, self._files)
+        if missing:
             with self._write() as doomed:
-                for image_id, rendition, sha, token in known - found:
+                for image_id, rendition, sha, token in missing:
                     self._forget(doomed, image_id, rendition, sha, token)
 
     def _shards(self) -> list[Path]:
-        try:
-            return [
-                Path(e.path) for e in os.scandir(self._files) if e.is_dir() and len(e.name) == 2
-            ]
-        except OSError:
-            return []
+        return shards(self._files)
 
     def _path(self, image_id: str, rendition: str, sha: str, token: str) -> Path | None:
         """The file of one entry, or None if a value is not one this code writes (never a path)."""
-        name = f"{image_id}-{rendition}-{sha}-{token}.jpg"
-        if not _FILE_RE.fullmatch(name):
-            return None
-        return self._files / image_id[:2] / name
+        name = file_name(image_id, rendition, sha, token)
+        return None if name is None else self._files / image_id[:2] / name
 
     def _read(self, image_id: str, rendition: str, sha: str, token: str) -> bytes | None:
-        name = f"{image_id}-{rendition}-{sha}-{token}.jpg"
-        if not _FILE_RE.fullmatch(name):
+        name = file_name(image_id, rendition, sha, token)
+        if name is None:
             return None
         try:  # os.path, not pathlib: this is the hot path of a thumbnail restore
             with open(os.path.join(self._files_str, image_id[:2], name), "rb") as f:

@@ -94,6 +94,16 @@ def test_clear_disk_removes_the_renditions(tmp_path: Path) -> None:
     assert not any(p.is_file() for p in (tmp_path / "cache" / FILES_DIR).rglob("*"))
 
 
+def test_clear_takes_page_and_disk_together(tmp_path: Path) -> None:
+    """The usage line is `cache clear [--page P] [--disk]`: both options at once are allowed."""
+    fill_disk_cache(tmp_path / "cache", 2)
+    both = run(tmp_path, "cache", "clear", "--page", "preview", "--disk")
+    assert both.returncode == 0, both.stderr
+    assert "memory cache page preview" in both.stdout
+    assert "removed 2 renditions" in both.stdout
+    assert json.loads(run(tmp_path, "cache", "stats", "--json").stdout)["disk"]["items"] == 0
+
+
 def test_cache_sim_live_event_json(tmp_path: Path) -> None:
     done = run(tmp_path, "cache-sim", "--preset", "live-event", "--requests", "3000", "--json")
     assert done.returncode == 0, done.stderr
@@ -105,6 +115,38 @@ def test_cache_sim_live_event_json(tmp_path: Path) -> None:
     for name in ("evictions", "expirations", "get_p50_us", "get_p99_us", "pages"):
         assert name in record
     assert record["config"]["viewers"] == 50 and record["config"]["images"] == 200
+
+
+def test_cache_sim_takes_every_option_and_they_win_over_the_preset(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["cache-sim", "--preset", "live-event", "--images", "40", "--image-mb", "0.5"]
+    argv += ["--limit-mb", "8", "--ttl-hours", "0.01", "--viewers", "3", "--requests", "900"]
+    argv += ["--pattern", "uniform", "--pages", "3", "--seed", "7", "--json"]
+    assert cli.main(argv) == 0
+    record = json.loads(capsys.readouterr().out)
+    config = record["config"]
+    assert (config["images"], config["image_bytes"], config["viewers"]) == (40, 512 * 1024, 3)
+    assert (config["limit_bytes"], config["ttl_seconds"]) == (8 * 1024 * 1024, 36.0)
+    assert (config["requests"], config["pattern"], config["pages"], config["seed"]) == (
+        900,
+        "uniform",
+        3,
+        7,
+    )
+    assert record["limit_bytes"] == 8 * 1024 * 1024
+    assert set(record["pages"]) == {"gallery", "preview", "browser"}
+    for total in ("hits", "misses", "evictions", "expirations"):
+        assert sum(page[total] for page in record["pages"].values()) == record[total]
+    assert record["hits"] + record["misses"] == 900
+    assert record["expirations"] > 0  # 36 s TTL, 900 requests 5/3 s apart: 25 simulated minutes
+    assert 0 <= record["hit_ratio"] <= record["optimal_hit_ratio"] <= 1
+    assert cli.main(argv[:-1]) == 0  # the same run, without --json: a table
+    table = capsys.readouterr().out
+    assert "hit ratio" in table and "optimal cache of the same size" in table
+    header = next(line.split() for line in table.splitlines() if line.startswith("page "))
+    assert {"evicted", "caused", "expired", "oversize"} <= set(header)  # whose evictions
+    assert f"{record['hits']} / {record['misses']}" in table  # same seed, same run
 
 
 def test_cache_sim_table_and_settings_defaults(tmp_path: Path) -> None:
@@ -131,7 +173,7 @@ def test_cache_sim_table_and_settings_defaults(tmp_path: Path) -> None:
     [
         ["cache"],
         ["cache", "wipe"],
-        ["cache", "clear", "--page", "gallery", "--disk"],
+        ["cache", "clear", "--page"],
         ["cache-sim", "--images", "0"],
         ["cache-sim", "--limit-mb", "lots"],
         ["cache-sim", "--ttl-hours", "nan"],

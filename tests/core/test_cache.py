@@ -294,6 +294,9 @@ OPS = st.one_of(
 )
 
 
+# About 1 s together. On CI (the CI variable set) Hypothesis loads its built-in "ci" profile:
+# derandomize=True and no example database, so every CI run tries the same examples. Locally
+# the examples vary from run to run and a failure is replayed first from .hypothesis/.
 @settings(max_examples=200, deadline=None)
 @given(
     limit=st.integers(0, 300),

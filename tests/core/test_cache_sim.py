@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Hashable
 
 import pytest
 
+from streamimages_desktop.core import cache_sim
+from streamimages_desktop.core.cache import MemoryCache, _Entry
 from streamimages_desktop.core.cache_sim import (
     MB,
     PATTERNS,
@@ -139,3 +142,26 @@ def test_belady_by_hand() -> None:
 def test_bad_configs_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         SimConfig(**bad)  # type: ignore[arg-type]
+
+
+class _MakesRoomTooLate(MemoryCache[int]):
+    """A broken cache that inserts first and evicts after: within the limit between puts,
+    above it for a moment inside each put. The simulator must still notice."""
+
+    def put(self, page: str, key: Hashable, value: int) -> bool:
+        with self._lock:
+            counters = self._pages.get(page) or self._page(page)
+            self._link((page, key), _Entry(counters, value, self._size_of(value), self._clock()))
+            while self._usage > self._limit:
+                self._evict_oldest(self._clock())
+        return True
+
+
+def test_usage_above_the_limit_only_inside_a_put_is_still_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = SimConfig(images=30, image_bytes=100, limit_bytes=1000, requests=300, pages=1)
+    assert not simulate(config).limit_exceeded
+    monkeypatch.setattr(cache_sim, "MemoryCache", _MakesRoomTooLate)
+    result = simulate(config)
+    assert result.limit_exceeded and result.peak_bytes > result.limit_bytes

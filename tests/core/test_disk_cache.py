@@ -7,6 +7,7 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from streamimages_desktop.core.disk_cache import (
     DiskCache,
     RenditionKey,
 )
+from streamimages_desktop.core.disk_index import SWEEP_GRACE_SECONDS
 from tests.images import image_bytes, truncated
 
 
@@ -186,12 +188,40 @@ def test_folder_is_private_tagged_and_tidied_at_start(root: Path, clock: Clock) 
     stray.write_bytes(b"unindexed")  # written, but the process died before indexing it
     unrelated = kept.parent / "notes.txt"
     unrelated.write_bytes(b"not ours")
+    for path in (leftover, stray, unrelated):  # older than the sweep's grace period
+        age(path, SWEEP_GRACE_SECONDS + 60)
     next(p for p in files(root) if p.read_bytes() == b"lost").unlink()
     with open_cache(root, clock) as cache:
         assert not leftover.exists() and not stray.exists()
         assert unrelated.exists()  # only files named like ours are ever deleted
         assert cache.stats().items == 1  # the row whose file vanished is gone
         assert cache.get(key(1)) == b"kept"
+
+
+def age(path: Path, seconds: float) -> None:
+    """Make a file look `seconds` old (the sweep's grace period is wall-clock file time)."""
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_sweep_spares_young_files_another_process_may_be_indexing(root: Path, clock: Clock) -> None:
+    """A second process opening the folder (e.g. `cache stats` beside the window) must not
+    delete a put that the first has written but not yet indexed, nor its temp file."""
+    with open_cache(root, clock) as cache:
+        cache.put(key(1), b"kept")
+        [kept] = files(root)
+        in_flight = kept.parent / ".tmpxyz.part"
+        in_flight.write_bytes(b"being written")
+        renamed = kept.parent / kept.name.replace(kept.name.split("-")[-1], "1" * 16 + ".jpg")
+        renamed.write_bytes(b"renamed, not yet indexed")
+        with open_cache(root, clock) as other:
+            assert other.get(key(1)) == b"kept"
+        assert in_flight.exists() and renamed.exists()
+        assert cache.get(key(1)) == b"kept" and cache.stats().corrupt == 0
+    for path in (in_flight, renamed):
+        age(path, SWEEP_GRACE_SECONDS + 1)
+    with open_cache(root, clock):
+        assert not in_flight.exists() and not renamed.exists()
 
 
 def test_a_damaged_index_is_rebuilt(root: Path, clock: Clock) -> None:

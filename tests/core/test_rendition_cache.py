@@ -1,0 +1,152 @@
+"""Renditions end to end through StreamImageManager: access before any cache, damage regenerated."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from streamimages_desktop.config import Settings
+from streamimages_desktop.core import imaging
+from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
+from streamimages_desktop.core.errors import NotFound
+from streamimages_desktop.core.importer import ImportOptions
+from streamimages_desktop.core.manager import StreamImageManager
+from streamimages_desktop.core.models import OWNER, Role, StreamImage, Viewer, Visibility
+from tests.images import image_bytes, truncated
+
+SUBSCRIBER = Viewer(Role.SUBSCRIBER)
+VIEWER = Viewer(Role.VIEWER)
+
+
+@pytest.fixture
+def manager(settings: Settings) -> Iterator[StreamImageManager]:
+    with StreamImageManager(settings) as m:
+        yield m
+
+
+def add(manager: StreamImageManager, visibility: Visibility, seed: int = 0) -> StreamImage:
+    data = image_bytes("PNG", (640, 480), seed=seed)
+    result = manager.import_bytes(OWNER, "s1", data, f"img{seed}.png", ImportOptions(visibility))
+    assert result.image_id is not None, result.reason
+    return manager.image(OWNER, result.image_id)
+
+
+def cached_files(settings: Settings) -> list[Path]:
+    return sorted(p for p in (settings.image_cache_dir / "renditions").rglob("*.jpg"))
+
+
+def decoded_size(data: bytes) -> tuple[int, int]:
+    """Fully decode `data` (load(), not just the header): a half JPEG fails here."""
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.format == "JPEG"
+        im.load()
+        return im.size
+
+
+class SpyGet:
+    """Wraps DiskCache.get and records every key it was asked for."""
+
+    def __init__(self, disk: DiskCache) -> None:
+        self.asked: list[RenditionKey] = []
+        self._get = disk.get
+
+    def __call__(self, key: RenditionKey) -> bytes | None:
+        self.asked.append(key)
+        return self._get(key)
+
+
+# -- access is checked before any cache is asked ------------------------------------------------
+
+
+@pytest.mark.parametrize("rendition", ["thumb", "display"])
+def test_private_rendition_is_refused_and_the_cache_never_asked(
+    manager: StreamImageManager, monkeypatch: pytest.MonkeyPatch, rendition: str
+) -> None:
+    image = add(manager, Visibility.PRIVATE)
+    assert decoded_size(manager.rendition(OWNER, image.id, rendition))  # now it is cached
+    assert manager.disk_cache.get(RenditionKey(image.id, rendition, image.sha256)) is not None
+    spy = SpyGet(manager.disk_cache)
+    monkeypatch.setattr(manager.disk_cache, "get", spy)
+    for viewer in (SUBSCRIBER, VIEWER):
+        with pytest.raises(NotFound) as refused:
+            manager.rendition(viewer, image.id, rendition)
+        assert str(refused.value) == f"no image {image.id}"  # same words as a missing id
+    assert spy.asked == []  # refused before the disk cache was consulted
+    assert decoded_size(manager.rendition(OWNER, image.id, rendition))
+    assert len(spy.asked) == 1  # the spy does see a permitted request
+
+
+# -- a damaged cached file is regenerated from the original ------------------------------------
+
+
+def damage(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    if how == "deleted":
+        path.unlink()
+    elif how == "truncated":
+        path.write_bytes(truncated(data, 0.5))
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "bit-flipped":  # same size, so only the checksum can tell
+        flipped = bytearray(data)
+        flipped[len(flipped) // 2] ^= 0xFF
+        path.write_bytes(bytes(flipped))
+    else:  # the bytes of another JPEG, same length: plausible on disk, but not ours
+        other = image_bytes("JPEG", (200, 150), seed=9)
+        path.write_bytes(other[: len(data)].ljust(len(data), b"\0"))
+
+
+@pytest.mark.parametrize("how", ["deleted", "truncated", "empty", "bit-flipped", "swapped"])
+def test_a_damaged_cached_thumbnail_is_regenerated_and_rewritten(
+    manager: StreamImageManager, settings: Settings, how: str
+) -> None:
+    image = add(manager, Visibility.PUBLIC)
+    expected = imaging.render(image_bytes("PNG", (640, 480), seed=0), imaging.THUMB_SIZE)
+    first = manager.rendition(SUBSCRIBER, image.id)
+    assert first == expected and decoded_size(first) == (200, 150)
+    [path] = cached_files(settings)
+    damage(path, how)
+    corrupt_before = manager.disk_cache.stats().corrupt
+
+    again = manager.rendition(SUBSCRIBER, image.id)
+
+    assert again == expected and decoded_size(again) == (200, 150)
+    [rewritten] = cached_files(settings)
+    assert rewritten.read_bytes() == expected  # the file on disk is whole again
+    assert manager.disk_cache.stats().corrupt == corrupt_before + 1
+    hits = manager.disk_cache.stats().hits
+    assert manager.rendition(SUBSCRIBER, image.id) == expected
+    assert manager.disk_cache.stats().hits == hits + 1  # and served from the cache after that
+
+
+def test_damage_found_after_a_restart_is_regenerated(settings: Settings) -> None:
+    with StreamImageManager(settings) as manager:
+        image = add(manager, Visibility.PUBLIC)
+        expected = manager.rendition(OWNER, image.id, "display")
+    for path in cached_files(settings):
+        damage(path, "truncated")
+    with StreamImageManager(settings) as manager:
+        assert manager.rendition(OWNER, image.id, "display") == expected
+        assert manager.rendition(OWNER, image.id) == imaging.render(
+            image_bytes("PNG", (640, 480), seed=0), imaging.THUMB_SIZE
+        )
+        assert all(
+            p.read_bytes() in (expected, manager.rendition(OWNER, image.id))
+            for p in cached_files(settings)
+        )
+
+
+def test_a_rendition_of_another_original_is_never_served(manager: StreamImageManager) -> None:
+    image = add(manager, Visibility.PUBLIC)
+    stale = image_bytes("JPEG", (200, 150), seed=7)
+    old_sha = hashlib.sha256(b"the original this image had before").hexdigest()
+    manager.disk_cache.discard_image(image.id)
+    manager.disk_cache.put(RenditionKey(image.id, "thumb", old_sha), stale)
+    served = manager.rendition(OWNER, image.id)
+    assert served != stale
+    assert served == imaging.render(image_bytes("PNG", (640, 480), seed=0), imaging.THUMB_SIZE)
