@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
+
+from PIL import Image
 
 from streamimages_desktop import __version__, cli_cache
 from streamimages_desktop.cli_format import (
@@ -14,6 +18,7 @@ from streamimages_desktop.cli_format import (
     image_details,
     image_record,
     images_table,
+    printable,
     stats_table,
     stream_record,
     streams_table,
@@ -46,6 +51,13 @@ def _stream_id(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _folder(text: str) -> Path:
+    """A folder option; an empty one is refused, as Path("") would quietly mean "here"."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty one")
+    return Path(text)
+
+
 def _add_role(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as",
@@ -56,13 +68,23 @@ def _add_role(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose error line escapes what was typed: an argument holding a newline or a
+    terminal escape sequence stays one printable line (subcommand parsers inherit this)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(printable(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG, description="Curate, protect and browse the images of your live streams."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--library", type=Path, help="library folder (STREAM_IMAGES_DIR)")
-    parser.add_argument("--cache-dir", type=Path, help="rendition cache folder (IMAGE_CACHE_DIR)")
+    parser.add_argument("--library", type=_folder, help="library folder (STREAM_IMAGES_DIR)")
+    parser.add_argument(
+        "--cache-dir", type=_folder, help="rendition cache folder (IMAGE_CACHE_DIR)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gui = sub.add_parser("gui", help="start the desktop application (the default)")
@@ -227,8 +249,20 @@ def _error(message: str) -> None:
     print(f"{PROG}: {escape(message)}", file=sys.stderr, flush=True)
 
 
+def quiet_pillow_warnings() -> None:
+    """Pillow warns (UserWarning) about damage it works around, such as broken EXIF; the import
+    already decides what such a file is worth, so a Python warning line would only alarm.
+
+    Its decompression-bomb warning becomes an error, as the import rules demand. Installed once
+    at start-up, before any worker thread exists (the filter list is process-wide).
+    """
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL(\.|$)")
+    warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status (0 ok, 1 refused or failed, 2 usage, 130 ^C)."""
+    quiet_pillow_warnings()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:

@@ -34,6 +34,14 @@ def escape(text: str) -> str:
     return "".join(_escaped_char(ch) for ch in text)
 
 
+def printable(text: str) -> str:
+    """Like escape() but keeps backslashes: for messages (argparse's) that already quote with
+    repr, where doubling them would garble the quoted value."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch == "\\" else _escaped_char(ch) for ch in text)
+
+
 def _iso(when: datetime | None) -> str | None:
     return None if when is None else when.isoformat(timespec="seconds")
 

@@ -28,7 +28,7 @@ from streamimages_desktop.core.errors import (
     StreamFull,
     StreamImagesError,
 )
-from streamimages_desktop.core.models import StreamImage, Visibility
+from streamimages_desktop.core.models import Stream, StreamImage, Visibility
 from streamimages_desktop.core.store import Store
 
 log = logging.getLogger(__name__)
@@ -271,8 +271,11 @@ class Importer:
                 blob_new = self._blobs.put(cand.data, cand.sha256, fmt)
                 self._put_thumbnail(image_id, cand)
                 now = self._clock()
-                self._store.ensure_stream(stream_id, stream_id, owner, now)
-                self._store.insert_image(self._row(image_id, stream_id, cand, options, now), limit)
+                self._store.insert_image(
+                    self._row(image_id, stream_id, cand, options, now),
+                    limit,
+                    create_stream=Stream(stream_id, stream_id, owner, now),
+                )
             except BaseException as exc:
                 self._undo(image_id, cand, blob_new)
                 if isinstance(exc, DuplicateImage):  # another importer won the race

@@ -48,7 +48,12 @@ def utc_now() -> datetime:
 
 def _folder_error(what: str, folder: Path, exc: OSError) -> LibraryError:
     """One line naming the folder and what the system said (disk full, not writable, ...)."""
-    reason = write_reason(exc) if exc.errno in _WRITE_ERRNOS else (exc.strerror or str(exc))
+    if exc.errno in _WRITE_ERRNOS:
+        reason = write_reason(exc)
+    elif exc.errno in (errno.EEXIST, errno.ENOTDIR):  # mkdir met a file where a folder belongs
+        reason = "a file is in the way (a folder is needed there)"
+    else:
+        reason = exc.strerror or str(exc)
     return LibraryError(f"cannot use the {what} folder {folder}: {reason}")
 
 

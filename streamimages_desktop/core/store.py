@@ -174,10 +174,26 @@ class Store(Database):
 
     # -- images: writes ---------------------------------------------------------------------
 
-    def insert_image(self, image: StreamImage, max_per_stream: int) -> None:
+    def insert_image(
+        self, image: StreamImage, max_per_stream: int, *, create_stream: Stream | None = None
+    ) -> None:
         """Insert a row; the duplicate and limit checks share its transaction, so racing
-        importers can neither exceed the limit nor add the same bytes twice."""
+        importers can neither exceed the limit nor add the same bytes twice.
+
+        `create_stream` (an import's first file) is created in the same transaction when
+        missing, so a refused or failed insert never leaves an empty stream behind.
+        """
         with self.transaction() as conn:
+            if create_stream is not None and create_stream.id == image.stream_id:
+                conn.execute(
+                    "INSERT OR IGNORE INTO streams (id, title, owner, created) VALUES (?, ?, ?, ?)",
+                    (
+                        validate_stream_id(create_stream.id),
+                        create_stream.title,
+                        create_stream.owner,
+                        _to_text(create_stream.created),
+                    ),
+                )
             if not conn.execute(
                 "SELECT 1 FROM streams WHERE id = ?", (image.stream_id,)
             ).fetchone():

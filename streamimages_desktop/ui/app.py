@@ -8,7 +8,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QLockFile, QObject, QPointF, QRectF, QSettings, Qt, QTimer
+from PySide6.QtCore import (
+    QEventLoop,
+    QLockFile,
+    QMessageLogContext,
+    QObject,
+    QPointF,
+    QRectF,
+    QSettings,
+    Qt,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QColor, QIcon, QLinearGradient, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -77,11 +89,20 @@ def _reporter(to_stderr: bool) -> Callable[[str, str], None]:
     return report
 
 
+def _quiet_offscreen(mode: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    """--screenshot's platform has no window system; its "does not support" notes are noise."""
+    if message.startswith("This plugin does not support"):
+        return
+    if mode != QtMsgType.QtDebugMsg:
+        print(f"streamimages: {message}", file=sys.stderr, flush=True)
+
+
 def run_gui(settings: Settings, args: Any) -> int:
     """Run the application for `settings`; args.stream, args.role, args.screenshot. Exit status."""
     screenshot: Path | None = getattr(args, "screenshot", None)
     if screenshot is not None and QApplication.instance() is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        qInstallMessageHandler(_quiet_offscreen)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "streamimages"])
     assert isinstance(app, QApplication)
     app.setOrganizationName(ORGANISATION)

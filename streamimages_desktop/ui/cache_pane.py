@@ -9,28 +9,30 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractScrollArea,
     QAbstractSpinBox,
     QDoubleSpinBox,
     QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
-    QTableWidget,
-    QTableWidgetItem,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from streamimages_desktop.core.cache import CacheStats, PageStats
+from streamimages_desktop.core.cache import CacheStats
 from streamimages_desktop.ui.cache_chart import MIB, CacheChart
+from streamimages_desktop.ui.cache_pages import (
+    NO_GETS,
+    CachePagesBox,
+    hit_ratio_text,
+    human_bytes,
+    page_ratio,
+)
 from streamimages_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -39,11 +41,6 @@ if TYPE_CHECKING:
 
 POLL_MS = 500
 WIDE_PX = 720  # from this width on: memory | disk side by side, every table column shown
-NO_GETS = "—"
-_NUMBERS = ("Items", "Size", "Hit ratio", "Hits", "Misses", "Evictions", "Expired", "Oversize")
-COLUMNS = ("Page", *_NUMBERS, "")  # the last one holds each page's Clear button
-COMPACT_COLUMNS = frozenset({0, 1, 2, 3, 9})  # what fits a 320-420 px dock; the rest in tooltips
-CLEAR_COLUMN = 9
 MEMORY_FIELDS = (
     "Items",
     "Hit ratio",
@@ -55,25 +52,6 @@ MEMORY_FIELDS = (
     "Peak",
 )
 DISK_FIELDS = ("Items", "Hit ratio", "Hits", "Misses", "Evictions", "Expirations", "Corrupt")
-
-
-def human_bytes(n: int) -> str:
-    """1536 -> "1.5 KB", 524288000 -> "500 MB" (binary units, as the MB settings are)."""
-    value, unit = float(n), "B"
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(value) < 1024 or unit == "TB":
-            break
-        value /= 1024
-    if unit == "B":
-        return f"{n} B"
-    text = f"{value:.1f}".removesuffix(".0")
-    return f"{text} {unit}"
-
-
-def hit_ratio_text(hits: int, misses: int) -> str:
-    """hits / (hits + misses) as a percentage, or a dash before the first get."""
-    gets = hits + misses
-    return f"{hits / gets:.1%}" if gets else NO_GETS
 
 
 def _stat_grid(
@@ -156,7 +134,6 @@ class CachePane(QWidget):
         self._disk = disk_cache
         self._clock = clock
         self._runner = TaskRunner(max_threads=1, parent=self)
-        self._page_names: list[str] = []
         self._wide: bool | None = None
         self._disk_clearing = False
         self._timer = QTimer(self)
@@ -174,7 +151,9 @@ class CachePane(QWidget):
         self._grid = QGridLayout(content)
         self._grid.setContentsMargins(6, 6, 6, 6)
         self._memory_box = self._build_memory(content)
-        self._pages_box = self._build_pages(content)
+        self._pages_box = CachePagesBox(content)
+        self._pages_box.clear_requested.connect(self._on_clear_page)
+        self.page_table = self._pages_box.table
         self._disk_box = self._build_disk(content)
         self._chart_box = QGroupBox("History (last minute)", content)
         self.chart = CacheChart(parent=self._chart_box)
@@ -204,6 +183,9 @@ class CachePane(QWidget):
         self.limit_spin.setKeyboardTracking(False)  # typing "50" must not apply "5" on the way
         self.limit_spin.setValue(self._memory.limit_bytes / MIB)
         self.limit_spin.valueChanged.connect(self._on_limit_edited)
+        editor = self.limit_spin.findChild(QLineEdit)
+        if editor is not None:  # what a screen reader lands on when typing a limit
+            editor.setAccessibleName("Memory limit in megabytes")
         limit_label = QLabel("&Limit:", box)
         limit_label.setBuddy(self.limit_spin)
         self.clear_all_button = QPushButton("Clear all", box)
@@ -220,33 +202,6 @@ class CachePane(QWidget):
         layout.addWidget(self.memory_bar)
         layout.addLayout(row)
         layout.addLayout(grid)
-        return box
-
-    def _build_pages(self, parent: QWidget) -> QGroupBox:
-        box = QGroupBox("Pages", parent)
-        table = self.page_table = QTableWidget(0, len(COLUMNS), box)
-        table.setAccessibleName("Memory cache pages")
-        table.setHorizontalHeaderLabels(list(COLUMNS))
-        table.horizontalHeaderItem(CLEAR_COLUMN).setToolTip("Clear one page")  # type: ignore[union-attr]
-        table.verticalHeader().setVisible(False)
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        table.setAlternatingRowColors(True)
-        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
-        table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setHighlightSections(False)
-        self._empty_label = QLabel("Nothing cached in memory yet.", box)
-        self._empty_label.setEnabled(False)
-        layout = QVBoxLayout(box)
-        layout.addWidget(self._empty_label)
-        layout.addWidget(table)
-        layout.addStretch(1)
         return box
 
     def _build_disk(self, parent: QWidget) -> QGroupBox:
@@ -276,9 +231,9 @@ class CachePane(QWidget):
         """Read both caches' stats, update every number and add one point to the chart."""
         stats = self._memory.stats()
         self._show_memory(stats)
-        self._show_pages(stats.pages)
+        self._pages_box.show_pages(stats.pages)
         self.chart.add_sample(
-            self._clock(), stats.total.bytes, stats.limit_bytes, _ratio(stats.total)
+            self._clock(), stats.total.bytes, stats.limit_bytes, page_ratio(stats.total)
         )
         if self._disk is not None and not self._disk_clearing:
             # stats() only copies counters, but it shares a lock with clear(), which deletes
@@ -301,52 +256,6 @@ class CachePane(QWidget):
             self.limit_spin.blockSignals(True)  # someone else changed it; don't echo it back
             self.limit_spin.setValue(stats.limit_bytes / MIB)
             self.limit_spin.blockSignals(False)
-
-    def _show_pages(self, pages: dict[str, PageStats]) -> None:
-        names = sorted(pages)
-        table = self.page_table
-        if names != self._page_names:  # rebuild rows only when the set of pages changes
-            self._page_names = names
-            table.setRowCount(len(names))
-            for row, name in enumerate(names):
-                button = QToolButton(table)  # narrower than a push button; the dock is tight
-                button.setText("Clear")
-                button.setAccessibleName(f"Clear page {name}")
-                button.setToolTip(f"Drop every pixmap cached for the {name} page")
-                button.clicked.connect(lambda _checked=False, page=name: self._on_clear_page(page))
-                table.setCellWidget(row, CLEAR_COLUMN, button)
-        self._empty_label.setVisible(not names)
-        table.setVisible(bool(names))
-        for row, name in enumerate(names):
-            page = pages[name]
-            tip = (
-                f"{name}: {page.items:,} items, {page.bytes:,} bytes, {page.hits:,} hits, "
-                f"{page.misses:,} misses, {page.evictions:,} evictions, "
-                f"{page.expirations:,} expirations, {page.oversize:,} oversize"
-            )
-            cells: list[tuple[str, object]] = [
-                (name, name),
-                (f"{page.items:,}", page.items),
-                (human_bytes(page.bytes), page.bytes),
-                (hit_ratio_text(page.hits, page.misses), _ratio(page)),
-                (f"{page.hits:,}", page.hits),
-                (f"{page.misses:,}", page.misses),
-                (f"{page.evictions:,}", page.evictions),
-                (f"{page.expirations:,}", page.expirations),
-                (f"{page.oversize:,}", page.oversize),
-            ]
-            for col, (text, raw) in enumerate(cells):
-                item = table.item(row, col)
-                if item is None:
-                    item = QTableWidgetItem()
-                    if col:
-                        item.setTextAlignment(
-                            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                        )
-                    table.setItem(row, col, item)
-                item.setText(text)
-                item.setData(Qt.ItemDataRole.UserRole, raw)
-                item.setToolTip(tip)
 
     def _show_disk(self, stats: DiskCacheStats) -> None:
         _set_bar(self.disk_bar, stats.bytes, stats.limit_bytes)
@@ -439,21 +348,9 @@ class CachePane(QWidget):
         chart_row = 2 if wide else 3
         for row in range(4):
             self._grid.setRowStretch(row, 1 if row == chart_row else 0)
-        # Narrow: the five columns that fit, page names take the slack. Wide: all, spread evenly.
-        header = self.page_table.horizontalHeader()
-        for col in range(CLEAR_COLUMN):
-            self.page_table.setColumnHidden(col, not wide and col not in COMPACT_COLUMNS)
-            fits = QHeaderView.ResizeMode.ResizeToContents
-            header.setSectionResizeMode(
-                col, QHeaderView.ResizeMode.Stretch if wide or not col else fits
-            )
+        self._pages_box.set_wide(wide)
 
     @property
     def polling(self) -> bool:
         """True while the stats timer runs (the pane is shown)."""
         return self._timer.isActive()
-
-
-def _ratio(page: PageStats) -> float | None:
-    gets = page.hits + page.misses
-    return page.hits / gets if gets else None

@@ -13,6 +13,7 @@ from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.models import OWNER, StreamImage, Viewer, Visibility
 from streamimages_desktop.ui import dialogs
 from streamimages_desktop.ui.tasks import TaskRunner
+from streamimages_desktop.ui.wording import count_of
 
 if TYPE_CHECKING:
     from streamimages_desktop.core.manager import StreamImageManager
@@ -177,7 +178,7 @@ class ImageActions(QObject):
             return len(ids)
 
         label = VISIBILITY_LABELS[visibility]
-        self._run(work, lambda n: self.changed.emit(f"{n} image(s) now {label}"))
+        self._run(work, lambda n: self.changed.emit(f"{count_of(n, 'image')} now {label}"))
 
     def request_delete(self, ids: list[str]) -> None:
         """Ask, then delete `ids` (the Delete key, the menu bar or the context menu)."""
@@ -188,7 +189,7 @@ class ImageActions(QObject):
 
         def on_done(count: int) -> None:
             self.deleted.emit(ids)
-            self.changed.emit(f"Deleted {count} image(s)")
+            self.changed.emit(f"Deleted {count_of(count, 'image')}")
 
         dialogs.ask(
             self._window,

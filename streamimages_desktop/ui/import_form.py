@@ -32,10 +32,13 @@ class ImportForm(QWidget):
         self.stream_combo.setAccessibleName("Import into stream")
         self.stream_combo.setToolTip("Stream to import into; type a new id to create it")
         self.stream_combo.setEditText(DEFAULT_STREAM)
+        self.stream_combo.lineEdit().setAccessibleName("Import into stream")
+        self.stream_combo.view().setAccessibleName("Streams to import into")
         self.visibility_combo = QComboBox(self)
         self.visibility_combo.setAccessibleName("Visibility for imported images")
         for vis, label in VISIBILITY_CHOICES:
             self.visibility_combo.addItem(label, vis.value)
+        self.visibility_combo.view().setAccessibleName("Visibilities")
         self.title_edit = self._line_edit("Title for imported images", "file name")
         self.description_edit = self._line_edit("Description for imported images", "optional")
         form = QFormLayout(self)

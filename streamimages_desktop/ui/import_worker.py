@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class ImportJob:
-    """What to import and where: either `paths` or one `image` (a clipboard paste or a drop).
+    """What to import and where: `paths`, or one pasted or dropped image as encoded `data`
+    (kept as the source app encoded it) or as a decoded `image` (encoded to PNG on the worker).
 
     Attributes:
         cancel: set it to stop between files; the files already imported stay imported.
@@ -30,13 +31,14 @@ class ImportJob:
     options: ImportOptions
     paths: list[Path] = field(default_factory=list)
     image: QImage | None = None
+    data: bytes | None = None
     image_name: str = "pasted-image.png"
     cancel: threading.Event = field(default_factory=threading.Event)
 
     @property
     def total_hint(self) -> int:
         """Files named by the job (folders count once; the worker learns the real total)."""
-        return 1 if self.image is not None else len(self.paths)
+        return 1 if self.image is not None or self.data is not None else len(self.paths)
 
 
 def encode_png(image: QImage) -> bytes:
@@ -82,7 +84,7 @@ class ImportWorker(QRunnable):
     def run(self) -> None:
         job = self.job
         try:
-            if job.image is not None:
+            if job.image is not None or job.data is not None:
                 results = [self._import_image(job)]
             else:
                 results = self._manager.import_paths(
@@ -99,9 +101,11 @@ class ImportWorker(QRunnable):
         self.signals.finished.emit(list(results))
 
     def _import_image(self, job: ImportJob) -> ImportResult:
-        assert job.image is not None
+        data = job.data
         try:
-            data = encode_png(job.image)
+            if data is None:
+                assert job.image is not None
+                data = encode_png(job.image)
         except ValueError as exc:
             result = ImportResult(ImportStatus.REJECTED, job.image_name, reason=str(exc))
         else:

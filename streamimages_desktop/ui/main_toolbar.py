@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSizePolicy, QSlider, QToolBar, QWidget
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QSlider,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 
 from streamimages_desktop.core.models import Role, Sort
 from streamimages_desktop.ui.role_switcher import RoleSwitcher
@@ -23,6 +33,7 @@ class MainToolBar(QToolBar):
 
     Signals:
         search_changed(str): the search text, 250 ms after the last keystroke.
+        search_left(): Escape in an empty search field (the window moves focus to the grid).
         sort_changed(object): the chosen Sort.
         tile_size_changed(int): the slider's thumbnail size in pixels.
 
@@ -32,6 +43,7 @@ class MainToolBar(QToolBar):
     """
 
     search_changed = Signal(str)
+    search_left = Signal()
     sort_changed = Signal(object)
     tile_size_changed = Signal(int)
 
@@ -58,12 +70,16 @@ class MainToolBar(QToolBar):
         self._debounce.timeout.connect(self._on_debounce_timeout)
         self.search_edit.textChanged.connect(self._on_search_text_changed)
         self.search_edit.returnPressed.connect(self._on_debounce_timeout)
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search_edit)
+        escape.setContext(Qt.ShortcutContext.WidgetShortcut)
+        escape.activated.connect(self._on_escape_pressed)
         self.addWidget(self.search_edit)
 
         self.sort_combo = QComboBox(self)
         self.sort_combo.setAccessibleName("Sort order")
         for sort, label in SORT_LABELS.items():
             self.sort_combo.addItem(label, sort.value)
+        self.sort_combo.view().setAccessibleName("Sort orders")
         self.sort_combo.currentIndexChanged.connect(self._on_sort_index_changed)
         self.addSeparator()
         self.addWidget(self.sort_combo)
@@ -84,6 +100,9 @@ class MainToolBar(QToolBar):
         self.addWidget(caption)
         self.addWidget(self.size_slider)
         self.setStyleSheet("QToolBar { spacing: 6px; padding: 4px 6px; }")
+        extension = self.findChild(QToolButton, "qt_toolbar_ext_button")
+        if extension is not None:  # shown when the window is too narrow for every control
+            extension.setAccessibleName("More toolbar controls")
 
     def search_text(self) -> str:
         return self.search_edit.text().strip()
@@ -114,6 +133,14 @@ class MainToolBar(QToolBar):
 
     def _on_search_text_changed(self, _text: str) -> None:
         self._debounce.start()
+
+    def _on_escape_pressed(self) -> None:
+        """Escape clears the search (and shows everything at once); again, leaves the field."""
+        if self.search_edit.text():
+            self.search_edit.clear()
+            self.flush_search()
+        else:
+            self.search_left.emit()
 
     def _on_debounce_timeout(self) -> None:
         self._debounce.stop()

@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.toolbar.role_switcher.role_changed.connect(self._on_role_changed)
         self.toolbar.search_changed.connect(self._on_query_changed)
+        self.toolbar.search_left.connect(self._on_search_left)
         self.toolbar.sort_changed.connect(self._on_query_changed)
         self.toolbar.tile_size_changed.connect(self.gallery.set_tile_size)
         self.stream_browser.stream_selected.connect(self._on_stream_selected)
@@ -172,11 +173,6 @@ class MainWindow(QMainWindow):
         self.open_action.setEnabled(can_edit(self.viewer))
         self.folder_action.setEnabled(can_edit(self.viewer))
         self.paste_action.setEnabled(can_edit(self.viewer))
-        self.gallery.set_empty_text(
-            "No images yet. Drop images here or press Ctrl+O"
-            if can_edit(self.viewer)
-            else f"Nothing here is visible to a {role.value}."
-        )
         self._apply_query()
         self.stream_browser.set_viewer(self.viewer)
         self.status.set_role(role)
@@ -184,7 +180,20 @@ class MainWindow(QMainWindow):
         if not initial:
             self.role_changed.emit(role)
 
+    def _empty_text(self) -> str:
+        """What an empty grid says: why it is empty and what to do next."""
+        search = self.toolbar.search_text()
+        if search:
+            return f"No images match “{search}”.\nPress Esc in the search field to see them all."
+        if can_edit(self.viewer):
+            return "No images yet. Drop images here or press Ctrl+O"
+        return (
+            f"Nothing here is visible to a {self.viewer.role.value}.\n"
+            "Switch to Owner (Ctrl+1) to add images or change who sees them."
+        )
+
     def _apply_query(self, *, stats: bool = True) -> None:
+        self.gallery.set_empty_text(self._empty_text())
         self.gallery.set_query(
             self.viewer, self._stream_id, self.toolbar.search_text(), self.toolbar.sort()
         )
@@ -199,6 +208,9 @@ class MainWindow(QMainWindow):
 
     def _on_query_changed(self, *_args: object) -> None:
         self._apply_query(stats=False)
+
+    def _on_search_left(self) -> None:
+        self.gallery.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _on_stream_selected(self, stream_id: str | None) -> None:
         if stream_id == self._stream_id:

@@ -21,6 +21,7 @@ from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.models import OWNER, StreamSummary, Viewer
 from streamimages_desktop.ui import dialogs
 from streamimages_desktop.ui.tasks import TaskRunner
+from streamimages_desktop.ui.wording import count_of
 
 if TYPE_CHECKING:
     from streamimages_desktop.core.manager import StreamImageManager
@@ -251,10 +252,11 @@ class StreamBrowser(QWidget):
         if stream_id is None:
             return
         count = self.visible_count(stream_id) or 0
+        contents = f"and its {count_of(count, 'image')}" if count else "(it is empty)"
         dialogs.ask(
             self,
             "Delete stream",
-            f"Delete the stream {stream_id!r} and its {count} image(s)? This cannot be undone.",
+            f"Delete the stream {stream_id!r} {contents}? This cannot be undone.",
             lambda: self._delete(stream_id),
         )
 
@@ -262,7 +264,9 @@ class StreamBrowser(QWidget):
         viewer = self._viewer
         self._runner.submit(
             lambda: self._manager.delete_stream(viewer, stream_id),
-            lambda n: self._on_changed(f"Deleted stream {stream_id} ({n} images)", None),
+            lambda n: self._on_changed(
+                f"Deleted stream {stream_id} ({count_of(n, 'image')})", None
+            ),
             self._on_task_failed,
         )
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -29,11 +30,25 @@ from streamimages_desktop.core.models import (
 from streamimages_desktop.ui.import_form import ImportForm
 from streamimages_desktop.ui.import_results import ImportResultList, summary_text
 from streamimages_desktop.ui.import_worker import ImportJob, ImportWorker
+from streamimages_desktop.ui.wording import count_of
 
 if TYPE_CHECKING:
     from streamimages_desktop.core.manager import StreamImageManager
 
+DROP_TEXT = (
+    "Drop images or folders here,\nor anywhere on the window.\nCtrl+V pastes a copied image."
+)
 OWNER_ONLY = "Importing is for the owner.\nSwitch to Owner (Ctrl+1) to add images."
+
+
+# What image apps put on the clipboard or in a drop, as the file's own encoded bytes.
+ENCODED_IMAGE_TYPES = (
+    ("image/png", ".png"),
+    ("image/jpeg", ".jpg"),
+    ("image/gif", ".gif"),
+    ("image/webp", ".webp"),
+    ("image/bmp", ".bmp"),
+)
 
 
 def local_paths(mime: QMimeData) -> list[Path]:
@@ -41,6 +56,19 @@ def local_paths(mime: QMimeData) -> list[Path]:
     if not mime.hasUrls():
         return []
     return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+
+
+def encoded_image(mime: QMimeData) -> tuple[bytes, str] | None:
+    """The image bytes as the source app encoded them, and their extension; None if absent.
+
+    Importing these keeps the original format and pixels, and nothing is decoded on the GUI
+    thread: the worker's import validates and decodes them.
+    """
+    formats = set(mime.formats())
+    for mime_type, extension in ENCODED_IMAGE_TYPES:
+        if mime_type in formats and (data := bytes(mime.data(mime_type).data())):
+            return data, extension
+    return None
 
 
 class UploadPane(QWidget):
@@ -107,8 +135,18 @@ class UploadPane(QWidget):
         buttons = QHBoxLayout()
         for button in (self.files_button, self.folder_button, self.paste_button):
             buttons.addWidget(button)
-        hint = QLabel("…or drop files and folders anywhere on the window.", page)
-        hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.drop_zone = QLabel(DROP_TEXT, page)
+        self.drop_zone.setObjectName("drop_zone")
+        self.drop_zone.setAccessibleName("Drop zone")
+        self.drop_zone.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.drop_zone.setWordWrap(True)
+        self.drop_zone.setMinimumHeight(56)
+        self.drop_zone.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.drop_zone.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.drop_zone.setStyleSheet(
+            "QLabel#drop_zone { border: 2px dashed palette(mid); border-radius: 8px;"
+            " padding: 8px; }"
+        )
         self.progress = QProgressBar(page)
         self.progress.setAccessibleName("Import progress")
         self.progress.setFormat("No import running")
@@ -132,9 +170,8 @@ class UploadPane(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.form)
         layout.addLayout(buttons)
-        layout.addWidget(hint)
-        layout.addWidget(self.activity, 1000)
-        layout.addStretch(1)
+        layout.addWidget(self.drop_zone, 1)  # fills the pane until the first import...
+        layout.addWidget(self.activity, 1000)  # ...then the results take the room
         return page
 
     @staticmethod
@@ -179,27 +216,33 @@ class UploadPane(QWidget):
     def paste_from_clipboard(self) -> bool:
         """Import local files or an image from the clipboard; False when it holds neither."""
         mime = QGuiApplication.clipboard().mimeData()
-        if mime is not None and local_paths(mime):
-            return self.import_paths(local_paths(mime))
-        if mime is not None and mime.hasImage():
-            return self.import_image(QGuiApplication.clipboard().image())
-        self.message.emit("The clipboard holds no image or files to import")
-        return False
+        if mime is None or not self._holds_import(mime):
+            self.message.emit("The clipboard holds no image or files to import")
+            return False
+        return self.import_mime(mime, "pasted-image")
 
     def accepts(self, mime: QMimeData) -> bool:
         """True when the current role may import and `mime` holds local files or an image."""
-        return can_edit(self._viewer) and (bool(local_paths(mime)) or mime.hasImage())
+        return can_edit(self._viewer) and self._holds_import(mime)
 
-    def import_mime(self, mime: QMimeData, name: str = "dropped-image.png") -> bool:
-        """Import a drop's local files and folders, or else its image."""
+    @staticmethod
+    def _holds_import(mime: QMimeData) -> bool:
+        return bool(local_paths(mime)) or mime.hasImage() or encoded_image(mime) is not None
+
+    def import_mime(self, mime: QMimeData, stem: str = "dropped-image") -> bool:
+        """Import a drop's or paste's local files and folders, else its image bytes or image."""
         paths = local_paths(mime)
         if paths:
             return self.import_paths(paths)
-        data = mime.imageData() if mime.hasImage() else None
-        if isinstance(data, QPixmap):
-            data = data.toImage()
-        if isinstance(data, QImage):
-            return self.import_image(data, name)
+        encoded = encoded_image(mime)
+        if encoded is not None:
+            data, extension = encoded
+            return self._enqueue(data=data, image_name=stem + extension)
+        image = mime.imageData() if mime.hasImage() else None
+        if isinstance(image, QPixmap):
+            image = image.toImage()
+        if isinstance(image, QImage):
+            return self.import_image(image, stem + ".png")
         self.message.emit("Nothing to import: no image files or image data")
         return False
 
@@ -231,7 +274,7 @@ class UploadPane(QWidget):
         if self._worker is None:
             self._start_next()
         else:
-            self.message.emit(f"Queued {job.total_hint} more item(s) after the running import")
+            self.message.emit(f"Queued {count_of(job.total_hint, 'item')} after the running import")
         return True
 
     def _start_next(self) -> None:

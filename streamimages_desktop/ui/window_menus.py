@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QToolButton
 
 if TYPE_CHECKING:
     from streamimages_desktop.ui.main_window import MainWindow
@@ -60,4 +61,7 @@ def build(window: MainWindow) -> WindowActions:
     view_menu.addSeparator()
     for dock in (window.stream_dock, window.upload_dock, window.cache_dock):
         view_menu.addAction(dock.toggleViewAction())
+    extension = window.menuBar().findChild(QToolButton, "qt_menubar_ext_button")
+    if extension is not None:  # shown when the window is too narrow for every menu
+        extension.setAccessibleName("More menus")
     return actions

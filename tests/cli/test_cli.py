@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,15 @@ from streamimages_desktop.core import access
 from streamimages_desktop.core.importer import ImportOptions
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, Viewer, Visibility
-from tests.images import EXT, image_bytes, truncated, write_image
+from tests.images import (
+    EXT,
+    encode,
+    image_bytes,
+    picture,
+    truncated,
+    with_declared_size,
+    write_image,
+)
 
 IMAGE_KEYS = {
     "id",
@@ -334,16 +343,23 @@ def test_bad_settings_are_one_line_and_exit_2(tmp_path: Path) -> None:
         ["show"],
         ["set", "abc"],
         ["import", "--stream", "s1", "--visibility", "secret", "a.png"],
+        ["import", "--stream", "s1", "--"],
+        ["--library", "", "streams"],  # would otherwise make a library in the working folder
+        ["--cache-dir", " ", "streams"],
     ],
 )
 def test_usage_errors_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exit_:
         cli.main(["--library", str(tmp_path / "lib"), *argv])
     assert exit_.value.code == 2
     assert "usage:" in capsys.readouterr().err
-    assert not (tmp_path / "lib").exists()  # nothing was opened or created
+    assert list(tmp_path.iterdir()) == []  # nothing was opened or created, here or there
 
 
 def test_usage_error_from_the_real_command(tmp_path: Path) -> None:
@@ -392,3 +408,223 @@ def test_escape_makes_every_name_one_printable_line() -> None:
     assert escape("caf\udce9.png") == "caf\\udce9.png"  # an undecodable byte
     assert escape("evil\u202egnp.exe") == "evil\\u202egnp.exe"  # right-to-left override
     assert escape("<b>x</b> café ✓") == "<b>x</b> café ✓"
+
+
+# -- audit of issue 2: bad input of every kind is one line, never a traceback ------------------
+
+
+def test_broken_exif_imports_and_no_python_warning_reaches_the_user(tmp_path: Path) -> None:
+    # Pillow warns "Corrupt EXIF data" (UserWarning) while reading this file; run with default
+    # warning filters, as a user would, not the test suite's -W error.
+    broken = tmp_path / "broken-exif.jpg"
+    broken.write_bytes(
+        encode(picture((120, 80)), "JPEG", exif=b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\xff\xff")
+    )
+    env = {"PYTHONWARNINGS": "default"}
+    proc = run(tmp_path, "import", "--stream", "s1", broken, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert proc.stdout.startswith("imported ") and proc.stdout.count("\n") == 1
+    assert [r[1] for r in rows(tmp_path)] == ["s1"] and len(blobs(tmp_path)) == 1
+    listed = run(tmp_path, "list", "--json", env=env)
+    assert (listed.stderr, json.loads(listed.stdout)[0]["width"]) == ("", 120)
+
+
+def test_a_declared_bomb_is_refused_without_a_pillow_warning_line(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.gif"
+    bomb.write_bytes(with_declared_size(image_bytes("GIF", (8, 8)), "GIF", (65535, 65535)))
+    proc = run(tmp_path, "import", "--stream", "s1", bomb, env={"PYTHONWARNINGS": "default"})
+    assert proc.returncode == 1 and proc.stderr == ""
+    assert proc.stdout == f"rejected {bomb}: too many pixels (65535x65535 > 89478485)\n"
+    assert rows(tmp_path) == [] and blobs(tmp_path) == []
+
+
+def test_quiet_pillow_warnings_silences_pillow_only() -> None:
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        cli.quiet_pillow_warnings()
+        warnings.warn_explicit("Corrupt EXIF data", UserWarning, "TiffImagePlugin.py", 1, "PIL.X")
+        warnings.warn_explicit("ours", UserWarning, "x.py", 1, "streamimages_desktop.x")
+        with pytest.raises(Image.DecompressionBombWarning):
+            warnings.warn_explicit(
+                "big", Image.DecompressionBombWarning, "Image.py", 1, "PIL.Image"
+            )
+    assert [str(w.message) for w in seen] == ["ours"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MAX_STREAM_IMAGES_PER_STREAM", "fifty"),
+        ("MAX_STREAM_IMAGES_PER_STREAM", "0"),
+        ("MAX_IMAGE_UPLOAD_SIZE_MB", "-1"),
+        ("MAX_IMAGE_UPLOAD_SIZE_MB", "nan"),
+        ("IMAGE_CACHE_MAX_MEMORY_MB", "lots"),
+        ("IMAGE_CACHE_TTL_HOURS", "-2"),
+        ("IMAGE_CACHE_TTL_HOURS", "inf"),
+        ("IMAGE_CACHE_MAX_DISK_MB", "1e999"),
+        ("IMAGE_MAX_PIXELS", "1.5"),
+        ("IMAGE_MAX_PIXELS", "999999999999"),
+        ("STREAM_IMAGES_DIR", " "),
+        ("IMAGE_CACHE_DIR", ""),
+        ("ALLOWED_IMAGE_EXTENSIONS", ".tiff .png"),
+        ("ALLOWED_IMAGE_EXTENSIONS", ","),
+    ],
+)
+def test_every_setting_with_a_bad_value_is_one_line_and_exit_2(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "streamimages_desktop", "list"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, name: value, "STREAMIMAGES_CONFIG": str(tmp_path / "none.toml")},
+        timeout=60,
+    )
+    err = assert_clean_error(proc, 2)
+    assert err.startswith(f"streamimages: {name}") and err.count("\n") == 1, err
+    assert proc.stdout == ""
+
+
+def test_a_broken_library_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    for option in ("--library", "--cache-dir"):
+        for target in (a_file, a_file / "below"):
+            proc = subprocess.run(
+                [sys.executable, "-m", "streamimages_desktop", "--library", str(tmp_path / "l"),
+                 "--cache-dir", str(tmp_path / "c"), option, str(target), "list"],
+                capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            err = assert_clean_error(proc, 1)
+            assert err == (
+                f"streamimages: cannot use the {option[2:].replace('-dir', '')} folder {target}:"
+                " a file is in the way (a folder is needed there)\n"
+            )
+
+    (tmp_path / "lib").mkdir()
+    library = tmp_path / "lib" / "library.sqlite3"
+    library.write_bytes(b"this is not SQLite at all" * 100)
+    err = assert_clean_error(run(tmp_path, "list"), 1)
+    assert err == f"streamimages: {library} is not a StreamImages library, or it is damaged\n"
+    assert library.read_bytes() == b"this is not SQLite at all" * 100  # left untouched
+
+    library.unlink()
+    assert run(tmp_path, "streams").returncode == 0
+    with sqlite3.connect(library) as db:
+        db.execute("PRAGMA user_version = 7")
+    proc = run(tmp_path, "import", "--stream", "s1", write_image(tmp_path / "a.png"))
+    assert assert_clean_error(proc, 1) == (
+        "streamimages: this library was made by a newer StreamImages (schema 7);"
+        " this version reads up to 1\n"
+    )
+    assert proc.stdout == "" and blobs(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("search", "found"),
+    [
+        ("a AND OR NOT (", 0),
+        ("*", 0),
+        ("NEAR(a b)", 0),
+        ("'; DROP TABLE images;--", 0),
+        ("^-:", 0),
+        ("the OR", 0),  # OR is a word to look for, not an operator
+        ("the public", 1),
+        ('"', 3),  # nothing left to look for once quotes are dropped: no filter
+        ("\x01\x7f", 3),
+    ],
+)
+def test_any_search_text_is_just_text(tmp_path: Path, search: str, found: int) -> None:
+    seeded_library(tmp_path)
+    proc = run(tmp_path, "list", "--json", "--search", search)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert len(json.loads(proc.stdout)) == found
+    assert len(rows(tmp_path)) == 3
+
+
+@pytest.mark.parametrize(
+    "image_id", ["x", "../../etc/passwd", "", "\n\x1b[31mred", "%", "' OR 1=1 --", "0" * 500]
+)
+def test_unknown_ids_of_any_shape_are_one_escaped_line(tmp_path: Path, image_id: str) -> None:
+    seeded_library(tmp_path)
+    for command in (["show", image_id], ["set", image_id, "--title", "t"], ["delete", image_id]):
+        proc = run(tmp_path, *command)
+        assert assert_clean_error(proc, 1) == f"streamimages: no image {escape(image_id)}\n"
+        assert proc.stderr.count("\n") == 1 and "\x1b" not in proc.stderr
+    assert len(rows(tmp_path)) == 3
+
+
+def test_usage_errors_escape_what_was_typed(tmp_path: Path) -> None:
+    evil = "\x1b[31mred\nsecond line"
+    for argv in (["list", evil], ["list", "--as", evil], ["import", "--stream", evil, "a.png"]):
+        proc = run(tmp_path, *argv)
+        err = assert_clean_error(proc, 2)
+        assert "\x1b" not in err and "\\x1b[31mred\\nsecond line" in err
+        assert err.splitlines()[-1].startswith("streamimages")  # the message is one line
+    assert not (tmp_path / "lib").exists()
+
+
+def test_every_command_that_prints_names_escapes_them(tmp_path: Path) -> None:
+    with StreamImageManager(settings_for(tmp_path)) as manager:
+        manager.create_stream(OWNER, "s1", "evil\x1b[2Jtitle\nline two")
+        image_id = manager.import_bytes(
+            OWNER, "s1", image_bytes(), "bell\x07new\nline\u202egnp.png",
+            ImportOptions(description="desc\r\nwith\tcontrols"),
+        ).image_id  # fmt: skip
+    assert image_id is not None
+    outputs = {
+        "list": run(tmp_path, "list").stdout,
+        "list --search": run(tmp_path, "list", "--search", "bell").stdout,
+        "show": run(tmp_path, "show", image_id).stdout,
+        "streams": run(tmp_path, "streams").stdout,
+        "list --json": run(tmp_path, "list", "--json").stdout,
+        "show --json": run(tmp_path, "show", image_id, "--json").stdout,
+        "streams --json": run(tmp_path, "streams", "--json").stdout,
+    }
+    for command, out in outputs.items():
+        assert out, command
+        assert not any(ch in out for ch in "\x07\x1b\r\t\u202e"), command
+    assert len(outputs["list"].splitlines()) == 2
+    assert "bell\\x07new\\nline\\u202egnp" in outputs["list"]
+    assert "bell\\x07new\\nline\\u202egnp" in outputs["list --search"]
+    assert "desc\\r\\nwith\\tcontrols" in outputs["show"]
+    assert "evil\\x1b[2Jtitle\\nline two" in outputs["streams"]
+    assert len(outputs["streams"].splitlines()) == 2
+    record = json.loads(outputs["show --json"])
+    assert record["original_name"] == "bell\x07new\nline\u202egnp.png"
+    assert json.loads(outputs["streams --json"])[0]["title"] == "evil\x1b[2Jtitle\nline two"
+
+
+def test_viewer_stats_reveal_nothing_of_hidden_images_not_even_bytes_or_views(
+    tmp_path: Path,
+) -> None:
+    ids = seeded_library(tmp_path)
+    for _ in range(2):
+        assert run(tmp_path, "show", ids[Visibility.PUBLIC], "--as", "viewer").returncode == 0
+    for _ in range(3):
+        assert (
+            run(tmp_path, "show", ids[Visibility.SUBSCRIBERS], "--as", "subscriber").returncode == 0
+        )
+    # seen by viewers while public, then made private: its views must vanish from their stats
+    assert run(tmp_path, "set", ids[Visibility.PRIVATE], "--visibility", "public").returncode == 0
+    assert run(tmp_path, "show", ids[Visibility.PRIVATE], "--as", "viewer").returncode == 0
+    assert run(tmp_path, "set", ids[Visibility.PRIVATE], "--visibility", "private").returncode == 0
+    with sqlite3.connect(tmp_path / "lib" / "library.sqlite3") as db:
+        size = dict(db.execute("SELECT visibility, bytes FROM images").fetchall())
+
+    def stats(role: str, *extra: str) -> dict[str, int]:
+        proc = run(tmp_path, "stats", "--as", role, "--json", *extra)
+        assert proc.returncode == 0, proc.stderr
+        result: dict[str, int] = json.loads(proc.stdout)
+        assert set(result) >= {"total", "public", "subscribers", "private", "bytes", "views"}
+        return result
+
+    expected_viewer = {"total": 1, "public": 1, "subscribers": 0, "private": 0,
+                       "bytes": size["public"], "views": 2}  # fmt: skip
+    assert stats("viewer") == stats("viewer", "--stream", "s1") == expected_viewer
+    subscriber_bytes = size["public"] + size["subscribers"]
+    assert stats("subscriber") == {"total": 2, "public": 1, "subscribers": 1, "private": 0,
+                                   "bytes": subscriber_bytes, "views": 5}  # fmt: skip
+    assert stats("owner") == {"total": 3, "public": 1, "subscribers": 1, "private": 1,
+                              "bytes": sum(size.values()), "views": 6}  # fmt: skip

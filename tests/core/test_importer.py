@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, JpegImagePlugin
 
 from streamimages_desktop.config import Settings
 from streamimages_desktop.core import imaging
@@ -27,7 +27,16 @@ from streamimages_desktop.core.importer import (
 )
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, InvalidStreamId, Role, Sort, Viewer, Visibility
-from tests.images import EXT, image_bytes, truncated, write_image
+from streamimages_desktop.core.store import Store
+from tests.images import (
+    EXT,
+    encode,
+    image_bytes,
+    solid_frames,
+    truncated,
+    with_orientation,
+    write_image,
+)
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -301,6 +310,27 @@ def test_failed_row_insert_removes_its_blob_and_thumbnail(
     assert snapshot(settings) == before
 
 
+def test_a_failed_first_import_leaves_no_empty_stream_behind(
+    manager: StreamImageManager, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = snapshot(settings)
+    real = Store._count_all
+
+    def full_inside_the_insert(conn: sqlite3.Connection, stream_id: str) -> int:
+        if conn.in_transaction:  # the row's own transaction, after the stream was made
+            raise LibraryError("the disk is full: could not write the library")
+        return real(conn, stream_id)
+
+    monkeypatch.setattr(Store, "_count_all", staticmethod(full_inside_the_insert))
+    result = one(manager, write_image(tmp_path / "a.png"), "fresh")
+    monkeypatch.undo()
+    assert result.reason == "the disk is full: could not write the library"
+    assert snapshot(settings) == before
+    assert manager.streams(OWNER) == []  # no row of any kind: not even the stream's
+    assert one(manager, tmp_path / "a.png", "fresh").status is ImportStatus.IMPORTED
+    assert [(s.stream.id, s.stream.owner) for s in manager.streams(OWNER)] == [("fresh", "local")]
+
+
 def test_import_as_non_owner_or_into_a_bad_stream_id_is_refused(
     manager: StreamImageManager, tmp_path: Path
 ) -> None:
@@ -508,3 +538,83 @@ def test_importing_the_folder_that_holds_the_library_does_not_import_the_library
         (ImportStatus.DUPLICATE, "a.png"),
         (ImportStatus.IMPORTED, "b.png"),
     ]
+
+
+# -- the thumbnail file an import writes ------------------------------------------------------
+
+
+def _rgb(im: Image.Image, xy: tuple[int, int]) -> tuple[int, int, int]:
+    r, g, b = im.convert("RGB").getpixel(xy)  # type: ignore[misc]
+    return int(r), int(g), int(b)
+
+
+def _near(actual: tuple[int, int, int], expected: tuple[int, int, int]) -> bool:
+    return all(abs(a - e) <= 24 for a, e in zip(actual, expected, strict=True))
+
+
+def _transparent_png() -> bytes:
+    im = Image.new("RGBA", (400, 320), (0, 0, 0, 0))  # transparent *black*
+    im.paste((255, 0, 0, 255), (0, 0, 120, 120))
+    return encode(im, "PNG")
+
+
+THUMBNAIL_CASES: dict[str, tuple[bytes, tuple[int, int], tuple[int, int]]] = {
+    # name: (file bytes, displayed size, thumbnail size)
+    "exif-6.jpg": (with_orientation((800, 400), 6), (800, 400), (200, 100)),
+    "exif-8.jpg": (with_orientation((300, 600), 8), (300, 600), (100, 200)),
+    "alpha.png": (_transparent_png(), (400, 320), (200, 160)),
+    "anim.gif": (
+        solid_frames("GIF", [(0, 200, 0), (0, 0, 255), (255, 255, 0)], (300, 300)),
+        (300, 300),
+        (200, 200),
+    ),
+    "anim.webp": (
+        solid_frames("WEBP", [(0, 200, 0), (0, 0, 255)], (300, 150)),
+        (300, 150),
+        (200, 100),
+    ),
+    "tall.png": (image_bytes("PNG", (1, 100_000)), (1, 100_000), (1, 200)),
+    "cmyk.jpg": (image_bytes("JPEG", (640, 480), "CMYK"), (640, 480), (200, 150)),
+}
+
+
+@pytest.mark.parametrize("name", list(THUMBNAIL_CASES))
+def test_the_thumbnail_file_written_at_import_follows_the_rules(
+    manager: StreamImageManager, settings: Settings, tmp_path: Path, name: str
+) -> None:
+    data, displayed, thumb_size = THUMBNAIL_CASES[name]
+    (tmp_path / name).write_bytes(data)
+    before = snapshot(settings)[1]
+    result = one(manager, tmp_path / name)
+    assert result.status is ImportStatus.IMPORTED and result.image_id, result.reason
+    (new_file,) = set(snapshot(settings)[1]) - set(before)
+    thumb_path = settings.image_cache_dir / new_file
+    assert thumb_path.is_relative_to(settings.image_cache_dir / "renditions")
+    image = manager.image(OWNER, result.image_id)
+    assert (image.width, image.height) == displayed
+
+    with Image.open(thumb_path) as thumb:
+        assert isinstance(thumb, JpegImagePlugin.JpegImageFile)
+        assert thumb.size == thumb_size and max(thumb.size) <= imaging.THUMB_SIZE
+        reference = Image.open(io.BytesIO(encode(Image.new("RGB", (8, 8)), "JPEG", quality=85)))
+        assert isinstance(reference, JpegImagePlugin.JpegImageFile)
+        assert thumb.quantization == reference.quantization  # JPEG quality 85
+        assert "exif" not in thumb.info
+        thumb.load()
+        if name.startswith(("exif", "cmyk")):  # upright: the red marker is top-left
+            top_left = _rgb(thumb, (2, 2))
+            assert top_left[0] > 200 and top_left[1] < 70 and top_left[2] < 70
+            assert not _near(_rgb(thumb, (thumb.width - 3, 2)), top_left)
+        elif name == "alpha.png":
+            assert _near(_rgb(thumb, (150, 120)), imaging.BACKGROUND)  # not black
+            assert _near(_rgb(thumb, (5, 5)), (255, 0, 0))
+        elif name.startswith("anim"):
+            assert _near(_rgb(thumb, (thumb.width // 2, thumb.height // 2)), (0, 200, 0))
+
+    # The file is a cache: remove it and the same picture is made again from the original.
+    stored = thumb_path.read_bytes()
+    thumb_path.unlink()
+    again = manager.rendition(OWNER, result.image_id, "thumb")
+    with Image.open(io.BytesIO(again)) as redone, Image.open(io.BytesIO(stored)) as first:
+        assert redone.size == first.size
+        assert _near(_rgb(redone, (0, 0)), _rgb(first, (0, 0)))

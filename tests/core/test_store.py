@@ -272,6 +272,19 @@ def test_limit_is_enforced(store: Store) -> None:
     store.insert_image(make_image("s0", "second"), 3)  # the limit is per stream
 
 
+def test_an_imports_new_stream_is_created_with_its_first_row_or_not_at_all(store: Store) -> None:
+    fresh = Stream("fresh", "Fresh", "me", T0)
+    with pytest.raises(StreamFull):
+        store.insert_image(make_image("refused", "fresh"), 0, create_stream=fresh)
+    assert store.get_stream("fresh") is None  # rolled back with the refused row
+    store.insert_image(make_image("dup-source", "fresh", digest=sha("d")), 5, create_stream=fresh)
+    assert store.get_stream("fresh") == fresh
+    later = Stream("fresh", "ignored", "someone else", T0 + timedelta(days=1))
+    store.insert_image(make_image("second", "fresh"), 5, create_stream=later)
+    assert store.get_stream("fresh") == fresh  # an existing stream is left as it is
+    assert store.count_images("fresh") == 2
+
+
 def test_limit_holds_when_threads_race(store: Store) -> None:
     limit, per_thread, names = 30, 30, ("a", "b", "c")
     barrier = threading.Barrier(len(names))

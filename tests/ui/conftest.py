@@ -96,3 +96,13 @@ def mixed_library(
 
 def all_ids(groups: dict[Visibility, list[str]], visibilities: Sequence[Visibility]) -> set[str]:
     return {i for v in visibilities for i in groups[v]}
+
+
+@pytest.fixture(autouse=True)
+def _empty_clipboard(qapp: object) -> Iterator[None]:
+    """Tests fill the clipboard with QMimeData made in Python; a clipboard still holding one
+    when the interpreter exits is freed twice (once by Qt, once by PySide) and segfaults."""
+    yield
+    from PySide6.QtGui import QGuiApplication
+
+    QGuiApplication.clipboard().clear()

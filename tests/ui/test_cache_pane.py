@@ -20,13 +20,8 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
-from streamimages_desktop.ui.cache_pane import (
-    CLEAR_COLUMN,
-    COLUMNS,
-    CachePane,
-    hit_ratio_text,
-    human_bytes,
-)
+from streamimages_desktop.ui.cache_pages import CLEAR_COLUMN, COLUMNS, hit_ratio_text, human_bytes
+from streamimages_desktop.ui.cache_pane import CachePane
 from streamimages_desktop.ui.pixmap_cache import PixmapCache
 
 # Showing a top-level window on the offscreen platform warns about size hints; nothing to fix.

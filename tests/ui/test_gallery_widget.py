@@ -20,7 +20,8 @@ from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, Viewer, Visibility
 from streamimages_desktop.ui.gallery_delegate import BADGE, PADDING
 from streamimages_desktop.ui.gallery_model import ImageIdRole, placeholder_pixmap
-from streamimages_desktop.ui.gallery_widget import LAYOUT_BATCH, GalleryWidget
+from streamimages_desktop.ui.gallery_view import LAYOUT_BATCH
+from streamimages_desktop.ui.gallery_widget import GalleryWidget
 from streamimages_desktop.ui.pixmap_cache import GALLERY_PAGE, PixmapCache
 from tests.ui.conftest import big_settings, import_images, mixed_library
 

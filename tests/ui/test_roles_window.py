@@ -14,6 +14,7 @@ from streamimages_desktop.core.access import allowed_visibilities, can_see
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import Role, Viewer, Visibility
 from streamimages_desktop.ui.main_window import MainWindow
+from streamimages_desktop.ui.pixmap_cache import GALLERY_PAGE, PixmapCache
 from tests.ui import window_fixtures
 from tests.ui.conftest import all_ids, import_images, mixed_library
 from tests.ui.window_fixtures import WindowFactory, grid_ids, wait_settled
@@ -89,25 +90,61 @@ def test_role_sees_only_its_visibilities_everywhere(
     assert grid_ids(window) == (set(library[Visibility.PRIVATE]) if role is Role.OWNER else set())
 
 
+def decorations(window: MainWindow) -> set[int]:
+    """The cache keys of every pixmap the grid's rows would paint now."""
+    model = window.gallery.model
+    return {
+        model.data(model.index(row, 0), Qt.ItemDataRole.DecorationRole).cacheKey()
+        for row in range(model.rowCount())
+    }
+
+
 @pytest.mark.parametrize(("role", "visibility"), list(itertools.product(Role, Visibility)))
 def test_switching_role_keeps_or_hides_each_visibility_at_once(
-    library: Groups, make_window: WindowFactory, qtbot: QtBot, role: Role, visibility: Visibility
+    library: Groups,
+    make_window: WindowFactory,
+    pixmap_cache: PixmapCache,
+    qtbot: QtBot,
+    role: Role,
+    visibility: Visibility,
 ) -> None:
     window = make_window(stream="mixed")
     image_id = library[visibility][0]
+    title = window.gallery.model.image_at(window.gallery.model.row_of(image_id)).title
+    ratio = window.gallery.model.device_pixel_ratio
+    qtbot.waitUntil(lambda: pixmap_cache.get(GALLERY_PAGE, image_id, "thumb", ratio) is not None)
+    thumb = pixmap_cache.get(GALLERY_PAGE, image_id, "thumb", ratio)
+    assert thumb is not None and thumb.cacheKey() in decorations(window)
     with qtbot.waitSignal(window.preview.pixmap_shown, timeout=5000):
         window.gallery.open_requested.emit(image_id)
     seen = can_see(Viewer(role), visibility)
     window.set_role(role)
-    # The moment the role changed, before any worker answered:
+    # The moment the role changed, before any worker answered: grid, its memory-cached
+    # thumbnail, tooltips and the preview.
     assert (image_id in grid_ids(window)) is seen
+    assert window.gallery.model.index_of(image_id).isValid() is seen
+    assert (thumb.cacheKey() in decorations(window)) is seen
+    assert (title in tooltips(window)) is seen
     assert window.preview.isVisible() is seen
     assert (window.preview.image_id == image_id) is seen
     assert window.preview.view.pixmap.isNull() is not seen
     assert (window.preview.title_label.text() != "") is seen
     wait_settled(qtbot, window)
     assert (image_id in grid_ids(window)) is seen
+    assert (thumb.cacheKey() in decorations(window)) is seen
+    assert (title in tooltips(window)) is seen
     assert window.preview.isVisible() is seen
+    visible = sum(len(library[v]) for v in allowed_visibilities(Viewer(role)))
+    assert window.stream_browser.count_text("mixed") == str(visible)
+    assert window.status.count_label.text() == f"{visible} shown of {visible} visible to {role}"
+    # Asking for it directly (a stale open request) shows nothing, not the cached display.
+    window.preview.show_image(window.viewer, image_id)
+    if seen:
+        qtbot.waitUntil(lambda: not window.preview.view.pixmap.isNull())
+    else:
+        qtbot.waitUntil(lambda: window.preview.view.text.startswith("Cannot show this image"))
+        assert window.preview.view.pixmap.isNull() and window.preview.image is None
+        assert window.preview.title_label.text() == ""
 
 
 def test_private_image_leaves_every_part_of_the_window_the_moment_role_is_viewer(

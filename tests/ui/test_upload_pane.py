@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
 from streamimages_desktop.config import Settings
@@ -101,6 +101,68 @@ def test_import_a_folder_reports_duplicates_and_rejections(
     assert any(t.startswith("=  ") and "duplicate" in t for t in texts)
     assert any(t.startswith("✗  broken.png\n     rejected: ") for t in texts)
     qtbot.waitUntil(lambda: rows(window) == 3)
+
+
+def test_add_files_and_add_folder_buttons_import_with_the_batch_defaults(
+    make_window: WindowFactory,
+    image_dir: Path,
+    manager: StreamImageManager,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = make_window()
+    pane = window.upload_pane
+    files = pictures(image_dir / "picked", 2)
+    folder = image_dir / "folder"
+    pictures(folder, 2, first_seed=10)
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", lambda *_a, **_k: ([str(f) for f in files], "")
+    )
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(folder))
+    pane.stream_combo.setEditText("buttons")
+    pane.visibility_combo.setCurrentIndex(pane.visibility_combo.findData("private"))
+    pane.title_edit.setText("Raid night")
+    with qtbot.waitSignal(pane.batch_finished, timeout=10_000) as picked:
+        pane.files_button.click()
+    assert [r.status for r in picked.args[0]] == [ImportStatus.IMPORTED] * 2
+    pane.title_edit.clear()  # no title: each image is named after its file
+    with qtbot.waitSignal(pane.batch_finished, timeout=10_000) as walked:
+        pane.folder_button.click()
+    assert [r.status for r in walked.args[0]] == [ImportStatus.IMPORTED] * 2
+    images = manager.images(OWNER, "buttons")
+    assert {i.visibility for i in images} == {Visibility.PRIVATE}
+    assert sorted(i.title for i in images) == ["Raid night", "Raid night", "pic-010", "pic-011"]
+    qtbot.waitUntil(lambda: window.stream_id == "buttons" or rows(window) == 4)
+    qtbot.waitUntil(lambda: window.stream_browser.count_text("buttons") == "4")
+
+
+def test_paste_of_copied_jpeg_bytes_keeps_the_original(
+    make_window: WindowFactory, manager: StreamImageManager, qtbot: QtBot
+) -> None:
+    """An app that copies "image/jpeg" gets its own bytes imported, not a PNG re-encode."""
+    window = make_window()
+    data = image_bytes("JPEG", (50, 40))
+    mime = QMimeData()
+    mime.setData("image/jpeg", data)
+    QGuiApplication.clipboard().setMimeData(mime)
+    with qtbot.waitSignal(window.upload_pane.batch_finished, timeout=10_000) as finished:
+        assert window.paste_from_clipboard()
+    [result] = finished.args[0]
+    assert result.status is ImportStatus.IMPORTED
+    stored = manager.image(OWNER, result.image_id)
+    assert (stored.format, stored.width, stored.height) == ("JPEG", 50, 40)
+    assert stored.original_name == "pasted-image.jpg"
+    qtbot.waitUntil(lambda: rows(window) == 1)
+
+
+def test_paste_of_nothing_importable_says_so(make_window: WindowFactory, qtbot: QtBot) -> None:
+    window = make_window()
+    mime = QMimeData()
+    mime.setText("just words")
+    QGuiApplication.clipboard().setMimeData(mime)
+    assert window.paste_from_clipboard() is False
+    assert window.status.currentMessage() == "The clipboard holds no image or files to import"
+    assert not window.upload_pane.busy
 
 
 def test_drop_urls_on_the_window_imports_them(
@@ -260,3 +322,16 @@ def test_upload_pane_is_owner_only(manager: StreamImageManager, qtbot: QtBot) ->
     assert "owner" in pane.notice.text()
     pane.set_viewer(OWNER)
     assert pane.files_button.isVisible()
+
+
+def test_the_drop_zone_fills_the_empty_pane_then_yields_to_the_results(
+    make_window: WindowFactory, image_dir: Path, qtbot: QtBot
+) -> None:
+    window = make_window()
+    pane = window.upload_pane
+    qtbot.waitUntil(lambda: pane.drop_zone.height() > pane.height() // 2)
+    assert "Drop images or folders here" in pane.drop_zone.text()
+    with qtbot.waitSignal(pane.batch_finished, timeout=10_000):
+        pane.import_paths(pictures(image_dir, 2))
+    qtbot.waitUntil(lambda: pane.results.height() > 3 * pane.drop_zone.height())
+    assert pane.drop_zone.isVisible()  # still says where to drop the next batch
