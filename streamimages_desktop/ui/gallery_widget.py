@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QListView, QStyle, QVBoxLayout, QWidget
 
 from streamimages_desktop.core.models import Sort, StreamImage, Viewer
 from streamimages_desktop.ui.gallery_delegate import DEFAULT_TILE, GalleryDelegate
@@ -199,8 +199,16 @@ class GalleryWidget(QWidget):
     # Internals -----------------------------------------------------------------------------
 
     def _apply_tile_size(self) -> None:
+        """Grid cells of the tile's size, widened to share the viewport's spare width evenly
+        among the columns, so the grid has no empty strip on its right."""
         cell: QSize = self.delegate.cell_size(self.view.fontMetrics())
-        self.view.setGridSize(cell)
+        # The scroll bar's width is always set aside, so its coming and going cannot reflow.
+        bar = self.view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        width = self.view.width() - 2 * self.view.frameWidth() - bar - 1
+        columns = max(1, width // max(1, cell.width()))
+        cell.setWidth(max(cell.width(), width // columns))
+        if cell != self.view.gridSize():
+            self.view.setGridSize(cell)
         self.view.setIconSize(QSize(self.delegate.tile_size, self.delegate.tile_size))
 
     def _run_query(self) -> None:
@@ -279,6 +287,7 @@ class GalleryWidget(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._apply_tile_size()
         self._on_viewport_moved()
 
     def _on_viewport_moved(self, *_args: object) -> None:

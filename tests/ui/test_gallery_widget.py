@@ -442,16 +442,32 @@ def test_the_empty_state_says_what_to_do(qtbot: QtBot, gallery: GalleryWidget) -
 def test_the_tile_size_slider_changes_the_grid(qtbot: QtBot, gallery: GalleryWidget) -> None:
     fill(qtbot, gallery, OWNER, "mixed")
     view, model = gallery.view, gallery.model
-    wide = view.visualRect(model.index(1, 0)).left() - view.visualRect(model.index(0, 0)).left()
+
+    def step() -> int:
+        return view.visualRect(model.index(1, 0)).left() - view.visualRect(model.index(0, 0)).left()
+
+    wide_grid = view.gridSize().width()
+    assert step() == wide_grid and 160 + 2 * PADDING <= wide_grid < 2 * (160 + 2 * PADDING)
     gallery.set_tile_size(96)
     assert gallery.tile_size == 96
-    assert view.gridSize().width() == 96 + 2 * PADDING
-    qtbot.waitUntil(
-        lambda: (
-            view.visualRect(model.index(1, 0)).left() - view.visualRect(model.index(0, 0)).left()
-            == 96 + 2 * PADDING
-        )
-    )
-    assert wide == 160 + 2 * PADDING
+    assert gallery.delegate.cell_size(view.fontMetrics()).width() == 96 + 2 * PADDING
+    narrow_grid = view.gridSize().width()
+    assert 96 + 2 * PADDING <= narrow_grid < wide_grid
+    qtbot.waitUntil(lambda: step() == narrow_grid)
     gallery.set_tile_size(10)
     assert gallery.tile_size == 64
+
+
+def test_columns_share_the_spare_width_so_no_strip_is_left_empty(
+    qtbot: QtBot, gallery: GalleryWidget
+) -> None:
+    fill(qtbot, gallery, OWNER, "mixed")
+    tile_cell = gallery.delegate.cell_size(gallery.view.fontMetrics())
+    for width in (700, 905, 1210):
+        gallery.resize(width, 600)
+        grid = gallery.view.gridSize()
+        usable = gallery.view.viewport().width()
+        columns = usable // grid.width()
+        assert grid.width() >= tile_cell.width()
+        # What is left over is less than the scroll bar plus rounding, not a spare column.
+        assert usable - columns * grid.width() < tile_cell.width() // 2, (width, grid)
