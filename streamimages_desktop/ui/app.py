@@ -39,7 +39,7 @@ APPLICATION = "StreamImages Desktop"
 LOCK_FILE = ".streamimages.lock"
 SCREENSHOT_SIZE = (1280, 800)
 SCREENSHOT_TIMEOUT_MS = 10_000
-SAMPLE_OFFERED_KEY = "first_run/sample_offered"
+SAMPLE_OFFERED_KEY = "first_run/sample_offered_libraries"
 
 
 def user_settings() -> QSettings:
@@ -165,9 +165,7 @@ def _run(
     try:
         if screenshot is None:
             window.show()
-            first_run = not qsettings.value(SAMPLE_OFFERED_KEY, False, type=bool)
-            if first_run:
-                qsettings.setValue(SAMPLE_OFFERED_KEY, True)
+            if first_run_of(qsettings, settings.stream_images_dir):
                 offer_sample(window, manager, runner, ask=True)
             return app.exec()
         window.setWindowState(Qt.WindowState.WindowNoState)
@@ -182,6 +180,17 @@ def _run(
         runner.wait(10_000)
         window.close()
         window.deleteLater()
+
+
+def first_run_of(qsettings: QSettings, library: Path) -> bool:
+    """True the first time the window opens `library`; remembered per library, so a new
+    (empty) library made with --library is offered the sample too, but never twice."""
+    stored = qsettings.value(SAMPLE_OFFERED_KEY, []) or []
+    offered = [stored] if isinstance(stored, str) else [str(p) for p in stored]  # INI: 1 = str
+    if str(library) in offered:
+        return False
+    qsettings.setValue(SAMPLE_OFFERED_KEY, [*offered, str(library)])
+    return True
 
 
 def offer_sample(

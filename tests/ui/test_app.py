@@ -16,7 +16,7 @@ from streamimages_desktop.config import Settings
 from streamimages_desktop.core.manager import LIBRARY_FILE, StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, Visibility
 from streamimages_desktop.ui import app as app_module
-from streamimages_desktop.ui.app import LOCK_FILE, app_icon, offer_sample, run_gui
+from streamimages_desktop.ui.app import LOCK_FILE, app_icon, first_run_of, offer_sample, run_gui
 from streamimages_desktop.ui.sample_library import SAMPLE_STREAM, SAMPLES, sample_paths
 from streamimages_desktop.ui.tasks import TaskRunner
 from tests.ui import window_fixtures
@@ -181,3 +181,16 @@ def test_app_icon_is_drawn(qapp: QApplication) -> None:
     image = icon.pixmap(64, 64).toImage()
     assert image.pixelColor(32, 32).alpha() == 255
     assert image.pixelColor(0, 0).alpha() == 0  # rounded corner
+
+
+def test_the_sample_is_offered_once_per_library(tmp_path: Path) -> None:
+    from PySide6.QtCore import QSettings
+
+    ini = str(tmp_path / "window.ini")
+    first, second = tmp_path / "lib-a", tmp_path / "lib-b"
+    assert first_run_of(QSettings(ini, QSettings.Format.IniFormat), first) is True
+    # A new QSettings on the same file: what was remembered survives a restart.
+    assert first_run_of(QSettings(ini, QSettings.Format.IniFormat), first) is False
+    assert first_run_of(QSettings(ini, QSettings.Format.IniFormat), second) is True
+    assert first_run_of(QSettings(ini, QSettings.Format.IniFormat), first) is False
+    assert first_run_of(QSettings(ini, QSettings.Format.IniFormat), second) is False
