@@ -12,24 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamimages_desktop.core.cache import MemoryCache, PageStats
-
-
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import ManualClock
 
 
 def sized(value: bytes) -> int:
     return len(value)
 
 
-def make(limit: int = 100, ttl: float = 60.0) -> tuple[MemoryCache[bytes], Clock]:
-    clock = Clock()
+def make(limit: int = 100, ttl: float = 60.0) -> tuple[MemoryCache[bytes], ManualClock]:
+    clock = ManualClock(1000.0)
     return MemoryCache(limit, ttl, size_of=sized, clock=clock), clock
 
 
@@ -304,7 +295,7 @@ OPS = st.one_of(
     ops=st.lists(OPS, min_size=20, max_size=80),
 )
 def test_matches_the_reference_model(limit: int, ttl: float, ops: list[tuple[Any, ...]]) -> None:
-    clock = Clock()
+    clock = ManualClock(1000.0)
     clock.now = 0.0
     cache: MemoryCache[int] = MemoryCache(limit, ttl, size_of=lambda v: v, clock=clock)
     watch_usage(cache)
@@ -360,7 +351,7 @@ def check_against(cache: MemoryCache[int], model: Model, gets: int) -> None:
     steps=st.lists(st.tuples(KEYS, st.floats(0, 50)), min_size=1, max_size=40),
 )
 def test_a_hit_is_never_older_than_the_ttl(ttl: float, steps: list[tuple[int, float]]) -> None:
-    clock = Clock()
+    clock = ManualClock(1000.0)
     cache: MemoryCache[float] = MemoryCache(10**9, ttl, size_of=lambda _v: 1, clock=clock)
     for key, jump in steps:
         clock.now += jump

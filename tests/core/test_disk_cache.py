@@ -20,15 +20,8 @@ from streamimages_desktop.core.disk_cache import (
     RenditionKey,
 )
 from streamimages_desktop.core.disk_index import SWEEP_GRACE_SECONDS
+from tests.clock import ManualClock
 from tests.images import image_bytes, truncated
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def sha(data: bytes) -> str:
@@ -45,8 +38,8 @@ def files(root: Path) -> list[Path]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
@@ -54,11 +47,13 @@ def root(tmp_path: Path) -> Path:
     return tmp_path / "cache"
 
 
-def open_cache(root: Path, clock: Clock, max_bytes: int = 10**7, ttl: float = 3600) -> DiskCache:
+def open_cache(
+    root: Path, clock: ManualClock, max_bytes: int = 10**7, ttl: float = 3600
+) -> DiskCache:
     return DiskCache(root, max_bytes, ttl, clock=clock)
 
 
-def test_round_trip_and_survives_a_restart(root: Path, clock: Clock) -> None:
+def test_round_trip_and_survives_a_restart(root: Path, clock: ManualClock) -> None:
     thumb = image_bytes("JPEG", (200, 150))
     with open_cache(root, clock) as cache:
         assert cache.get(key(1)) is None
@@ -71,7 +66,9 @@ def test_round_trip_and_survives_a_restart(root: Path, clock: Clock) -> None:
         assert (again.stats().items, again.stats().bytes) == (1, len(thumb))
 
 
-def test_a_different_sha_misses_and_a_new_one_replaces_the_old(root: Path, clock: Clock) -> None:
+def test_a_different_sha_misses_and_a_new_one_replaces_the_old(
+    root: Path, clock: ManualClock
+) -> None:
     with open_cache(root, clock) as cache:
         old, new = key(1, original=b"first"), key(1, original=b"second")
         cache.put(old, b"old rendition")
@@ -82,7 +79,7 @@ def test_a_different_sha_misses_and_a_new_one_replaces_the_old(root: Path, clock
         assert cache.stats().items == 1 and len(files(root)) == 1
 
 
-def test_stays_under_its_bound_evicting_least_recently_used(root: Path, clock: Clock) -> None:
+def test_stays_under_its_bound_evicting_least_recently_used(root: Path, clock: ManualClock) -> None:
     with open_cache(root, clock, max_bytes=1000) as cache:
         for n in range(3):
             cache.put(key(n), bytes([n]) * 300)
@@ -102,7 +99,7 @@ def test_stays_under_its_bound_evicting_least_recently_used(root: Path, clock: C
         assert smaller.stats().bytes == 0 and files(root) == []
 
 
-def test_lru_order_survives_a_restart(root: Path, clock: Clock) -> None:
+def test_lru_order_survives_a_restart(root: Path, clock: ManualClock) -> None:
     with open_cache(root, clock, max_bytes=1000) as cache:
         for n in range(3):
             cache.put(key(n), b"x" * 300)
@@ -113,7 +110,7 @@ def test_lru_order_survives_a_restart(root: Path, clock: Clock) -> None:
         assert cache.get(key(0)) is not None and cache.get(key(2)) is not None
 
 
-def test_many_hits_between_puts_keep_lru_order(root: Path, clock: Clock) -> None:
+def test_many_hits_between_puts_keep_lru_order(root: Path, clock: ManualClock) -> None:
     with open_cache(root, clock, max_bytes=1000) as cache:
         for n in range(3):
             cache.put(key(n), b"x" * 300)
@@ -132,7 +129,7 @@ def only_file(root: Path) -> Path:
 
 
 @pytest.mark.parametrize("damage", ["deleted", "truncated", "corrupted", "replaced"])
-def test_a_damaged_file_is_a_miss_and_dropped(root: Path, clock: Clock, damage: str) -> None:
+def test_a_damaged_file_is_a_miss_and_dropped(root: Path, clock: ManualClock, damage: str) -> None:
     thumb = image_bytes("JPEG", (200, 200))
     with open_cache(root, clock) as cache:
         cache.put(key(1), thumb)
@@ -157,7 +154,7 @@ def test_a_damaged_file_is_a_miss_and_dropped(root: Path, clock: Clock, damage: 
         assert cache.get(key(1)) == thumb
 
 
-def test_ttl_with_an_injected_clock_also_across_restarts(root: Path, clock: Clock) -> None:
+def test_ttl_with_an_injected_clock_also_across_restarts(root: Path, clock: ManualClock) -> None:
     with open_cache(root, clock, ttl=60) as cache:
         cache.put(key(1), b"a")
         clock.now += 60
@@ -171,7 +168,7 @@ def test_ttl_with_an_injected_clock_also_across_restarts(root: Path, clock: Cloc
         assert (stats.expirations, stats.items) == (1, 1) and len(files(root)) == 1
 
 
-def test_folder_is_private_tagged_and_tidied_at_start(root: Path, clock: Clock) -> None:
+def test_folder_is_private_tagged_and_tidied_at_start(root: Path, clock: ManualClock) -> None:
     with open_cache(root, clock) as cache:
         cache.put(key(1), b"kept")
         cache.put(key(2), b"lost")
@@ -204,7 +201,9 @@ def age(path: Path, seconds: float) -> None:
     os.utime(path, (then, then))
 
 
-def test_sweep_spares_young_files_another_process_may_be_indexing(root: Path, clock: Clock) -> None:
+def test_sweep_spares_young_files_another_process_may_be_indexing(
+    root: Path, clock: ManualClock
+) -> None:
     """A second process opening the folder (e.g. `cache stats` beside the window) must not
     delete a put that the first has written but not yet indexed, nor its temp file."""
     with open_cache(root, clock) as cache:
@@ -224,7 +223,7 @@ def test_sweep_spares_young_files_another_process_may_be_indexing(root: Path, cl
         assert not in_flight.exists() and not renamed.exists()
 
 
-def test_a_damaged_index_is_rebuilt(root: Path, clock: Clock) -> None:
+def test_a_damaged_index_is_rebuilt(root: Path, clock: ManualClock) -> None:
     with open_cache(root, clock) as cache:
         cache.put(key(1), b"a")
     (root / INDEX_NAME).write_bytes(b"this is not a database" * 100)
@@ -237,7 +236,7 @@ def test_a_damaged_index_is_rebuilt(root: Path, clock: Clock) -> None:
         assert cache.get(key(1)) == b"a"
 
 
-def test_a_newer_index_schema_is_rebuilt_not_misread(root: Path, clock: Clock) -> None:
+def test_a_newer_index_schema_is_rebuilt_not_misread(root: Path, clock: ManualClock) -> None:
     open_cache(root, clock).close()
     db = sqlite3.connect(root / INDEX_NAME)
     db.execute("PRAGMA user_version = 99")
@@ -247,7 +246,7 @@ def test_a_newer_index_schema_is_rebuilt_not_misread(root: Path, clock: Clock) -
         assert cache.get(key(1)) == b"a"
 
 
-def test_discard_image_and_clear(root: Path, clock: Clock) -> None:
+def test_discard_image_and_clear(root: Path, clock: ManualClock) -> None:
     with open_cache(root, clock) as cache:
         cache.put(key(1, "thumb"), b"t1")
         cache.put(key(1, "display"), b"d1")
@@ -275,12 +274,12 @@ def test_keys_accept_only_validated_ids(image_id: str, rendition: str, sha256: s
         RenditionKey(image_id, rendition, sha256)
 
 
-def test_discard_image_refuses_a_path(root: Path, clock: Clock) -> None:
+def test_discard_image_refuses_a_path(root: Path, clock: ManualClock) -> None:
     with open_cache(root, clock) as cache, pytest.raises(ValueError):
         cache.discard_image("../x")
 
 
-def test_concurrent_use_from_threads(root: Path, clock: Clock) -> None:
+def test_concurrent_use_from_threads(root: Path, clock: ManualClock) -> None:
     payloads = {n: os.urandom(100 + n) for n in range(40)}
     errors: list[BaseException] = []
     with open_cache(root, clock, max_bytes=3000) as cache:
