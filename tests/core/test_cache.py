@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 
 from streamimages_desktop.core.cache import MemoryCache, PageStats
 from tests.clock import ManualClock
+from tests.threads import run_concurrently
 
 
 def sized(value: bytes) -> int:
@@ -180,24 +180,15 @@ def test_threads_keep_the_limit_and_the_counts() -> None:
     cache: MemoryCache[bytes] = MemoryCache(10_000, 3600, size_of=sized)
     watch_usage(cache)
     gets_per_thread = 3000
-    errors: list[BaseException] = []
 
     def work(seed: int) -> None:
         rng = random.Random(seed)
-        try:
-            for _ in range(gets_per_thread):
-                key = rng.randrange(80)  # about 12 kB of values for a 10 kB cache
-                if cache.get(f"page{seed % 3}", key) is None:
-                    cache.put(f"page{seed % 3}", key, b"x" * (50 + key % 200))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for _ in range(gets_per_thread):
+            key = rng.randrange(80)  # about 12 kB of values for a 10 kB cache
+            if cache.get(f"page{seed % 3}", key) is None:
+                cache.put(f"page{seed % 3}", key, b"x" * (50 + key % 200))
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    run_concurrently(work, 6)
     stats = cache.stats()
     assert stats.total.hits + stats.total.misses == 6 * gets_per_thread
     assert stats.total.bytes == cache.usage_bytes <= 10_000

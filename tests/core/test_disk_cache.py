@@ -6,7 +6,6 @@ import hashlib
 import os
 import sqlite3
 import stat
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -22,6 +21,7 @@ from streamimages_desktop.core.disk_cache import (
 from streamimages_desktop.core.disk_index import SWEEP_GRACE_SECONDS
 from tests.clock import ManualClock
 from tests.images import image_bytes, truncated
+from tests.threads import run_concurrently
 
 
 def sha(data: bytes) -> str:
@@ -281,29 +281,20 @@ def test_discard_image_refuses_a_path(root: Path, clock: ManualClock) -> None:
 
 def test_concurrent_use_from_threads(root: Path, clock: ManualClock) -> None:
     payloads = {n: os.urandom(100 + n) for n in range(40)}
-    errors: list[BaseException] = []
     with open_cache(root, clock, max_bytes=3000) as cache:
 
         def work(seed: int) -> None:
-            try:
-                for i in range(120):
-                    n = (i * 7 + seed * 13) % 40
-                    data = cache.get(key(n))
-                    if data is None:
-                        cache.put(key(n), payloads[n])
-                    else:
-                        assert data == payloads[n]
-                    if i % 50 == seed:
-                        cache.discard_image(key(n).image_id)
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
+            for i in range(120):
+                n = (i * 7 + seed * 13) % 40
+                data = cache.get(key(n))
+                if data is None:
+                    cache.put(key(n), payloads[n])
+                else:
+                    assert data == payloads[n]
+                if i % 50 == seed:
+                    cache.discard_image(key(n).image_id)
 
-        threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not errors
+        run_concurrently(work, 4)
         stats = cache.stats()
         assert stats.bytes <= 3000
         assert stats.corrupt == 0
