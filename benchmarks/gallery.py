@@ -31,12 +31,12 @@ from PIL import Image, ImageDraw
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-from streamimages_desktop.config import Settings
 from streamimages_desktop.core.importer import ImportStatus
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER
-from streamimages_desktop.ui.gallery_widget import GalleryWidget
-from streamimages_desktop.ui.pixmap_cache import GALLERY_PAGE, PixmapCache
+from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.ui.gallery.pixmap_cache import GALLERY_PAGE, PixmapCache
+from streamimages_desktop.ui.gallery.widget import GalleryWidget
 
 FRAME_MS = 16.0
 PAGE = os.sysconf("SC_PAGE_SIZE")

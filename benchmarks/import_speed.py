@@ -24,10 +24,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from streamimages_desktop.config import Settings
 from streamimages_desktop.core.importer import ImportStatus
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER
+from streamimages_desktop.core.settings import Settings
 
 SIZE = (6000, 4000)  # 24 megapixels, a typical camera photo
 THUMB = 200

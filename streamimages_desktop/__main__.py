@@ -1,5 +1,5 @@
 """`python -m streamimages_desktop` runs the same command line as `streamimages`."""
 
-from streamimages_desktop.cli import main
+from streamimages_desktop.cli.entry import main
 
 raise SystemExit(main())

@@ -10,7 +10,7 @@ import pytest
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
-from streamimages_desktop.config import Settings
+from streamimages_desktop.core.settings import Settings
 
 
 @pytest.fixture(autouse=True)

@@ -34,7 +34,7 @@ def test_every_core_module_imports_with_qt_unimportable() -> None:
     modules = _core_modules()
     assert "streamimages_desktop.core.access" in modules  # the list is real, not empty
     code = BLOCK_QT + "".join(f"import {m}\n" for m in modules)
-    code += "import streamimages_desktop.config, streamimages_desktop.cli\n"
+    code += "import streamimages_desktop.core.settings, streamimages_desktop.cli.entry\n"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

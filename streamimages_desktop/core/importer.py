@@ -18,7 +18,6 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-from streamimages_desktop.config import Settings
 from streamimages_desktop.core import imaging
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
@@ -29,6 +28,7 @@ from streamimages_desktop.core.errors import (
     StreamImagesError,
 )
 from streamimages_desktop.core.models import Stream, StreamImage, Visibility
+from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.store import Store
 
 log = logging.getLogger(__name__)

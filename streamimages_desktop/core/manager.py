@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from streamimages_desktop.config import Settings
 from streamimages_desktop.core import access, imaging, paths
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
@@ -33,6 +32,7 @@ from streamimages_desktop.core.models import (
     Visibility,
     validate_stream_id,
 )
+from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.store import Store
 
 log = logging.getLogger(__name__)

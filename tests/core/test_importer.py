@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from PIL import Image, JpegImagePlugin
 
-from streamimages_desktop.config import Settings
 from streamimages_desktop.core import imaging
 from streamimages_desktop.core.errors import AccessDenied, LibraryError
 from streamimages_desktop.core.importer import (
@@ -27,6 +26,7 @@ from streamimages_desktop.core.importer import (
 )
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, InvalidStreamId, Role, Sort, Viewer, Visibility
+from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.store import Store
 from tests.images import (
     EXT,

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from streamimages_desktop.config import Settings
 from streamimages_desktop.core import access, imaging
 from streamimages_desktop.core.errors import AccessDenied, NotFound, StreamExists
 from streamimages_desktop.core.importer import ImportOptions
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, Sort, StreamImage, Viewer, Visibility
+from streamimages_desktop.core.settings import Settings
 from tests.images import image_bytes, write_image
 
 SUBSCRIBER = Viewer(Role.SUBSCRIBER)

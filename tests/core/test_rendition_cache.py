@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from streamimages_desktop.config import Settings
 from streamimages_desktop.core import imaging
 from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
 from streamimages_desktop.core.errors import NotFound
 from streamimages_desktop.core.importer import ImportOptions
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, StreamImage, Viewer, Visibility
+from streamimages_desktop.core.settings import Settings
 from tests.images import image_bytes, truncated
 
 SUBSCRIBER = Viewer(Role.SUBSCRIBER)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from streamimages_desktop.config import Settings
 from streamimages_desktop.core.importer import ImportOptions, ImportStatus
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Visibility
-from streamimages_desktop.ui.pixmap_cache import PixmapCache
+from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from tests.images import write_image
 
 

@@ -10,10 +10,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from streamimages_desktop.config import Settings
 from streamimages_desktop.core.manager import StreamImageManager
-from streamimages_desktop.ui.main_window import MainWindow
-from streamimages_desktop.ui.pixmap_cache import PixmapCache
+from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
+from streamimages_desktop.ui.window.main_window import MainWindow
 
 WindowFactory = Callable[..., MainWindow]
 

@@ -1,0 +1,1 @@
+"""Starting the application: the QApplication, one instance per library, first run, --screenshot."""

@@ -1,0 +1,356 @@
+"""The cache-stats pane: memory and disk cache use, per-page stats and clears, a history chart."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QDoubleSpinBox,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from streamimages_desktop.core.cache import CacheStats
+from streamimages_desktop.ui.cache.chart import MIB, CacheChart
+from streamimages_desktop.ui.cache.pages import (
+    NO_GETS,
+    CachePagesBox,
+    hit_ratio_text,
+    human_bytes,
+    page_ratio,
+)
+from streamimages_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from streamimages_desktop.core.disk_cache import DiskCache, DiskCacheStats
+    from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
+
+POLL_MS = 500
+WIDE_PX = 720  # from this width on: memory | disk side by side, every table column shown
+MEMORY_FIELDS = (
+    "Items",
+    "Hit ratio",
+    "Hits",
+    "Misses",
+    "Evictions",
+    "Expirations",
+    "Oversize",
+    "Peak",
+)
+DISK_FIELDS = ("Items", "Hit ratio", "Hits", "Misses", "Evictions", "Expirations", "Corrupt")
+
+
+def _stat_grid(
+    cache: str, names: tuple[str, ...], parent: QWidget
+) -> tuple[QGridLayout, dict[str, QLabel]]:
+    """Label/value pairs, two per row; returns the layout and the value labels by key."""
+    grid = QGridLayout()
+    grid.setHorizontalSpacing(8)
+    grid.setVerticalSpacing(2)
+    values: dict[str, QLabel] = {}
+    for i, name in enumerate(names):
+        key = name.lower().replace(" ", "_")
+        caption = QLabel(f"{name}:", parent)
+        value = QLabel(NO_GETS if key == "hit_ratio" else "0", parent)
+        value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        value.setAccessibleName(f"{cache} cache {name.lower()}")
+        caption.setBuddy(value)
+        row, col = divmod(i, 2)
+        grid.addWidget(caption, row, col * 3)
+        grid.addWidget(value, row, col * 3 + 1)
+        values[key] = value
+    grid.setColumnMinimumWidth(2, 12)
+    grid.setColumnStretch(1, 1)
+    grid.setColumnStretch(4, 1)
+    return grid, values
+
+
+def _bar(name: str, parent: QWidget) -> QProgressBar:
+    bar = QProgressBar(parent)
+    bar.setRange(0, 1000)  # per mille: byte counts overflow a C int
+    bar.setTextVisible(True)
+    bar.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    bar.setAccessibleName(name)
+    return bar
+
+
+def _set_bar(bar: QProgressBar, used: int, limit: int) -> None:
+    bar.setValue(min(1000, round(1000 * used / limit)) if limit > 0 else 0)
+    text = f"{human_bytes(used)} of {human_bytes(limit)}"
+    bar.setFormat(text.replace("%", "%%"))
+    bar.setAccessibleDescription(text)
+    bar.setToolTip(f"{used:,} of {limit:,} bytes")
+
+
+class CachePane(QWidget):
+    """Live stats of the in-memory pixmap cache and the on-disk rendition cache.
+
+    Polls `MemoryCache.stats()` and `DiskCache.stats()` every 500 ms while visible (both are
+    cheap counter snapshots); each poll is also one point on the history chart.
+
+    Signals:
+        cleared(str): a memory page was cleared by the user; "" when all pages were.
+        limit_changed(int): the user set a new memory limit in bytes (already applied).
+        disk_cleared(): the disk cache finished clearing (it runs on a worker thread).
+
+    Attributes:
+        memory_bar, disk_bar: use against limit, text like "123.4 MB of 500 MB".
+        memory_values, disk_values: value labels by key (items, hit_ratio, evictions, ...).
+        limit_spin: the memory limit in MB; applied on Enter, focus out or an arrow step.
+        page_table: one row per page, raw numbers in Qt.UserRole, a Clear button per row.
+        disk_status: a one-line message when clearing the disk cache failed (hidden otherwise).
+        clear_all_button, clear_disk_button, chart.
+    """
+
+    cleared = Signal(str)
+    limit_changed = Signal(int)
+    disk_cleared = Signal()
+
+    def __init__(
+        self,
+        pixmap_cache: PixmapCache,
+        disk_cache: DiskCache | None,
+        parent: QWidget | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(parent)
+        self._memory = pixmap_cache.memory
+        self._disk = disk_cache
+        self._clock = clock
+        self._runner = TaskRunner(max_threads=1, parent=self)
+        self._wide: bool | None = None
+        self._disk_clearing = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._on_timer)
+        self.setAccessibleName("Cache statistics")
+        self._build()
+        self._apply_width(self.width())
+        self.refresh_now()
+
+    # -- construction -----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        content = QWidget()
+        self._grid = QGridLayout(content)
+        self._grid.setContentsMargins(6, 6, 6, 6)
+        self._memory_box = self._build_memory(content)
+        self._pages_box = CachePagesBox(content)
+        self._pages_box.clear_requested.connect(self._on_clear_page)
+        self.page_table = self._pages_box.table
+        self._disk_box = self._build_disk(content)
+        self._chart_box = QGroupBox("History (last minute)", content)
+        self.chart = CacheChart(parent=self._chart_box)
+        QVBoxLayout(self._chart_box).addWidget(self.chart)
+        self._disk_box.setVisible(self._disk is not None)
+
+        scroll = QScrollArea(self)
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setAccessibleName("Cache statistics")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    def _build_memory(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Memory cache", parent)
+        self.memory_bar = _bar("Memory use against limit", box)
+        self.limit_spin = QDoubleSpinBox(box)
+        self.limit_spin.setAccessibleName("Memory limit in megabytes")
+        self.limit_spin.setToolTip("Lowering the limit evicts least recently used images at once")
+        self.limit_spin.setRange(1.0, 65536.0)
+        self.limit_spin.setDecimals(1)
+        self.limit_spin.setSuffix(" MB")
+        self.limit_spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.limit_spin.setKeyboardTracking(False)  # typing "50" must not apply "5" on the way
+        self.limit_spin.setValue(self._memory.limit_bytes / MIB)
+        self.limit_spin.valueChanged.connect(self._on_limit_edited)
+        editor = self.limit_spin.findChild(QLineEdit)
+        if editor is not None:  # what a screen reader lands on when typing a limit
+            editor.setAccessibleName("Memory limit in megabytes")
+        limit_label = QLabel("&Limit:", box)
+        limit_label.setBuddy(self.limit_spin)
+        self.clear_all_button = QPushButton("Clear all", box)
+        self.clear_all_button.setAccessibleName("Clear all memory cache pages")
+        self.clear_all_button.setToolTip("Drop every cached pixmap; counters are kept")
+        self.clear_all_button.clicked.connect(self._on_clear_all_clicked)
+        row = QHBoxLayout()
+        row.addWidget(limit_label)
+        row.addWidget(self.limit_spin)
+        row.addStretch(1)
+        row.addWidget(self.clear_all_button)
+        grid, self.memory_values = _stat_grid("Memory", MEMORY_FIELDS, box)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.memory_bar)
+        layout.addLayout(row)
+        layout.addLayout(grid)
+        return box
+
+    def _build_disk(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Disk cache", parent)
+        self.disk_bar = _bar("Disk cache use against limit", box)
+        grid, self.disk_values = _stat_grid("Disk", DISK_FIELDS, box)
+        self.clear_disk_button = QPushButton("Clear disk cache", box)
+        self.clear_disk_button.setAccessibleName("Clear disk cache")
+        self.clear_disk_button.setToolTip("Delete every cached rendition file (made again later)")
+        self.clear_disk_button.clicked.connect(self._on_clear_disk_clicked)
+        self.disk_status = QLabel("", box)
+        self.disk_status.setWordWrap(True)
+        self.disk_status.setVisible(False)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.clear_disk_button)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.disk_bar)
+        layout.addLayout(grid)
+        layout.addWidget(self.disk_status)
+        layout.addLayout(row)
+        return box
+
+    # -- refreshing -------------------------------------------------------------------------
+
+    def refresh_now(self) -> None:
+        """Read both caches' stats, update every number and add one point to the chart."""
+        stats = self._memory.stats()
+        self._show_memory(stats)
+        self._pages_box.show_pages(stats.pages)
+        self.chart.add_sample(
+            self._clock(), stats.total.bytes, stats.limit_bytes, page_ratio(stats.total)
+        )
+        if self._disk is not None and not self._disk_clearing:
+            # stats() only copies counters, but it shares a lock with clear(), which deletes
+            # files while holding it: never wait on that from the GUI thread.
+            self._show_disk(self._disk.stats())
+
+    def _show_memory(self, stats: CacheStats) -> None:
+        total = stats.total
+        _set_bar(self.memory_bar, total.bytes, stats.limit_bytes)
+        values = self.memory_values
+        values["items"].setText(f"{total.items:,}")
+        values["hit_ratio"].setText(hit_ratio_text(total.hits, total.misses))
+        for key in ("hits", "misses", "evictions", "expirations", "oversize"):
+            values[key].setText(f"{getattr(total, key):,}")
+        values["peak"].setText(human_bytes(self._memory.peak_bytes))
+        if (
+            not self.limit_spin.hasFocus()
+            and round(self.limit_spin.value() * MIB) != stats.limit_bytes
+        ):
+            self.limit_spin.blockSignals(True)  # someone else changed it; don't echo it back
+            self.limit_spin.setValue(stats.limit_bytes / MIB)
+            self.limit_spin.blockSignals(False)
+
+    def _show_disk(self, stats: DiskCacheStats) -> None:
+        _set_bar(self.disk_bar, stats.bytes, stats.limit_bytes)
+        values = self.disk_values
+        values["hit_ratio"].setText(hit_ratio_text(stats.hits, stats.misses))
+        for key in ("items", "hits", "misses", "evictions", "expirations", "corrupt"):
+            values[key].setText(f"{getattr(stats, key):,}")
+
+    # -- slots ------------------------------------------------------------------------------
+
+    def _on_timer(self) -> None:
+        self.refresh_now()
+
+    def _on_limit_edited(self, megabytes: float) -> None:
+        limit = round(megabytes * MIB)
+        if limit == self._memory.limit_bytes:
+            return
+        self._memory.set_limit(limit)
+        self.refresh_now()
+        self.limit_changed.emit(limit)
+
+    def _on_clear_page(self, page: str) -> None:
+        self._memory.clear(page)
+        self.refresh_now()
+        self.cleared.emit(page)
+
+    def _on_clear_all_clicked(self) -> None:
+        self._memory.clear()
+        self.refresh_now()
+        self.cleared.emit("")
+
+    def _on_clear_disk_clicked(self) -> None:
+        if self._disk is None:
+            return
+        self.clear_disk_button.setEnabled(False)
+        self._disk_clearing = True
+        self.disk_status.setVisible(False)
+        self._runner.submit(self._disk.clear, self._on_disk_clear_done, self._on_disk_clear_failed)
+
+    def _on_disk_clear_done(self, _result: object) -> None:
+        self._disk_clearing = False
+        self.clear_disk_button.setEnabled(True)
+        self.refresh_now()
+        self.disk_cleared.emit()
+
+    def _on_disk_clear_failed(self, error: Exception) -> None:
+        self._disk_clearing = False
+        self.clear_disk_button.setEnabled(True)
+        self.disk_status.setText(f"Could not clear the disk cache: {error}")
+        self.disk_status.setVisible(True)
+        self.refresh_now()
+
+    # -- visibility and width ---------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Resume polling (and catch up at once) when the pane becomes visible."""
+        super().showEvent(event)
+        self.refresh_now()
+        self._timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Stop polling while nobody can see the numbers."""
+        self._timer.stop()
+        super().hideEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Switch between the one-column dock layout and the two-column floated layout."""
+        super().resizeEvent(event)
+        self._apply_width(event.size().width())
+
+    def _apply_width(self, width: int) -> None:
+        wide = width >= WIDE_PX
+        if wide == self._wide:
+            return
+        self._wide = wide
+        for box in (self._memory_box, self._pages_box, self._disk_box, self._chart_box):
+            self._grid.removeWidget(box)
+        if wide:  # memory | disk on top, then the table and the chart across the full width
+            self._grid.addWidget(self._memory_box, 0, 0)
+            self._grid.addWidget(self._disk_box, 0, 1)
+            self._grid.addWidget(self._pages_box, 1, 0, 1, 2)
+            self._grid.addWidget(self._chart_box, 2, 0, 1, 2)
+        else:
+            for row, box in enumerate(
+                (self._memory_box, self._pages_box, self._disk_box, self._chart_box)
+            ):
+                self._grid.addWidget(box, row, 0)
+        self._grid.setColumnStretch(0, 1)
+        self._grid.setColumnStretch(1, 1 if wide else 0)
+        chart_row = 2 if wide else 3
+        for row in range(4):
+            self._grid.setRowStretch(row, 1 if row == chart_row else 0)
+        self._pages_box.set_wide(wide)
+
+    @property
+    def polling(self) -> bool:
+        """True while the stats timer runs (the pane is shown)."""
+        return self._timer.isActive()

@@ -1,0 +1,206 @@
+"""GalleryDelegate: paints one tile — thumbnail, elided title and a drawn visibility badge."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFontMetrics,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from streamimages_desktop.core.models import StreamImage, Visibility
+from streamimages_desktop.ui.gallery.model import VisibilityRole
+
+MIN_TILE = 64
+MAX_TILE = 320
+DEFAULT_TILE = 160
+PADDING = 8
+BADGE = 22  # diameter of the badge disc, in logical pixels
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def star_polygon(center: QPointF, outer: float, inner: float) -> QPolygonF:
+    """A five-pointed star, point up."""
+    points = []
+    for i in range(10):
+        radius = outer if i % 2 == 0 else inner
+        angle = -math.pi / 2 + i * math.pi / 5
+        points.append(
+            QPointF(center.x() + radius * math.cos(angle), center.y() + radius * math.sin(angle))
+        )
+    return QPolygonF(points)
+
+
+def lock_path(rect: QRectF) -> QPainterPath:
+    """A padlock filling `rect`: a rounded body and a shackle (outline only, stroked later)."""
+    w, h = rect.width(), rect.height()
+    body = QRectF(rect.left(), rect.top() + h * 0.45, w, h * 0.55)
+    path = QPainterPath()
+    path.addRoundedRect(body, w * 0.12, w * 0.12)
+    # Keyhole: a small hole in the body (odd-even fill leaves it transparent).
+    path.addEllipse(QPointF(body.center().x(), body.center().y() - h * 0.03), w * 0.09, w * 0.09)
+    return path
+
+
+def shackle_path(rect: QRectF) -> QPainterPath:
+    """The padlock's loop: an arch above the body."""
+    w, h = rect.width(), rect.height()
+    path = QPainterPath(QPointF(rect.left() + w * 0.2, rect.top() + h * 0.47))
+    path.lineTo(rect.left() + w * 0.2, rect.top() + h * 0.3)
+    path.arcTo(QRectF(rect.left() + w * 0.2, rect.top(), w * 0.6, h * 0.6), 180, -180)
+    path.lineTo(rect.left() + w * 0.8, rect.top() + h * 0.47)
+    return path
+
+
+class GalleryDelegate(QStyledItemDelegate):
+    """Paints a tile: the thumbnail fitted and centred, the title elided, a visibility badge.
+
+    Palette colours are read once here, not on every paint. The badge is drawn with paths
+    (a padlock for private, a star for subscribers-only); public images have none.
+
+    Attributes:
+        tile_size: the width of the 4:3 thumbnail area, in logical pixels.
+    """
+
+    def __init__(self, parent: QWidget | None = None, tile_size: int = DEFAULT_TILE) -> None:
+        super().__init__(parent)
+        self.tile_size = max(MIN_TILE, min(MAX_TILE, tile_size))
+        palette = parent.palette() if parent is not None else QPalette()
+        self._text = palette.color(QPalette.ColorRole.Text)
+        self._highlight = palette.color(QPalette.ColorRole.Highlight)
+        self._hover = QColor(self._highlight)
+        self._hover.setAlpha(40)
+        self._frame = palette.color(QPalette.ColorRole.Mid)
+        self._private_colour = QColor(196, 52, 52)
+        self._subscribers_colour = QColor(214, 150, 20)
+        self._badge_ink = QColor(255, 255, 255)
+
+    def set_tile_size(self, px: int) -> None:
+        self.tile_size = max(MIN_TILE, min(MAX_TILE, px))
+
+    @property
+    def picture_height(self) -> int:
+        """The thumbnail box is 4:3: stream art is mostly landscape, so a square box would
+        leave a band of empty space between most pictures and their titles."""
+        return round(self.tile_size * 3 / 4)
+
+    def cell_size(self, metrics: QFontMetrics) -> QSize:
+        """The grid cell for the current tile size: thumbnail, one line of title, padding."""
+        return QSize(
+            self.tile_size + 2 * PADDING, self.picture_height + metrics.height() + 3 * PADDING
+        )
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        return self.cell_size(option.fontMetrics)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        rect: QRect = option.rect
+        state = option.state
+        selected = bool(state & QStyle.StateFlag.State_Selected)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        cell = QRectF(rect).adjusted(1.5, 1.5, -1.5, -1.5)
+        if selected:
+            painter.setPen(QPen(self._highlight, 2))
+            fill = QColor(self._highlight)
+            fill.setAlpha(70)
+            painter.setBrush(fill)
+            painter.drawRoundedRect(cell, 6, 6)
+        elif state & QStyle.StateFlag.State_MouseOver:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._hover)
+            painter.drawRoundedRect(cell, 6, 6)
+
+        area = QRect(
+            rect.left() + PADDING, rect.top() + PADDING, self.tile_size, self.picture_height
+        )
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        picture = QRectF(area)
+        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+            picture = self._draw_fitted(painter, pixmap, area)
+        if picture.width() < 2 * BADGE or picture.height() < 2 * BADGE:
+            picture = QRectF(area)  # a sliver of a picture: badge the tile's corner instead
+
+        image = index.data(Qt.ItemDataRole.UserRole)  # one call for title and visibility
+        if isinstance(image, StreamImage):
+            title, visibility = image.title, image.visibility
+        else:
+            title = index.data(Qt.ItemDataRole.DisplayRole) or ""
+            visibility = index.data(VisibilityRole)
+        if visibility == Visibility.PRIVATE:
+            self._draw_lock(painter, picture)
+        elif visibility == Visibility.SUBSCRIBERS:
+            self._draw_star(painter, picture)
+
+        metrics = option.fontMetrics
+        text_rect = QRect(
+            rect.left() + PADDING,
+            area.bottom() + PADDING // 2,
+            rect.width() - 2 * PADDING,
+            metrics.height() + PADDING,
+        )
+        elided = metrics.elidedText(title, Qt.TextElideMode.ElideRight, text_rect.width())
+        painter.setFont(option.font)
+        painter.setPen(self._text)
+        painter.drawText(
+            text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, elided
+        )
+
+        if state & QStyle.StateFlag.State_HasFocus and not selected:
+            painter.setPen(QPen(self._frame, 1, Qt.PenStyle.DotLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(cell, 6, 6)
+        painter.restore()
+
+    def _draw_fitted(self, painter: QPainter, pixmap: QPixmap, area: QRect) -> QRectF:
+        """Scale into `area` keeping the aspect ratio, centred; returns where it was drawn."""
+        ratio = pixmap.devicePixelRatio() or 1.0
+        width, height = pixmap.width() / ratio, pixmap.height() / ratio
+        if width <= 0 or height <= 0:
+            return QRectF(area)
+        scale = min(area.width() / width, area.height() / height)
+        w, h = width * scale, height * scale
+        target = QRectF(
+            area.left() + (area.width() - w) / 2, area.top() + (area.height() - h) / 2, w, h
+        )
+        painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
+        return target
+
+    def _badge_disc(self, painter: QPainter, picture: QRectF, colour: QColor) -> QRectF:
+        """Draw the badge background inside the picture's top-right corner; returns its rect."""
+        disc = QRectF(picture.right() - BADGE - 4, picture.top() + 4, BADGE, BADGE)
+        painter.setPen(QPen(QColor(255, 255, 255, 220), 1.5))
+        painter.setBrush(colour)
+        painter.drawEllipse(disc)
+        return disc
+
+    def _draw_lock(self, painter: QPainter, picture: QRectF) -> None:
+        disc = self._badge_disc(painter, picture, self._private_colour)
+        glyph = disc.adjusted(BADGE * 0.27, BADGE * 0.2, -BADGE * 0.27, -BADGE * 0.22)
+        pen = QPen(self._badge_ink, 1.6)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(shackle_path(glyph))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._badge_ink)
+        body = lock_path(glyph)
+        body.setFillRule(Qt.FillRule.OddEvenFill)
+        painter.drawPath(body)
+
+    def _draw_star(self, painter: QPainter, picture: QRectF) -> None:
+        disc = self._badge_disc(painter, picture, self._subscribers_colour)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._badge_ink)
+        painter.drawPolygon(star_polygon(disc.center(), BADGE * 0.36, BADGE * 0.15))

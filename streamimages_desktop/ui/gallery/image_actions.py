@@ -1,0 +1,209 @@
+"""What can be done to selected images: open, edit text, set visibility, delete (owner only)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu, QWidget
+
+from streamimages_desktop.core.access import can_edit
+from streamimages_desktop.core.models import OWNER, StreamImage, Viewer, Visibility
+from streamimages_desktop.ui.tasks import TaskRunner
+from streamimages_desktop.ui.window import dialogs
+from streamimages_desktop.ui.wording import count_of
+
+if TYPE_CHECKING:
+    from streamimages_desktop.core.manager import StreamImageManager
+    from streamimages_desktop.ui.gallery.widget import GalleryWidget
+
+VISIBILITY_LABELS = {
+    Visibility.PUBLIC: "Public",
+    Visibility.SUBSCRIBERS: "Subscribers only",
+    Visibility.PRIVATE: "Private (owner only)",
+}
+OWNER_ONLY_TIP = "Only the owner can change images (Ctrl+1)"
+
+
+class ImageActions(QObject):
+    """The image actions of the menu bar and the gallery's context menu, and what they run.
+
+    Every change runs on a worker; when it is done `changed` tells the window to re-query.
+
+    Signals:
+        open_requested(str): show this image in the preview.
+        changed(str): images were edited or deleted; the text is a status line.
+        deleted(list): the ids of images just deleted (previews and caches forget them).
+
+    Attributes:
+        open_action, edit_action, delete_action, select_all_action: menu-bar actions.
+        visibility_actions: one checkable action per Visibility (for the submenu).
+        last_menu: the context menu most recently shown (for tests).
+    """
+
+    open_requested = Signal(str)
+    changed = Signal(str)
+    deleted = Signal(list)
+
+    def __init__(
+        self,
+        manager: StreamImageManager,
+        gallery: GalleryWidget,
+        runner: TaskRunner,
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self._manager, self._gallery, self._runner = manager, gallery, runner
+        self._window = parent
+        self._viewer = OWNER
+        self._ids: list[str] = []  # what the open context menu acts on
+        self.last_menu: QMenu | None = None
+        self.open_action = self._action("Open preview", self._on_open_triggered)
+        self.edit_action = self._action("Edit title and description…", self._on_edit_triggered)
+        self.delete_action = self._action("Delete…", self._on_delete_triggered)
+        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.select_all_action = self._action("Select all images", gallery.view.selectAll)
+        self.select_all_action.setShortcut(QKeySequence(QKeySequence.StandardKey.SelectAll))
+        # Only while the gallery has focus: Delete in the search field edits text instead.
+        for action in (self.delete_action, self.select_all_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            gallery.addAction(action)
+        group = QActionGroup(self)
+        self.visibility_actions: dict[Visibility, QAction] = {}
+        for vis, label in VISIBILITY_LABELS.items():
+            action = self._action(label, lambda _c=False, v=vis: self._set_visibility(v))
+            action.setCheckable(True)
+            group.addAction(action)
+            self.visibility_actions[vis] = action
+        self.set_viewer(OWNER)
+
+    def _action(self, text: str, slot: Callable[..., Any]) -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(slot)
+        return action
+
+    def set_viewer(self, viewer: Viewer) -> None:
+        """Edits are for the owner only: disable them (with a reason) for other roles."""
+        self._viewer = viewer
+        owner = can_edit(viewer)
+        edits = (self.edit_action, self.delete_action, *self.visibility_actions.values())
+        for action in edits:
+            action.setEnabled(owner)
+            action.setToolTip("" if owner else OWNER_ONLY_TIP)
+            action.setStatusTip("" if owner else OWNER_ONLY_TIP)
+
+    def _targets(self) -> list[str]:
+        return list(self._ids) or self._gallery.selected_ids()
+
+    # --- context menu ---------------------------------------------------------------------
+
+    def show_menu(self, global_pos: QPoint, ids: list[str]) -> QMenu:
+        """Pop up the context menu for `ids` (the selection under the cursor)."""
+        self._ids = list(ids)
+        menu = QMenu(self._window)
+        menu.setAccessibleName("Image actions")
+        menu.setToolTipsVisible(True)  # says why edits are disabled for other roles
+        menu.addAction(self.open_action)
+        menu.addSeparator()
+        submenu = menu.addMenu("Set visibility")
+        submenu.setAccessibleName("Set visibility")
+        submenu.setEnabled(can_edit(self._viewer) and bool(ids))
+        current = {image.visibility for i in ids if (image := self._image(i)) is not None}
+        for vis, action in self.visibility_actions.items():
+            action.setChecked(current == {vis})
+            submenu.addAction(action)
+        menu.addAction(self.edit_action)
+        menu.addSeparator()
+        menu.addAction(self.delete_action)
+        self.open_action.setEnabled(len(ids) == 1)
+        self.edit_action.setEnabled(can_edit(self._viewer) and len(ids) == 1)
+        self.delete_action.setEnabled(can_edit(self._viewer) and bool(ids))
+        menu.aboutToHide.connect(self._on_menu_about_to_hide)
+        self.last_menu = menu
+        menu.popup(global_pos)
+        return menu
+
+    def _on_menu_about_to_hide(self) -> None:
+        # A clicked action triggers after aboutToHide: forget the targets one event-loop turn later.
+        QTimer.singleShot(0, self._reset_targets)
+
+    def _reset_targets(self) -> None:
+        if self.last_menu is not None and not self.last_menu.isVisible():
+            self.last_menu.deleteLater()
+            self.last_menu = None
+        self._ids = []
+        self.set_viewer(self._viewer)
+        self.open_action.setEnabled(True)
+
+    # --- the actions ----------------------------------------------------------------------
+
+    def _on_open_triggered(self) -> None:
+        ids = self._targets()
+        if ids:
+            self.open_requested.emit(ids[0])
+
+    def _image(self, image_id: str) -> StreamImage | None:
+        row = self._gallery.model.row_of(image_id)
+        return None if row is None else self._gallery.model.image_at(row)
+
+    def _on_edit_triggered(self) -> None:
+        ids = self._targets()
+        image = self._image(ids[0]) if ids else None
+        if image is None or not can_edit(self._viewer):
+            return
+        dialog = dialogs.EditImageDialog(image.title, image.description, self._window)
+        dialog.accepted.connect(lambda: self._save_text(image.id, *dialog.values()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _save_text(self, image_id: str, title: str, description: str) -> None:
+        viewer = self._viewer
+        self._run(
+            lambda: self._manager.update_image(
+                viewer, image_id, title=title or None, description=description
+            ),
+            lambda _image: self.changed.emit("Saved the image's title and description"),
+        )
+
+    def _set_visibility(self, visibility: Visibility) -> None:
+        ids, viewer = self._targets(), self._viewer
+        if not ids or not can_edit(viewer):
+            return
+
+        def work() -> int:
+            for image_id in ids:
+                self._manager.update_image(viewer, image_id, visibility=visibility)
+            return len(ids)
+
+        label = VISIBILITY_LABELS[visibility]
+        self._run(work, lambda n: self.changed.emit(f"{count_of(n, 'image')} now {label}"))
+
+    def request_delete(self, ids: list[str]) -> None:
+        """Ask, then delete `ids` (the Delete key, the menu bar or the context menu)."""
+        if not ids or not can_edit(self._viewer):
+            return
+        viewer = self._viewer
+        text = "Delete this image?" if len(ids) == 1 else f"Delete these {len(ids)} images?"
+
+        def on_done(count: int) -> None:
+            self.deleted.emit(ids)
+            self.changed.emit(f"Deleted {count_of(count, 'image')}")
+
+        dialogs.ask(
+            self._window,
+            "Delete images",
+            f"{text} This cannot be undone.",
+            lambda: self._run(lambda: self._manager.delete_images(viewer, ids), on_done),
+        )
+
+    def _on_delete_triggered(self) -> None:
+        self.request_delete(self._targets())
+
+    def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+        self._runner.submit(fn, on_done, self._on_failed)
+
+    def _on_failed(self, exc: Exception) -> None:
+        self.changed.emit(str(exc))
+        dialogs.warn(self._window, "Images", str(exc))

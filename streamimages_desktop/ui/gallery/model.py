@@ -1,0 +1,312 @@
+"""GalleryModel: the images a role may see in one stream, adapted to a Qt list model."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    Qt,
+)
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPainterPath, QPixmap
+
+from streamimages_desktop.core.access import can_see
+from streamimages_desktop.core.models import OWNER, StreamImage, Viewer, Visibility
+from streamimages_desktop.ui.gallery.pixmap_cache import GALLERY_PAGE, PixmapCache
+from streamimages_desktop.ui.gallery.thumbnail_loader import ThumbnailLoader
+
+ImageIdRole = Qt.ItemDataRole.UserRole + 1
+VisibilityRole = Qt.ItemDataRole.UserRole + 2
+
+VISIBILITY_LABEL = {
+    Visibility.PUBLIC: "Public",
+    Visibility.SUBSCRIBERS: "Subscribers only",
+    Visibility.PRIVATE: "Private",
+}
+_MAX_RUNS = 32  # more separate runs of changed rows than this, and a reset is cheaper
+
+_placeholder: QPixmap | None = None
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def placeholder_pixmap() -> QPixmap:
+    """The one picture every tile shows until its thumbnail arrives (made once, lazily)."""
+    global _placeholder
+    if _placeholder is None:
+        side = 128
+        palette = QGuiApplication.palette()
+        image = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        back = QColor(palette.mid().color())
+        back.setAlpha(60)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(back)
+        painter.drawRoundedRect(QRectF(4, 4, side - 8, side - 8), 10, 10)
+        glyph = QColor(palette.mid().color())
+        glyph.setAlpha(150)
+        painter.setBrush(glyph)
+        hills = QPainterPath(QPointF(28, 92))
+        hills.lineTo(52, 60)
+        hills.lineTo(68, 78)
+        hills.lineTo(80, 66)
+        hills.lineTo(100, 92)
+        hills.closeSubpath()
+        painter.drawPath(hills)
+        painter.drawEllipse(QPointF(84, 44), 9, 9)
+        painter.end()
+        _placeholder = QPixmap.fromImage(image)
+    return _placeholder
+
+
+def tooltip_for(image: StreamImage) -> str:
+    """Title, description, visibility, size and views as rich text (all user text escaped)."""
+    description = image.description.strip()
+    if len(description) > 300:
+        description = description[:299] + "…"
+    lines = [f"<b>{html.escape(image.title)}</b>"]
+    if description:
+        lines.append(html.escape(description).replace("\n", "<br>"))
+    lines.append(
+        f"{VISIBILITY_LABEL[image.visibility]} · {image.width} x {image.height} px · "
+        f"{_human_bytes(image.bytes)} · {image.views} view{'' if image.views == 1 else 's'}"
+    )
+    return "<br>".join(lines)
+
+
+def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """Ascending row numbers grouped into (first, last) runs of adjacent rows."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
+
+
+def _human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{n} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} bytes"  # pragma: no cover - the loop always returns
+
+
+class GalleryModel(QAbstractListModel):
+    """A list of StreamImage (the source of truth) shown as a Qt model.
+
+    The model only ever holds rows the current viewer may see. DecorationRole answers from the
+    PixmapCache; on a miss it returns the shared placeholder and asks the ThumbnailLoader, and
+    the loaded thumbnail updates that one row. An id->row dict finds the row in O(1) when a
+    thumbnail arrives; results are keyed by image id, never by row.
+
+    Attributes:
+        viewer: the role the rows were chosen for.
+        device_pixel_ratio: the screen's ratio, part of every pixmap cache key.
+    """
+
+    def __init__(
+        self, pixmap_cache: PixmapCache, loader: ThumbnailLoader, parent: Any = None
+    ) -> None:
+        super().__init__(parent)
+        self._cache = pixmap_cache
+        self._loader = loader
+        self._images: list[StreamImage] = []
+        self._rows: dict[str, int] = {}
+        self.viewer: Viewer = OWNER
+        self.device_pixel_ratio = 1.0
+        # Thrash guard: an image loaded in this viewport epoch and already evicted again (the
+        # cache is smaller than a screen) is not re-requested until the viewport changes.
+        self._epoch = 0
+        self._loaded_in: dict[str, int] = {}
+        loader.loaded.connect(self._on_thumbnail_loaded)
+        loader.failed.connect(self._on_thumbnail_failed)
+
+    # Domain side -------------------------------------------------------------------------
+
+    @property
+    def images(self) -> Sequence[StreamImage]:
+        return tuple(self._images)
+
+    def image_at(self, row: int) -> StreamImage | None:
+        return self._images[row] if 0 <= row < len(self._images) else None
+
+    def row_of(self, image_id: str) -> int | None:
+        return self._rows.get(image_id)
+
+    def index_of(self, image_id: str) -> QModelIndex:
+        row = self._rows.get(image_id)
+        return QModelIndex() if row is None else self.index(row, 0)
+
+    def set_images(self, viewer: Viewer, images: Iterable[StreamImage]) -> None:
+        """Replace every row (a new query's result), keeping only what `viewer` may see."""
+        self.beginResetModel()
+        self.viewer = viewer
+        self._images = [i for i in images if can_see(viewer, i.visibility)]
+        self._reindex()
+        self._loaded_in.clear()
+        self.endResetModel()
+
+    def update_images(self, viewer: Viewer, images: Iterable[StreamImage]) -> bool:
+        """Bring the rows up to a refreshed result of the same query.
+
+        Rows that went are removed and new ones inserted where they belong, and every row's
+        data is updated, so the selection, current item and scroll position survive an import,
+        edit or delete. Falls back to a reset (and returns False) when the order changed or
+        the changes are scattered over more than a few runs.
+        """
+        kept = [i for i in images if can_see(viewer, i.visibility)]
+        new_ids = {i.id for i in kept}
+        same_order = [i.id for i in self._images if i.id in new_ids] == [
+            i.id for i in kept if i.id in self._rows
+        ]
+        gone = _runs(r for r, i in enumerate(self._images) if i.id not in new_ids)
+        added = _runs(r for r, i in enumerate(kept) if i.id not in self._rows)
+        if viewer != self.viewer or not same_order or len(gone) + len(added) > _MAX_RUNS:
+            self.set_images(viewer, kept)
+            return False
+        self._remove_runs(gone)
+        for first, last in added:  # ascending: rows before `first` are all in place already
+            self.beginInsertRows(QModelIndex(), first, last)
+            self._images[first:first] = kept[first : last + 1]
+            self._reindex()
+            self.endInsertRows()
+        self._images = kept  # the same ids in the same order, with fresh titles and counts
+        if kept:
+            self._changed(0, len(kept) - 1, _TEXT_ROLES)
+        return True
+
+    def restrict_to(self, viewer: Viewer) -> int:
+        """Remove at once every row `viewer` may not see; returns how many went."""
+        self.viewer = viewer
+        doomed = [r for r, i in enumerate(self._images) if not can_see(viewer, i.visibility)]
+        runs = _runs(doomed)
+        if len(runs) > _MAX_RUNS:
+            self.set_images(viewer, self._images)
+        else:
+            self._remove_runs(runs)
+        return len(doomed)
+
+    def new_viewport_epoch(self) -> None:
+        """The visible rows changed (scroll, resize, tile size): evicted thumbnails may reload."""
+        self._epoch += 1
+
+    def set_device_pixel_ratio(self, ratio: float) -> None:
+        if ratio != self.device_pixel_ratio:
+            self.device_pixel_ratio = ratio
+            if self._images:
+                self._changed(0, len(self._images) - 1, [Qt.ItemDataRole.DecorationRole])
+
+    def thumbnail_pending(self, row: int) -> bool:
+        """True while the thumbnail of `row` is queued or loading."""
+        image = self.image_at(row)
+        return image is not None and self._loader.is_pending(image.id)
+
+    # Qt side -----------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._images)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not self._valid(index):
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not self._valid(index):
+            return None
+        image = self._images[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return image.title
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._decoration(image)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip_for(image)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{image.title}, {VISIBILITY_LABEL[image.visibility]}"
+        if role == Qt.ItemDataRole.UserRole:
+            return image
+        if role == ImageIdRole:
+            return image.id
+        if role == VisibilityRole:
+            return image.visibility
+        return None
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        names = super().roleNames()
+        names[ImageIdRole] = QByteArray(b"imageId")
+        names[VisibilityRole] = QByteArray(b"visibility")
+        return names
+
+    # Internals ---------------------------------------------------------------------------
+
+    def _valid(self, index: Index) -> bool:
+        return (
+            index.isValid()
+            and index.model() is self
+            and index.column() == 0
+            and 0 <= index.row() < len(self._images)
+        )
+
+    def _decoration(self, image: StreamImage) -> QPixmap:
+        rendition = self._loader.rendition
+        pixmap = self._cache.get(GALLERY_PAGE, image.id, rendition, self.device_pixel_ratio)
+        if pixmap is not None:
+            return pixmap
+        if self._loaded_in.get(image.id) != self._epoch:
+            self._loader.request(self.viewer, image.id)
+        return placeholder_pixmap()
+
+    def _remove_runs(self, runs: list[tuple[int, int]]) -> None:
+        for first, last in reversed(runs):  # from the end, so earlier rows keep their numbers
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._images[first : last + 1]
+            self._reindex()
+            self.endRemoveRows()
+
+    def _reindex(self) -> None:
+        self._rows = {image.id: row for row, image in enumerate(self._images)}
+
+    def _changed(self, first: int, last: int, roles: Sequence[int]) -> None:
+        self.dataChanged.emit(self.index(first, 0), self.index(last, 0), list(roles))
+
+    def _on_thumbnail_loaded(self, image_id: str, image: QImage) -> None:
+        row = self._rows.get(image_id)
+        if row is None:
+            return  # no longer shown (deleted, filtered out, another stream)
+        pixmap = QPixmap.fromImage(image)
+        self._cache.put(
+            GALLERY_PAGE, image_id, self._loader.rendition, self.device_pixel_ratio, pixmap
+        )
+        self._loaded_in[image_id] = self._epoch
+        self._changed(row, row, [Qt.ItemDataRole.DecorationRole])
+
+    def _on_thumbnail_failed(self, image_id: str, _reason: str) -> None:
+        row = self._rows.get(image_id)
+        if row is not None:
+            self._changed(row, row, [Qt.ItemDataRole.DecorationRole])
+
+
+_TEXT_ROLES: list[int] = [
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.AccessibleTextRole,
+    Qt.ItemDataRole.UserRole,
+    ImageIdRole,
+    VisibilityRole,
+]

@@ -1,0 +1,1 @@
+"""The upload pane: choosing files, the import worker and its results."""

@@ -1,0 +1,281 @@
+"""The stream list dock: streams with what the current role may see; create, rename, delete."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from streamimages_desktop.core.access import can_edit
+from streamimages_desktop.core.models import OWNER, StreamSummary, Viewer
+from streamimages_desktop.ui.tasks import TaskRunner
+from streamimages_desktop.ui.window import dialogs
+from streamimages_desktop.ui.wording import count_of
+
+if TYPE_CHECKING:
+    from streamimages_desktop.core.manager import StreamImageManager
+
+ALL_STREAMS = "All streams"
+_ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+class StreamBrowser(QWidget):
+    """Lists the streams (plus "All streams") with the number of images the current role may see.
+
+    Signals:
+        stream_selected(object): the chosen stream id, or None for all streams.
+        streams_loaded(list): the StreamSummary list just loaded for the current role.
+        streams_changed(): a stream was created, renamed or deleted.
+        message(str): a one-line status for the status bar.
+
+    Attributes:
+        tree: the QTreeWidget with a "Stream" and an "Images" column.
+        new_button, rename_button, delete_button: the owner-only actions.
+        summaries: the last loaded StreamSummary list.
+    """
+
+    stream_selected = Signal(object)
+    streams_loaded = Signal(list)
+    streams_changed = Signal()
+    message = Signal(str)
+
+    def __init__(
+        self, manager: StreamImageManager, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Stream browser")
+        self._manager = manager
+        self._runner = runner
+        self._viewer = OWNER
+        self._generation = 0
+        self._wanted: str | None = None
+        self.summaries: list[StreamSummary] = []
+        self.tree = QTreeWidget(self)
+        self.tree.setAccessibleName("Streams")
+        self.tree.setColumnCount(2)
+        self.tree.setHeaderLabels(["Stream", "Images"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setStyleSheet("QTreeWidget::item { padding: 3px 2px; }")
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.tree.currentItemChanged.connect(self._on_current_item_changed)
+        self.new_button = self._button("New…", "New stream", self._on_new_clicked)
+        self.rename_button = self._button("Rename…", "Rename stream", self._on_rename_clicked)
+        self.delete_button = self._button("Delete…", "Delete stream", self._on_delete_clicked)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(4)
+        for button in (self.new_button, self.rename_button, self.delete_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.tree)
+        layout.addLayout(buttons)
+        self._add_item(None, ALL_STREAMS, None)
+        self.tree.setCurrentItem(self._top(0))
+        self._update_buttons()
+
+    def _button(self, text: str, name: str, slot: object) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setAccessibleName(name)
+        button.clicked.connect(slot)
+        return button
+
+    # --- public API -------------------------------------------------------------------------
+
+    def set_viewer(self, viewer: Viewer) -> None:
+        """Look as `viewer`: clear the counts at once, then reload them off the GUI thread."""
+        self._viewer = viewer
+        for row in range(self.tree.topLevelItemCount()):
+            self._top(row).setText(1, "…")
+        self._update_buttons()
+        self.reload()
+
+    def reload(self) -> None:
+        """Query the streams and their visible counts on a worker; stale answers are dropped."""
+        self._generation += 1
+        generation, viewer = self._generation, self._viewer
+        self._runner.submit(
+            lambda: self._manager.streams(viewer),
+            lambda result: self._on_streams_loaded(generation, result),
+            self._on_task_failed,
+        )
+
+    def current_stream(self) -> str | None:
+        item = self.tree.currentItem()
+        return None if item is None else item.data(0, _ID_ROLE)
+
+    def select_stream(self, stream_id: str | None) -> None:
+        """Select `stream_id` now if it is listed, otherwise as soon as it appears."""
+        self._wanted = stream_id
+        item = self._item_for(stream_id)
+        if item is not None:
+            self.tree.setCurrentItem(item)
+
+    def stream_ids(self) -> list[str]:
+        return [s.stream.id for s in self.summaries]
+
+    def visible_count(self, stream_id: str | None) -> int | None:
+        """Images the current role may see in `stream_id` (None: all streams); None if unknown."""
+        if stream_id is None:
+            return sum(s.visible_images for s in self.summaries)
+        for summary in self.summaries:
+            if summary.stream.id == stream_id:
+                return summary.visible_images
+        return None
+
+    def count_text(self, stream_id: str | None) -> str:
+        item = self._item_for(stream_id)
+        return "" if item is None else item.text(1)
+
+    # --- list -------------------------------------------------------------------------------
+
+    def _add_item(self, stream_id: str | None, title: str, count: int | None) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([title, "…" if count is None else str(count)])
+        item.setData(0, _ID_ROLE, stream_id)
+        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.setToolTip(0, "Every stream" if stream_id is None else f"Stream id: {stream_id}")
+        if stream_id is None:
+            font = item.font(0)
+            font.setBold(True)
+            item.setFont(0, font)
+        self.tree.addTopLevelItem(item)
+        return item
+
+    def _top(self, row: int) -> QTreeWidgetItem:
+        item = self.tree.topLevelItem(row)
+        assert item is not None
+        return item
+
+    def _item_for(self, stream_id: str | None) -> QTreeWidgetItem | None:
+        for row in range(self.tree.topLevelItemCount()):
+            item = self._top(row)
+            if item.data(0, _ID_ROLE) == stream_id:
+                return item
+        return None
+
+    def _on_streams_loaded(self, generation: int, summaries: list[StreamSummary]) -> None:
+        if generation != self._generation:
+            return
+        self.summaries = list(summaries)
+        before = self.current_stream()
+        wanted = self._wanted if self._wanted is not None else before
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        self._add_item(None, ALL_STREAMS, sum(s.visible_images for s in summaries))
+        for summary in summaries:
+            title = summary.stream.title or summary.stream.id
+            self._add_item(summary.stream.id, title, summary.visible_images)
+        item = self._item_for(wanted) or self._top(0)
+        self.tree.setCurrentItem(item)
+        self.tree.blockSignals(False)
+        if item.data(0, _ID_ROLE) == self._wanted:
+            self._wanted = None
+        self._update_buttons()
+        self.streams_loaded.emit(self.summaries)
+        if item.data(0, _ID_ROLE) != before:
+            self.stream_selected.emit(item.data(0, _ID_ROLE))
+
+    def _on_current_item_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
+        self._update_buttons()
+        if current is not None:
+            self._wanted = None
+            self.stream_selected.emit(current.data(0, _ID_ROLE))
+
+    def _update_buttons(self) -> None:
+        owner = can_edit(self._viewer)
+        real = self.current_stream() is not None
+        self.new_button.setEnabled(owner)
+        self.rename_button.setEnabled(owner and real)
+        self.delete_button.setEnabled(owner and real)
+        why = "" if owner else "Only the owner can change streams (Ctrl+1)"
+        for button in (self.new_button, self.rename_button, self.delete_button):
+            button.setToolTip(why or button.accessibleName())
+
+    # --- owner actions ----------------------------------------------------------------------
+
+    def _on_new_clicked(self) -> None:
+        dialog = dialogs.CreateStreamDialog(self.stream_ids(), self)
+        dialog.accepted.connect(lambda: self._create(dialog.stream_id(), dialog.title()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _create(self, stream_id: str, title: str | None) -> None:
+        viewer = self._viewer
+        self._runner.submit(
+            lambda: self._manager.create_stream(viewer, stream_id, title),
+            lambda _stream: self._on_changed(f"Created stream {stream_id}", stream_id),
+            self._on_task_failed,
+        )
+
+    def _on_rename_clicked(self) -> None:
+        stream_id = self.current_stream()
+        item = self._item_for(stream_id)
+        if stream_id is None or item is None:
+            return
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Rename stream")
+        dialog.setAccessibleName("Rename stream")
+        dialog.setLabelText(f"New title for {stream_id}:")
+        dialog.setTextValue(item.text(0))
+        dialog.textValueSelected.connect(lambda text: self._rename(stream_id, text.strip()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _rename(self, stream_id: str, title: str) -> None:
+        if not title:
+            return
+        viewer = self._viewer
+        self._runner.submit(
+            lambda: self._manager.rename_stream(viewer, stream_id, title),
+            lambda _none: self._on_changed(f"Renamed {stream_id} to {title!r}", stream_id),
+            self._on_task_failed,
+        )
+
+    def _on_delete_clicked(self) -> None:
+        stream_id = self.current_stream()
+        if stream_id is None:
+            return
+        count = self.visible_count(stream_id) or 0
+        contents = f"and its {count_of(count, 'image')}" if count else "(it is empty)"
+        dialogs.ask(
+            self,
+            "Delete stream",
+            f"Delete the stream {stream_id!r} {contents}? This cannot be undone.",
+            lambda: self._delete(stream_id),
+        )
+
+    def _delete(self, stream_id: str) -> None:
+        viewer = self._viewer
+        self._runner.submit(
+            lambda: self._manager.delete_stream(viewer, stream_id),
+            lambda n: self._on_changed(
+                f"Deleted stream {stream_id} ({count_of(n, 'image')})", None
+            ),
+            self._on_task_failed,
+        )
+
+    def _on_changed(self, text: str, select: str | None) -> None:
+        self.message.emit(text)
+        self.select_stream(select)
+        self.reload()
+        self.streams_changed.emit()
+
+    def _on_task_failed(self, exc: Exception) -> None:
+        self.message.emit(str(exc))
+        dialogs.warn(self, "Streams", str(exc))

@@ -1,0 +1,1 @@
+"""Looking at one image at a time."""

@@ -1,0 +1,1 @@
+"""The main window: its toolbar, menus, status line, role switcher, dialogs and remembered state."""

@@ -1,0 +1,326 @@
+"""The main window: role switcher and search on top, streams left, gallery centre, upload right."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+)
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolTip, QWidget
+
+from streamimages_desktop.core.access import can_edit
+from streamimages_desktop.core.importer import ImportResult
+from streamimages_desktop.core.models import Role, StreamSummary, Viewer
+from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.ui.cache.pane import CachePane
+from streamimages_desktop.ui.gallery.image_actions import ImageActions
+from streamimages_desktop.ui.gallery.widget import GalleryWidget
+from streamimages_desktop.ui.imports.upload_pane import UploadPane
+from streamimages_desktop.ui.streams.browser import StreamBrowser
+from streamimages_desktop.ui.tasks import TaskRunner
+from streamimages_desktop.ui.viewer.preview_dialog import PreviewDialog
+from streamimages_desktop.ui.window import menus, view_state
+from streamimages_desktop.ui.window.status_line import StatusLine
+from streamimages_desktop.ui.window.toolbar import TILE_DEFAULT, MainToolBar
+
+if TYPE_CHECKING:
+    from streamimages_desktop.core.manager import StreamImageManager
+    from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
+
+
+class MainWindow(QMainWindow):
+    """StreamImages' one window; everything in it shows what the current role may see.
+
+    Signals:
+        role_changed(object): the Role the window now looks as (after every pane re-queried).
+
+    Attributes:
+        toolbar, gallery, stream_browser, upload_pane, cache_pane, preview, image_actions,
+        status: the parts of the window, for app.py and tests.
+        viewer: the Viewer every query is made as.
+    """
+
+    role_changed = Signal(object)
+
+    def __init__(
+        self,
+        manager: StreamImageManager,
+        pixmap_cache: PixmapCache,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        qsettings: QSettings | None = None,
+        role: Role | str | None = None,  # these two win over the remembered ones
+        stream: str | None = None,
+        remember: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self._manager = manager
+        self._settings = settings
+        self._qsettings = qsettings if qsettings is not None else QSettings()
+        self._remember = remember
+        self._runner = TaskRunner(max_threads=2, parent=self)
+        remembered = view_state.load(self._qsettings)
+        start_role = Role(role) if role else remembered.role
+        self.viewer = Viewer(start_role)
+        self._stream_id: str | None = None
+        self.setObjectName("main_window")
+        self.setAccessibleName("StreamImages")
+        self.setAcceptDrops(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+        )
+
+        self.toolbar = MainToolBar(start_role, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.gallery = GalleryWidget(manager, pixmap_cache, self)
+        self.setCentralWidget(self.gallery)
+        self.stream_browser = StreamBrowser(manager, self._runner, self)
+        self.upload_pane = UploadPane(manager, settings.allowed_image_extensions, self)
+        self.cache_pane = CachePane(pixmap_cache, manager.disk_cache, self)
+        self.stream_dock = self._dock(
+            "Streams", "streams_dock", self.stream_browser, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.upload_dock = self._dock(
+            "Upload", "upload_dock", self.upload_pane, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.cache_dock = self._dock(
+            "Cache", "cache_dock", self.cache_pane, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.tabifyDockWidget(self.upload_dock, self.cache_dock)
+        self.upload_dock.raise_()
+        self.resizeDocks(
+            [self.stream_dock, self.upload_dock], [230, 340], Qt.Orientation.Horizontal
+        )
+        self.preview = PreviewDialog(manager, pixmap_cache, self._runner, self)
+        self.image_actions = ImageActions(manager, self.gallery, self._runner, self)
+        self.status = StatusLine(manager, self._runner, settings.stream_images_dir, self)
+        self.setStatusBar(self.status)
+        self._build_menus()
+        self._connect()
+        self._restore(remembered, stream)
+        self._apply_role(start_role, initial=True)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setAccessibleName(f"{title} pane")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        built = menus.build(self)
+        self.open_action, self.folder_action = built.open_action, built.folder_action
+        self.paste_action, self.find_action = built.paste_action, built.find_action
+
+    def _connect(self) -> None:
+        self.toolbar.role_switcher.role_changed.connect(self._on_role_changed)
+        self.toolbar.search_changed.connect(self._on_query_changed)
+        self.toolbar.search_left.connect(self._on_search_left)
+        self.toolbar.sort_changed.connect(self._on_query_changed)
+        self.toolbar.tile_size_changed.connect(self.gallery.set_tile_size)
+        self.stream_browser.stream_selected.connect(self._on_stream_selected)
+        self.stream_browser.streams_loaded.connect(self._on_streams_loaded)
+        self.stream_browser.streams_changed.connect(self._on_library_changed)
+        self.stream_browser.message.connect(self.status.flash)
+        self.gallery.shown_changed.connect(self._on_shown_changed)
+        self.gallery.open_requested.connect(self._on_open_requested)
+        self.gallery.delete_requested.connect(self.image_actions.request_delete)
+        self.gallery.context_menu_requested.connect(self.image_actions.show_menu)
+        self.gallery.query_failed.connect(self.status.flash)
+        self.image_actions.open_requested.connect(self._on_open_requested)
+        self.image_actions.changed.connect(self._on_images_changed)
+        self.image_actions.deleted.connect(self._on_images_deleted)
+        self.upload_pane.batch_finished.connect(self._on_batch_finished)
+        self.upload_pane.message.connect(self.status.flash)
+
+    # --- state -------------------------------------------------------------------------------
+
+    @property
+    def stream_id(self) -> str | None:
+        return self._stream_id
+
+    def set_role(self, role: Role | str) -> None:
+        """Look as `role` (the same as pressing Ctrl+1/2/3)."""
+        self.toolbar.role_switcher.set_role(role)
+
+    def select_stream(self, stream_id: str | None) -> None:
+        self.stream_browser.select_stream(stream_id)
+
+    def refresh_all(self) -> None:
+        """Re-query the grid, the stream counts and the stats (after any change to the library)."""
+        self.gallery.refresh()
+        self.stream_browser.reload()
+        self.status.reload_stats(self.viewer, self._stream_id)
+
+    def _apply_role(self, role: Role, *, initial: bool = False) -> None:
+        self.viewer = Viewer(role)
+        QToolTip.hideText()  # a tooltip of a now-hidden image must not linger
+        self.preview.enforce(self.viewer)
+        self.image_actions.set_viewer(self.viewer)
+        self.upload_pane.set_viewer(self.viewer)
+        self.open_action.setEnabled(can_edit(self.viewer))
+        self.folder_action.setEnabled(can_edit(self.viewer))
+        self.paste_action.setEnabled(can_edit(self.viewer))
+        self._apply_query()
+        self.stream_browser.set_viewer(self.viewer)
+        self.status.set_role(role)
+        self.setWindowTitle(f"StreamImages — viewing as {role.value.capitalize()}")
+        if not initial:
+            self.role_changed.emit(role)
+
+    def _empty_text(self) -> str:
+        """What an empty grid says: why it is empty and what to do next."""
+        search = self.toolbar.search_text()
+        if search:
+            return f"No images match “{search}”.\nPress Esc in the search field to see them all."
+        if can_edit(self.viewer):
+            return "No images yet. Drop images here or press Ctrl+O"
+        return (
+            f"Nothing here is visible to a {self.viewer.role.value}.\n"
+            "Switch to Owner (Ctrl+1) to add images or change who sees them."
+        )
+
+    def _apply_query(self, *, stats: bool = True) -> None:
+        self.gallery.set_empty_text(self._empty_text())
+        self.gallery.set_query(
+            self.viewer, self._stream_id, self.toolbar.search_text(), self.toolbar.sort()
+        )
+        self.status.set_counts(None, self.stream_browser.visible_count(self._stream_id))
+        if stats:  # the role's totals do not depend on the search or the order
+            self.status.reload_stats(self.viewer, self._stream_id)
+
+    # --- slots -------------------------------------------------------------------------------
+
+    def _on_role_changed(self, role: Role) -> None:
+        self._apply_role(role)
+
+    def _on_query_changed(self, *_args: object) -> None:
+        self._apply_query(stats=False)
+
+    def _on_search_left(self) -> None:
+        self.gallery.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _on_stream_selected(self, stream_id: str | None) -> None:
+        if stream_id == self._stream_id:
+            return
+        self._stream_id = stream_id
+        self.upload_pane.set_streams(self.stream_browser.stream_ids(), stream_id)
+        self._apply_query()
+
+    def _on_streams_loaded(self, _summaries: list[StreamSummary]) -> None:
+        self.upload_pane.set_streams(self.stream_browser.stream_ids(), self._stream_id)
+        self.status.set_total(self.stream_browser.visible_count(self._stream_id))
+
+    def _on_shown_changed(self, shown: int) -> None:
+        self.status.set_counts(shown, self.stream_browser.visible_count(self._stream_id))
+
+    def _on_open_requested(self, image_id: str) -> None:
+        self.preview.show_image(self.viewer, image_id)
+
+    def _on_library_changed(self) -> None:
+        self.gallery.refresh()
+        self.status.reload_stats(self.viewer, self._stream_id)
+
+    def _on_images_changed(self, message: str) -> None:
+        self.status.flash(message)
+        self.refresh_all()
+        image = self.preview.image
+        if image is not None and self.preview.isVisible():
+            self.preview.show_image(self.viewer, image.id)
+
+    def _on_images_deleted(self, ids: list[str]) -> None:
+        for image_id in ids:
+            self.preview.forget(image_id)
+
+    def _on_batch_finished(self, results: list[ImportResult]) -> None:
+        target = self.upload_pane.target_stream()
+        imported = any(str(r.status) == "imported" for r in results)
+        if imported and self._stream_id not in (None, target):
+            self.stream_browser.select_stream(target)
+        self.refresh_all()
+
+    def paste_from_clipboard(self) -> bool:
+        """Import the clipboard's image or files (Ctrl+V); False when there is nothing to import."""
+        self._show_upload()
+        return self.upload_pane.paste_from_clipboard()
+
+    def _show_upload(self) -> None:
+        self.upload_dock.show()
+        self.upload_dock.raise_()
+
+    # --- drag and drop -----------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.upload_pane.accepts(event.mimeData()):
+            event.acceptProposedAction()
+            return
+        if not can_edit(self.viewer):
+            self.status.flash("Only the owner can import images; switch to Owner (Ctrl+1)")
+        event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self.upload_pane.accepts(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if not self.upload_pane.accepts(event.mimeData()):
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self._show_upload()
+        self.upload_pane.import_mime(event.mimeData())
+
+    # --- settings ----------------------------------------------------------------------------
+
+    def _restore(self, view: view_state.ViewState, stream: str | None) -> None:
+        if view.geometry is None or not self.restoreGeometry(view.geometry):
+            self.resize(*view_state.DEFAULT_SIZE)
+        if view.state is not None:
+            self.restoreState(view.state, view_state.STATE_VERSION)
+        self.toolbar.set_tile_size(view.tile_size or TILE_DEFAULT)
+        self.gallery.set_tile_size(self.toolbar.tile_size())
+        self.toolbar.set_sort(view.sort)
+        self.stream_browser.select_stream(stream or view.stream)
+
+    def save_settings(self) -> None:
+        """Remember geometry, dock layout, stream, role, sort and thumbnail size."""
+        view_state.save(
+            self._qsettings,
+            view_state.ViewState(
+                role=self.viewer.role,
+                stream=self._stream_id,
+                tile_size=self.toolbar.tile_size(),
+                sort=self.toolbar.sort(),
+                geometry=self.saveGeometry(),
+                state=self.saveState(view_state.STATE_VERSION),
+            ),
+        )
+
+    def shutdown(self) -> None:
+        """Stop every worker before the manager closes (cancel imports, drain queries)."""
+        self.upload_pane.cancel()
+        self.upload_pane.wait(10_000)
+        self.gallery.shutdown()
+        self._runner.clear_queued()
+        self._runner.wait(10_000)
+        self.status.shutdown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._remember:
+            self.save_settings()
+        self.preview.close()
+        super().closeEvent(event)

@@ -1,0 +1,129 @@
+"""The status bar: images shown of those the role may see, the role's stats, role and library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from streamimages_desktop.core.access import allowed_visibilities
+from streamimages_desktop.core.models import Role, Stats, Viewer, Visibility
+from streamimages_desktop.ui.tasks import TaskRunner
+from streamimages_desktop.ui.window.role_switcher import ROLE_LABELS
+
+if TYPE_CHECKING:
+    from streamimages_desktop.core.manager import StreamImageManager
+
+FLASH_MS = 6000
+
+
+def human_size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def stats_text(viewer: Viewer, stats: Stats) -> str:
+    """Only the visibilities the role may see are named: a viewer is not told private counts."""
+    allowed = allowed_visibilities(viewer)
+    parts = [
+        f"{getattr(stats, vis.value)} {label}"
+        for vis, label in (
+            (Visibility.PUBLIC, "public"),
+            (Visibility.SUBSCRIBERS, "subscribers"),
+            (Visibility.PRIVATE, "private"),
+        )
+        if vis in allowed
+    ]
+    parts += [human_size(stats.bytes), f"{stats.views} view{'' if stats.views == 1 else 's'}"]
+    return " · ".join(parts)
+
+
+class StatusLine(QStatusBar):
+    """Permanent labels for counts, stats, role and library path; flash() for one-line news.
+
+    Attributes:
+        count_label: "N shown of M visible to <role>".
+        stats_label: the role's totals for the current stream.
+        role_label, path_label: the role and the library folder.
+    """
+
+    def __init__(
+        self,
+        manager: StreamImageManager,
+        runner: TaskRunner,
+        library: Path,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Status bar")
+        self._manager, self._runner = manager, runner
+        self._role = Role.OWNER
+        self._shown: int | None = None
+        self._total: int | None = None
+        self._generation = 0
+        self.count_label = self._label("Image counts")
+        self.stats_label = self._label("Statistics")
+        self.role_label = self._label("Role")
+        self.path_label = self._label("Library folder")
+        self.path_label.setText(str(library))
+        self.path_label.setToolTip(f"Library: {library}")
+        self.path_label.setMaximumWidth(320)
+
+    def _label(self, name: str) -> QLabel:
+        label = QLabel(self)
+        label.setAccessibleName(name)
+        label.setContentsMargins(6, 0, 6, 0)
+        label.setMinimumWidth(24)  # may be clipped rather than widen the window's minimum
+        self.addPermanentWidget(label)
+        return label
+
+    def flash(self, text: str) -> None:
+        self.showMessage(text, FLASH_MS)
+
+    def set_role(self, role: Role) -> None:
+        self._role = role
+        self.role_label.setText(f"Role: {ROLE_LABELS[role]}")
+        self._show_counts()
+
+    def set_counts(self, shown: int | None, total: int | None) -> None:
+        """`shown` in the grid (None while loading) of `total` visible (None while unknown)."""
+        self._shown, self._total = shown, total
+        self._show_counts()
+
+    def set_total(self, total: int | None) -> None:
+        self._total = total
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        role = self._role.value
+        shown = "…" if self._shown is None else str(self._shown)
+        total = "…" if self._total is None else str(self._total)
+        self.count_label.setText(f"{shown} shown of {total} visible to {role}")
+
+    def reload_stats(self, viewer: Viewer, stream_id: str | None) -> None:
+        """Query the role's stats on a worker; older answers are dropped."""
+        self._generation += 1
+        generation = self._generation
+        self.stats_label.setText("…")
+        self._runner.submit(
+            lambda: self._manager.stats(viewer, stream_id),
+            lambda stats: self._on_stats_loaded(generation, viewer, stats),
+            lambda exc: self._on_stats_failed(generation, exc),
+        )
+
+    def _on_stats_loaded(self, generation: int, viewer: Viewer, stats: Stats) -> None:
+        if generation == self._generation:
+            self.stats_label.setText(stats_text(viewer, stats))
+
+    def _on_stats_failed(self, generation: int, exc: Exception) -> None:
+        if generation == self._generation:
+            self.stats_label.setText("")
+            self.flash(str(exc))
+
+    def shutdown(self) -> None:
+        self._generation += 1
