@@ -37,7 +37,7 @@ from streamimages_desktop.core.models import (
     Visibility,
     validate_stream_id,
 )
-from streamimages_desktop.core.settings import Settings, SettingsError
+from streamimages_desktop.core.settings import Settings, SettingsError, settings_help_text
 
 PROG = "streamimages"
 ROLES = [r.value for r in Role]
@@ -79,7 +79,10 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog=PROG, description="Curate, protect and browse the images of your live streams."
+        prog=PROG,
+        description="Curate, protect and browse the images of your live streams.",
+        epilog=settings_help_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps the epilog's lines
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--library", type=_folder, help="library folder (STREAM_IMAGES_DIR)")

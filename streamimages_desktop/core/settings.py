@@ -1,71 +1,110 @@
-"""Settings: defaults <- config file <- environment <- command line, each declared once."""
+"""Settings: defaults <- config file <- environment <- command line, each declared once.
+
+A setting is one field of `Settings`; its `dataclasses.field` metadata holds a `Spec` (kind,
+range or choices, unit, help). Parsing, the unknown-key check, `--help` and the README table
+are all derived from `dataclasses.fields(Settings)`, so a new setting is one new line here.
+"""
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from PIL import Image
 
 from streamimages_desktop.core import paths
 
-DEFAULT_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"})
+EXTENSION_CHOICES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp")
+DEFAULT_EXTENSIONS = frozenset(EXTENSION_CHOICES)
+PILLOW_MAX_PIXELS = int(Image.MAX_IMAGE_PIXELS or 89_478_485)
+CONFIG_ENV = "STREAMIMAGES_CONFIG"
+
+Kind = Literal["int", "float", "folder", "extensions"]
 
 
 class SettingsError(ValueError):
     """A setting with a bad value; the message names it and what it accepts."""
 
 
-def _number(kind: type, low: float, high: float) -> Callable[[str, str], Any]:
-    def parse(name: str, raw: str) -> Any:
-        try:
-            value = kind(str(raw).strip())
-        except ValueError:
-            value = None
-        if value is None or not (low <= value <= high) or value != value:
-            raise SettingsError(
-                f"{name}={raw!r}: expected {'a whole number' if kind is int else 'a number'} "
-                f"from {low:g} to {high:g}"
-            )
-        return value
+@dataclass(frozen=True)
+class Spec:
+    """What a setting accepts and how it is explained (the metadata of its field).
 
-    return parse
+    Attributes:
+        kind: how a raw value is parsed.
+        help: one line for --help, the README and tooltips.
+        unit: shown after numbers ("MB", "hours"); "" for none.
+        low, high: the accepted range of a number, both included.
+        default_text: how the default reads where it is not a literal (the folders).
+        live: may be changed while the window runs (LiveSettings.change).
+    """
+
+    kind: Kind
+    help: str
+    unit: str = ""
+    low: float = 0.0
+    high: float = 0.0
+    default_text: str = ""
+    live: bool = False
 
 
-def _path(name: str, raw: str) -> Path:
-    if not str(raw).strip():
-        raise SettingsError(f"{name} is empty: expected a folder path")
-    return Path(os.path.expanduser(str(raw).strip()))
+def _number(
+    default: float, low: float, high: float, unit: str, help: str, live: bool = False
+) -> Any:
+    kind: Kind = "int" if isinstance(default, int) else "float"
+    spec = Spec(kind, help, unit, low, high, live=live)
+    return field(default=default, metadata={"spec": spec})
 
 
-def _extensions(name: str, raw: str) -> frozenset[str]:
-    parts = str(raw).replace(",", " ").split()
-    exts = frozenset(("." + p.lstrip(".")).lower() for p in parts if p.strip("."))
-    unknown = exts - DEFAULT_EXTENSIONS
-    if not exts or unknown:
-        raise SettingsError(
-            f"{name}={raw!r}: expected some of {' '.join(sorted(DEFAULT_EXTENSIONS))}"
-        )
-    return exts
+def _folder(factory: Callable[[], Path], default_text: str, help: str) -> Any:
+    spec = Spec("folder", help, default_text=default_text)
+    return field(default_factory=factory, metadata={"spec": spec})
+
+
+def _extensions(help: str) -> Any:
+    return field(default=DEFAULT_EXTENSIONS, metadata={"spec": Spec("extensions", help)})
 
 
 @dataclass(frozen=True)
 class Settings:
     """Every setting the application reads. Build with `Settings.load()`."""
 
-    max_stream_images_per_stream: int = 50
-    max_image_upload_size_mb: float = 20.0
-    image_cache_max_memory_mb: float = 500.0
-    image_cache_ttl_hours: float = 24.0
-    image_cache_max_disk_mb: float = 2048.0
-    image_max_pixels: int = int(Image.MAX_IMAGE_PIXELS or 89_478_485)
-    stream_images_dir: Path = field(default_factory=paths.default_library_dir)
-    image_cache_dir: Path = field(default_factory=paths.default_cache_dir)
-    allowed_image_extensions: frozenset[str] = DEFAULT_EXTENSIONS
+    max_stream_images_per_stream: int = _number(
+        50, 1, 1_000_000, "images", "most images one stream may hold"
+    )
+    max_image_upload_size_mb: float = _number(
+        20.0, 0.001, 4096, "MB", "largest image file an import accepts"
+    )
+    image_cache_max_memory_mb: float = _number(
+        500.0, 1, 65536, "MB", "memory for decoded thumbnails in the window", live=True
+    )
+    image_cache_ttl_hours: float = _number(
+        24.0, 0.001, 87600, "hours", "how long a cached thumbnail stays fresh", live=True
+    )
+    image_cache_max_disk_mb: float = _number(
+        2048.0, 1, 1_048_576, "MB", "disk space for the rendition cache"
+    )
+    # Pillow refuses more than its own MAX_IMAGE_PIXELS anyway (its warning is an error here).
+    image_max_pixels: int = _number(
+        PILLOW_MAX_PIXELS,
+        1,
+        PILLOW_MAX_PIXELS,
+        "pixels",
+        "largest picture an import decodes (Pillow's own limit is the most)",
+    )
+    stream_images_dir: Path = _folder(  # noqa: RUF009 (it returns a field(), as _number does)
+        paths.default_library_dir, "user data dir / stream_images", "the library folder"
+    )
+    image_cache_dir: Path = _folder(  # noqa: RUF009
+        paths.default_cache_dir, "user cache dir / image_cache", "the rendition cache folder"
+    )
+    allowed_image_extensions: frozenset[str] = _extensions("file types an import accepts")
 
     @property
     def max_upload_bytes(self) -> int:
@@ -94,22 +133,12 @@ class Settings:
     ) -> Settings:
         """Defaults, then the TOML config file, then the environment, then the arguments."""
         env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        file = config_file or Path(
-            env.get("STREAMIMAGES_CONFIG", "") or paths.default_config_file()
-        )
-        raw: dict[str, str] = {}
-        if file.is_file():
-            try:
-                raw.update({k.upper(): str(v) for k, v in tomllib.loads(file.read_text()).items()})
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                raise SettingsError(f"config file {file}: {exc}") from None
-        raw.update({k: v for k, v in env.items() if k in _PARSERS})
-        for name, value in raw.items():
-            parser = _PARSERS.get(name)
-            if parser is not None:
-                values[name.lower()] = parser(name, value)
-        settings = cls(**values)
+        file = config_file or config_path(env)
+        raw: dict[str, object] = {}
+        for key, value in read_config(file).items():
+            raw[key.upper()] = value
+        raw.update({k: v for k, v in env.items() if k in SPECS})
+        settings = cls(**{name.lower(): parse(name, value) for name, value in raw.items()})
         if library is not None:
             settings = replace(settings, stream_images_dir=library)
         if cache_dir is not None:
@@ -122,16 +151,125 @@ class Settings:
         )
 
 
-_PARSERS: dict[str, Callable[[str, str], Any]] = {
-    "MAX_STREAM_IMAGES_PER_STREAM": _number(int, 1, 1_000_000),
-    "MAX_IMAGE_UPLOAD_SIZE_MB": _number(float, 0.001, 4096),
-    "IMAGE_CACHE_MAX_MEMORY_MB": _number(float, 1, 65536),
-    "IMAGE_CACHE_TTL_HOURS": _number(float, 0.001, 87600),
-    "IMAGE_CACHE_MAX_DISK_MB": _number(float, 1, 1_048_576),
-    # Pillow refuses more than its own MAX_IMAGE_PIXELS anyway (its warning is an error here).
-    "IMAGE_MAX_PIXELS": _number(int, 1, int(Image.MAX_IMAGE_PIXELS or 89_478_485)),
-    "STREAM_IMAGES_DIR": _path,
-    "IMAGE_CACHE_DIR": _path,
-    "ALLOWED_IMAGE_EXTENSIONS": _extensions,
-}
-assert {f.name.upper() for f in fields(Settings)} == set(_PARSERS)
+def _declared() -> Iterator[tuple[str, Spec]]:
+    for f in fields(Settings):
+        yield f.name.upper(), f.metadata["spec"]
+
+
+SPECS: dict[str, Spec] = dict(_declared())
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    """The config file: $STREAMIMAGES_CONFIG, or settings.toml in the user's config folder."""
+    env = os.environ if env is None else env
+    return Path(env.get(CONFIG_ENV, "") or paths.default_config_file())
+
+
+def read_config(file: Path) -> dict[str, object]:
+    """The config file's keys as written (none if it does not exist); an unknown key is refused."""
+    if not file.is_file():
+        return {}
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"config file {file}: {exc}") from None
+    for key in data:
+        check_known(key, where=str(file))
+    return data
+
+
+def check_known(key: str, *, where: str) -> str:
+    """The setting's name for `key` (any case); an unknown one names the nearest real key."""
+    name = key.upper()
+    if name in SPECS:
+        return name
+    near = difflib.get_close_matches(name, SPECS, n=1)
+    hint = f" (did you mean {near[0]}?)" if near else ""
+    raise SettingsError(f"{where}: unknown setting {key}{hint}")
+
+
+def _num(value: float) -> str:
+    """1000000 and 0.001, never 1e+06."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def parse(name: str, raw: object) -> Any:
+    """The value of setting `name` from an environment string or a TOML value."""
+    spec = SPECS[name]
+    text = " ".join(map(str, raw)) if isinstance(raw, list) else str(raw).strip()
+    if spec.kind == "folder":
+        if not text:
+            raise SettingsError(f"{name} is empty: expected a folder path")
+        return Path(os.path.expanduser(text))
+    if spec.kind == "extensions":
+        parts = text.replace(",", " ").split()
+        exts = frozenset(("." + p.lstrip(".")).lower() for p in parts if p.strip("."))
+        if not exts or exts - DEFAULT_EXTENSIONS:
+            raise SettingsError(f"{name}={raw!r}: expected {range_text(name)}")
+        return exts
+    value: float | None
+    try:
+        value = int(text) if spec.kind == "int" else float(text)
+    except ValueError:
+        value = None
+    if isinstance(raw, bool) or value is None or not math.isfinite(value):
+        value = None
+    if value is None or not (spec.low <= value <= spec.high):
+        what = "a whole number" if spec.kind == "int" else "a number"
+        raise SettingsError(f"{name}={str(raw)!r}: expected {what} {range_text(name)}")
+    return value
+
+
+# -- descriptions: --help, the README table, tooltips -----------------------------------------
+
+
+def range_text(name: str) -> str:
+    """ "from 1 to 65536" or "some of .jpg .jpeg ..." or "a folder path"."""
+    spec = SPECS[name]
+    if spec.kind == "folder":
+        return "a folder path"
+    if spec.kind == "extensions":
+        return f"some of {' '.join(EXTENSION_CHOICES)}"
+    return f"from {_num(spec.low)} to {_num(spec.high)}"
+
+
+def default_text(name: str) -> str:
+    """The default as a person reads it ("500", "user data dir / stream_images")."""
+    spec = SPECS[name]
+    if spec.default_text:
+        return spec.default_text
+    default = _field(name).default
+    if spec.kind == "extensions":
+        return " ".join(e for e in EXTENSION_CHOICES if e in default)  # type: ignore[operator]
+    return _num(default)  # type: ignore[arg-type]
+
+
+def _field(name: str) -> Field[Any]:
+    return next(f for f in fields(Settings) if f.name == name.lower())
+
+
+def settings_help_text() -> str:
+    """The --help epilog: every setting, its default, range, unit and help, two lines each."""
+    lines = ["settings (environment variables, or keys in settings.toml or $STREAMIMAGES_CONFIG):"]
+    for name, spec in SPECS.items():
+        unit = f" {spec.unit}" if spec.unit else ""
+        limits = "some of these" if spec.kind == "extensions" else range_text(name)
+        lines.append(f"  {name}  default {default_text(name)}{unit}; {limits}")
+        lines.append(f"      {spec.help}")
+    return "\n".join(lines)
+
+
+def toml_value(value: object) -> str:
+    """A TOML literal for a setting's value: a number, a string or an array of strings."""
+    if isinstance(value, bool):
+        raise TypeError("settings hold no booleans")
+    if isinstance(value, int | float):
+        return _num(value)
+    if isinstance(value, frozenset | set | list | tuple):
+        items = sorted(value) if isinstance(value, frozenset | set) else value
+        return "[" + ", ".join(toml_value(str(v)) for v in items) + "]"
+    escapes = {'"': '\\"', "\\": "\\\\"}
+    escaped = "".join(
+        escapes.get(c) or (c if c.isprintable() else f"\\U{ord(c):08x}") for c in str(value)
+    )
+    return f'"{escaped}"'

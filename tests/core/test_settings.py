@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from streamimages_desktop.core.settings import DEFAULT_EXTENSIONS, Settings, SettingsError
+from streamimages_desktop.cli.entry import build_parser
+from streamimages_desktop.core.settings import (
+    DEFAULT_EXTENSIONS,
+    SPECS,
+    Settings,
+    SettingsError,
+    Spec,
+    config_path,
+    default_text,
+    range_text,
+    toml_value,
+)
 
 
 def test_defaults_are_the_seed_values(tmp_path: Path) -> None:
@@ -79,3 +91,101 @@ def test_folders_are_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     )
     assert s.stream_images_dir == tmp_path / "lib"
     assert s.image_cache_dir == tmp_path / "rel-cache"
+
+
+def test_a_whole_number_range_reads_as_written_not_in_exponent_form(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as err:
+        Settings.load({"MAX_STREAM_IMAGES_PER_STREAM": "0"}, config_file=tmp_path / "none")
+    assert str(err.value) == (
+        "MAX_STREAM_IMAGES_PER_STREAM='0': expected a whole number from 1 to 1000000"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (
+            "MAX_STREAM_IMAGE_PER_STREAM = 3",
+            "unknown setting MAX_STREAM_IMAGE_PER_STREAM "
+            "(did you mean MAX_STREAM_IMAGES_PER_STREAM?)",
+        ),
+        (
+            "image_cache_max_memry_mb = 3",
+            "unknown setting image_cache_max_memry_mb (did you mean IMAGE_CACHE_MAX_MEMORY_MB?)",
+        ),
+        ("COLOUR = 'red'", "unknown setting COLOUR"),
+    ],
+)
+def test_an_unknown_config_key_is_refused_with_the_nearest_real_key(
+    tmp_path: Path, written: str, expected: str
+) -> None:
+    cfg = tmp_path / "settings.toml"
+    cfg.write_text(f"IMAGE_CACHE_TTL_HOURS = 2\n{written}\n")
+    with pytest.raises(SettingsError) as err:
+        Settings.load({}, config_file=cfg)
+    assert str(err.value) == f"{cfg}: {expected}"
+    assert "\n" not in str(err.value)
+
+
+def test_environment_variables_that_are_no_setting_are_ignored(tmp_path: Path) -> None:
+    s = Settings.load({"MAX_STREAM_IMAGE_PER_STREAM": "3"}, config_file=tmp_path / "none")
+    assert s.max_stream_images_per_stream == 50
+
+
+def test_the_config_file_is_found_through_streamimages_config(tmp_path: Path) -> None:
+    cfg = tmp_path / "elsewhere.toml"
+    cfg.write_text("IMAGE_CACHE_MAX_MEMORY_MB = 250\n")
+    assert config_path({"STREAMIMAGES_CONFIG": str(cfg)}) == cfg
+    assert Settings.load({"STREAMIMAGES_CONFIG": str(cfg)}).image_cache_max_memory_mb == 250
+
+
+def test_every_field_is_declared_with_help() -> None:
+    assert [f.name.upper() for f in fields(Settings)] == list(SPECS)
+    for name, spec in SPECS.items():
+        assert spec.help and "\n" not in spec.help, name
+        if spec.kind in ("int", "float"):
+            assert spec.low <= float(default_text(name)) <= spec.high, name
+
+
+def _samples(name: str, spec: Spec, tmp_path: Path) -> tuple[list[tuple[object, object]], object]:
+    """([(raw value, parsed value), ...], a value out of range) for one declaration."""
+    if spec.kind == "int":
+        low, high = int(spec.low), int(spec.high)
+        return [(low, low), (high, high)], high + 1
+    if spec.kind == "float":
+        return [(spec.low, spec.low), (spec.high, spec.high)], spec.high * 2
+    if spec.kind == "folder":
+        return [(str(tmp_path / name.lower()), tmp_path / name.lower())], " "
+    if spec.kind == "extensions":
+        return [([".PNG", "gif"], {".png", ".gif"}), ("webp", {".webp"})], ".tiff"
+    raise AssertionError(f"no samples for the kind {spec.kind} of {name}")
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_each_declaration_drives_environment_toml_and_help(tmp_path: Path, name: str) -> None:
+    spec = SPECS[name]
+    good, bad = _samples(name, spec, tmp_path)
+    cfg = tmp_path / "settings.toml"
+    for raw, parsed in good:
+        env_text = " ".join(map(str, raw)) if isinstance(raw, list) else str(raw)
+        from_env = Settings.load({name: env_text}, config_file=tmp_path / "none")
+        assert getattr(from_env, name.lower()) == parsed
+        cfg.write_text(f"{name} = {toml_value(raw)}\n")
+        assert getattr(Settings.load({}, config_file=cfg), name.lower()) == parsed
+
+    with pytest.raises(SettingsError) as from_env_err:
+        Settings.load({name: str(bad)}, config_file=tmp_path / "none")
+    cfg.write_text(f"{name} = {toml_value(bad)}\n")
+    with pytest.raises(SettingsError) as from_toml_err:
+        Settings.load({}, config_file=cfg)
+    for err in (from_env_err, from_toml_err):
+        assert str(err.value).startswith(name)
+        if spec.kind != "folder":
+            assert range_text(name) in str(err.value)
+
+    help_text = build_parser().format_help()
+    line = next(line for line in help_text.splitlines() if line.split()[:1] == [name])
+    assert f"default {default_text(name)}" in line
+    assert (range_text(name) if spec.kind != "extensions" else "some of these") in line
+    assert spec.unit in line
+    assert spec.help in help_text

@@ -27,8 +27,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from streamimages_desktop.core import paths
 from streamimages_desktop.core.cache import MemoryCache
 from streamimages_desktop.core.errors import StreamImagesError
+from streamimages_desktop.core.live_settings import LiveSettings
 from streamimages_desktop.core.manager import StreamImageManager
-from streamimages_desktop.core.settings import Settings, SettingsError
+from streamimages_desktop.core.settings import Settings, SettingsError, config_path
 from streamimages_desktop.ui.app import sample_library
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from streamimages_desktop.ui.tasks import TaskRunner
@@ -160,6 +161,7 @@ def _run(
         role=getattr(args, "role", None),
         stream=getattr(args, "stream", None),
         remember=screenshot is None,
+        live_settings=LiveSettings(settings, config_path()),  # the file Settings.load read
     )
     runner = TaskRunner(max_threads=1, parent=window)
     try:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from streamimages_desktop.core.cache import CacheStats
+from streamimages_desktop.core.settings import SPECS, Settings, SettingsError, range_text
 from streamimages_desktop.ui.cache.chart import MIB, CacheChart
 from streamimages_desktop.ui.cache.pages import (
     NO_GETS,
@@ -38,6 +39,7 @@ from streamimages_desktop.ui.tasks import TaskRunner
 if TYPE_CHECKING:
     from streamimages_desktop.core.disk_cache import DiskCache, DiskCacheStats
     from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
+    from streamimages_desktop.ui.settings_signal import SettingsSignal
 
 POLL_MS = 500
 WIDE_PX = 720  # from this width on: memory | disk side by side, every table column shown
@@ -51,6 +53,7 @@ MEMORY_FIELDS = (
     "Oversize",
     "Peak",
 )
+LIMIT = "IMAGE_CACHE_MAX_MEMORY_MB"
 DISK_FIELDS = ("Items", "Hit ratio", "Hits", "Misses", "Evictions", "Expirations", "Corrupt")
 
 
@@ -111,7 +114,9 @@ class CachePane(QWidget):
     Attributes:
         memory_bar, disk_bar: use against limit, text like "123.4 MB of 500 MB".
         memory_values, disk_values: value labels by key (items, hit_ratio, evictions, ...).
-        limit_spin: the memory limit in MB; applied on Enter, focus out or an arrow step.
+        limit_spin: the memory limit in MB; applied on Enter, focus out or an arrow step (and
+            written to the config file when the pane was given the window's SettingsSignal).
+        memory_status: a one-line message when a new limit could not be saved.
         page_table: one row per page, raw numbers in Qt.UserRole, a Clear button per row.
         disk_status: a one-line message when clearing the disk cache failed (hidden otherwise).
         clear_all_button, clear_disk_button, chart.
@@ -128,9 +133,11 @@ class CachePane(QWidget):
         parent: QWidget | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        settings: SettingsSignal | None = None,
     ) -> None:
         super().__init__(parent)
         self._memory = pixmap_cache.memory
+        self._settings = settings  # None: a limit typed here applies to this run only
         self._disk = disk_cache
         self._clock = clock
         self._runner = TaskRunner(max_threads=1, parent=self)
@@ -142,6 +149,10 @@ class CachePane(QWidget):
         self.setAccessibleName("Cache statistics")
         self._build()
         self._apply_width(self.width())
+        if settings is not None:
+            settings.changed.connect(self._on_settings_changed)
+            settings.failed.connect(self._show_memory_status)
+            self._on_settings_changed(settings.current)
         self.refresh_now()
 
     # -- construction -----------------------------------------------------------------------
@@ -175,10 +186,14 @@ class CachePane(QWidget):
         self.memory_bar = _bar("Memory use against limit", box)
         self.limit_spin = QDoubleSpinBox(box)
         self.limit_spin.setAccessibleName("Memory limit in megabytes")
-        self.limit_spin.setToolTip("Lowering the limit evicts least recently used images at once")
-        self.limit_spin.setRange(1.0, 65536.0)
+        spec = SPECS[LIMIT]
+        self.limit_spin.setToolTip(
+            f"{LIMIT}: {spec.help}, {range_text(LIMIT)} {spec.unit}; "
+            "lowering it evicts least recently used images at once"
+        )
+        self.limit_spin.setRange(spec.low, spec.high)
         self.limit_spin.setDecimals(1)
-        self.limit_spin.setSuffix(" MB")
+        self.limit_spin.setSuffix(f" {spec.unit}")
         self.limit_spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
         self.limit_spin.setKeyboardTracking(False)  # typing "50" must not apply "5" on the way
         self.limit_spin.setValue(self._memory.limit_bytes / MIB)
@@ -198,9 +213,13 @@ class CachePane(QWidget):
         row.addStretch(1)
         row.addWidget(self.clear_all_button)
         grid, self.memory_values = _stat_grid("Memory", MEMORY_FIELDS, box)
+        self.memory_status = QLabel("", box)
+        self.memory_status.setWordWrap(True)
+        self.memory_status.setVisible(False)
         layout = QVBoxLayout(box)
         layout.addWidget(self.memory_bar)
         layout.addLayout(row)
+        layout.addWidget(self.memory_status)
         layout.addLayout(grid)
         return box
 
@@ -273,6 +292,27 @@ class CachePane(QWidget):
         limit = round(megabytes * MIB)
         if limit == self._memory.limit_bytes:
             return
+        if self._settings is not None:  # written to settings.toml; applied when it is announced
+            try:
+                self._settings.change(**{LIMIT: megabytes})
+            except SettingsError as exc:
+                self._show_memory_status(str(exc))
+            return
+        self._apply_limit(limit)
+
+    def _on_settings_changed(self, settings: Settings) -> None:
+        self.memory_status.setVisible(False)
+        self._memory.set_ttl(settings.ttl_seconds)
+        if settings.memory_limit_bytes != self._memory.limit_bytes:
+            self._apply_limit(settings.memory_limit_bytes)
+
+    def _show_memory_status(self, line: str) -> None:
+        """A limit that could not be saved: say why; the box shows the limit in force again."""
+        self.memory_status.setText(f"The limit was not saved: {line}")
+        self.memory_status.setVisible(True)
+        self.refresh_now()
+
+    def _apply_limit(self, limit: int) -> None:
         self._memory.set_limit(limit)
         self.refresh_now()
         self.limit_changed.emit(limit)

@@ -15,12 +15,14 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolTip, QWidget
 
 from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.importer import ImportResult
+from streamimages_desktop.core.live_settings import LiveSettings
 from streamimages_desktop.core.models import Role, StreamSummary, Viewer
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.ui.cache.pane import CachePane
 from streamimages_desktop.ui.gallery.image_actions import ImageActions
 from streamimages_desktop.ui.gallery.widget import GalleryWidget
 from streamimages_desktop.ui.imports.upload_pane import UploadPane
+from streamimages_desktop.ui.settings_signal import SettingsSignal
 from streamimages_desktop.ui.streams.browser import StreamBrowser
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.viewer.preview_dialog import PreviewDialog
@@ -58,6 +60,7 @@ class MainWindow(QMainWindow):
         role: Role | str | None = None,  # these two win over the remembered ones
         stream: str | None = None,
         remember: bool = True,
+        live_settings: LiveSettings | None = None,  # None: settings changed here are not saved
     ) -> None:
         super().__init__(parent)
         self._manager = manager
@@ -82,7 +85,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.gallery)
         self.stream_browser = StreamBrowser(manager, self._runner, self)
         self.upload_pane = UploadPane(manager, settings.allowed_image_extensions, self)
-        self.cache_pane = CachePane(pixmap_cache, manager.disk_cache, self)
+        self.settings_signal = SettingsSignal(live_settings, self) if live_settings else None
+        self.cache_pane = CachePane(
+            pixmap_cache, manager.disk_cache, self, settings=self.settings_signal
+        )
         self.stream_dock = self._dock(
             "Streams", "streams_dock", self.stream_browser, Qt.DockWidgetArea.LeftDockWidgetArea
         )
@@ -318,6 +324,8 @@ class MainWindow(QMainWindow):
         self._runner.clear_queued()
         self._runner.wait(10_000)
         self.status.shutdown()
+        if self.settings_signal is not None:
+            self.settings_signal.wait(10_000)  # a limit typed just before quitting is saved
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._remember:
