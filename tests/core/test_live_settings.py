@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from streamimages_desktop.core import atomic
 from streamimages_desktop.core.live_settings import LiveSettings
 from streamimages_desktop.core.settings import Settings, SettingsError
 
@@ -98,7 +97,7 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temp_file(
         written.append(Path(src).read_bytes())  # the whole new file was in the temp file
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(atomic.os, "replace", replace_fails)
+    monkeypatch.setattr(os, "replace", replace_fails)  # what core/atomic.py renames with
     with pytest.raises(SettingsError, match=f"cannot write {cfg}: No space left on device"):
         live.change(IMAGE_CACHE_MAX_MEMORY_MB=300)
     assert b"Image_Cache_Max_Memory_MB = 300\n" in written[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from streamimages_desktop.cli.entry import build_parser
+from streamimages_desktop.cli.entry import build_parser, main
 from streamimages_desktop.core.settings import (
     DEFAULT_EXTENSIONS,
     SPECS,
@@ -189,3 +189,19 @@ def test_each_declaration_drives_environment_toml_and_help(tmp_path: Path, name:
     assert (range_text(name) if spec.kind != "extensions" else "some of these") in line
     assert spec.unit in line
     assert spec.help in help_text
+
+
+def test_the_command_line_stops_with_exit_2_and_one_line_on_an_unknown_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "settings.toml"
+    cfg.write_text("MAX_STREAM_IMAGE_PER_STREAM = 3\n")
+    monkeypatch.setenv("STREAMIMAGES_CONFIG", str(cfg))
+    assert main(["--library", str(tmp_path / "lib"), "streams"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"streamimages: {cfg}: unknown setting MAX_STREAM_IMAGE_PER_STREAM "
+        "(did you mean MAX_STREAM_IMAGES_PER_STREAM?)\n"
+    )
+    assert not (tmp_path / "lib").exists()

@@ -101,6 +101,7 @@ def test_a_memory_limit_typed_in_the_cache_pane_survives_a_restart(
     spin.setFocus()
     spin.selectAll()
     qtbot.keyClicks(spin, "250")
+    assert window.settings_signal is not None
     with qtbot.waitSignal(window.settings_signal.changed):
         qtbot.keyClick(spin, Qt.Key.Key_Return)
     assert pane._memory.limit_bytes == 250 * MIB
@@ -127,6 +128,7 @@ def test_a_limit_that_cannot_be_saved_says_so_and_stays(
     qsettings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
     window = open_window(qtbot, manager, restart_settings(tmp_path), qsettings)
     pane = window.cache_pane
+    assert window.settings_signal is not None
     with qtbot.waitSignal(window.settings_signal.failed):
         pane.limit_spin.setValue(100.0)
     assert pane.memory_status.isVisible()
