@@ -85,7 +85,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.gallery)
         self.stream_browser = StreamBrowser(manager, self._runner, self)
         self.upload_pane = UploadPane(manager, settings.allowed_image_extensions, self)
-        self.settings_signal = SettingsSignal(live_settings, self) if live_settings else None
+        self.settings_signal = (
+            SettingsSignal(live_settings, self) if live_settings is not None else None
+        )
         self.cache_pane = CachePane(
             pixmap_cache, manager.disk_cache, self, settings=self.settings_signal
         )
