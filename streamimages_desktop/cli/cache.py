@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from streamimages_desktop.cli.format import escape, human_bytes, table, to_json
+from streamimages_desktop.cli.format import escape, table, to_json
 from streamimages_desktop.core.cache import MemoryCache, PageStats
 from streamimages_desktop.core.cache_sim import (
     MAX_PAGES,
@@ -22,6 +22,7 @@ from streamimages_desktop.core.cache_sim import (
 )
 from streamimages_desktop.core.disk_cache import INDEX_NAME, DiskCache, DiskCacheStats
 from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.core.units import count_of, format_bytes
 
 PROG = "streamimages"
 MEMORY_NOTE = "each running app keeps its own memory cache; this process has none in use"
@@ -150,11 +151,12 @@ def _run_stats(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     total = memory.total
     lines = [
-        f"memory (this process): {total.items} items, {human_bytes(total.bytes)} of "
-        f"{human_bytes(memory.limit_bytes)}, TTL {_hours(settings.ttl_seconds)}",
+        f"memory (this process): {count_of(total.items, 'item')}, {format_bytes(total.bytes)} of "
+        f"{format_bytes(memory.limit_bytes)}, TTL {_hours(settings.ttl_seconds)}",
         f"  {MEMORY_NOTE}",
-        f"disk ({escape(folder)}): {disk_stats.items} items, {human_bytes(disk_stats.bytes)} of "
-        f"{human_bytes(disk_stats.limit_bytes)}, TTL {_hours(settings.ttl_seconds)}"
+        f"disk ({escape(folder)}): {count_of(disk_stats.items, 'item')}, "
+        f"{format_bytes(disk_stats.bytes)} of "
+        f"{format_bytes(disk_stats.limit_bytes)}, TTL {_hours(settings.ttl_seconds)}"
         + ("" if disk is not None else ", not created yet"),
     ]
     if memory.pages:
@@ -177,8 +179,8 @@ def _run_clear(args: argparse.Namespace, settings: Settings) -> int:
             before = disk.stats()
             disk.clear()
         print(
-            f"disk cache ({folder}): removed {before.items} renditions, "
-            f"{human_bytes(before.bytes)}",
+            f"disk cache ({folder}): removed {count_of(before.items, 'rendition')}, "
+            f"{format_bytes(before.bytes)}",
             flush=True,
         )
     return 0
@@ -235,11 +237,12 @@ def sim_report(result: SimResult) -> str:
     rows = [
         (
             "workload",
-            f"{c.pattern}, {c.images} images x {human_bytes(c.image_bytes)}, "
-            f"{c.pages} pages, {c.viewers} viewers, {result.requests} requests, seed {c.seed}",
+            f"{c.pattern}, {count_of(c.images, 'image')} x {format_bytes(c.image_bytes)}, "
+            f"{count_of(c.pages, 'page')}, {count_of(c.viewers, 'viewer')}, "
+            f"{count_of(result.requests, 'request')}, seed {c.seed}",
         ),
-        ("limit", human_bytes(result.limit_bytes)),
-        ("peak", f"{human_bytes(result.peak_bytes)} ({share:.1%} of the limit)"),
+        ("limit", format_bytes(result.limit_bytes)),
+        ("peak", f"{format_bytes(result.peak_bytes)} ({share:.1%} of the limit)"),
         (
             "hit ratio",
             f"{result.hit_ratio:.1%} (optimal cache of the same size: "
@@ -266,7 +269,7 @@ def _pages_table(pages: dict[str, PageStats]) -> str:
         [
             name,
             p.items,
-            human_bytes(p.bytes),
+            format_bytes(p.bytes),
             p.hits,
             p.misses,
             f"{p.hit_ratio:.1%}",

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from streamimages_desktop.core.models import Stats, StreamImage, StreamSummary
+from streamimages_desktop.core.units import format_bytes
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 # Bidirectional overrides and line separators can make a name look like something else.
@@ -83,15 +84,6 @@ def to_json(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=True)
 
 
-def human_bytes(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"  # pragma: no cover - the loop always returns
-
-
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """Left-aligned columns separated by two spaces; every cell escaped."""
     cells = [[escape(str(c)) for c in row] for row in rows]
@@ -116,7 +108,7 @@ def images_table(images: Sequence[StreamImage]) -> str:
                 i.visibility.value,
                 i.format,
                 f"{i.width}x{i.height}",
-                human_bytes(i.bytes),
+                format_bytes(i.bytes),
                 i.views,
                 i.created.strftime("%Y-%m-%d %H:%M"),
                 i.title,
@@ -129,7 +121,7 @@ def images_table(images: Sequence[StreamImage]) -> str:
 def image_details(image: StreamImage) -> str:
     """`show` as aligned key: value lines."""
     record = image_record(image)
-    record["bytes"] = f"{image.bytes} ({human_bytes(image.bytes)})"
+    record["bytes"] = f"{image.bytes} ({format_bytes(image.bytes)})"
     width = max(len(k) for k in record)
     return "\n".join(
         f"{key + ':':<{width + 1}} {escape('' if value is None else str(value))}"
@@ -157,5 +149,5 @@ def streams_table(streams: Sequence[StreamSummary]) -> str:
 def stats_table(stats: Stats) -> str:
     """`stats` as aligned key: value lines."""
     lines = {k: str(v) for k, v in stats.as_dict().items()}
-    lines["bytes"] = f"{stats.bytes} ({human_bytes(stats.bytes)})"
+    lines["bytes"] = f"{stats.bytes} ({format_bytes(stats.bytes)})"
     return "\n".join(f"{key + ':':<12} {value}" for key, value in lines.items())

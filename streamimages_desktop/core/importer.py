@@ -30,12 +30,12 @@ from streamimages_desktop.core.errors import (
 from streamimages_desktop.core.models import Stream, StreamImage, Visibility
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.store import Store
+from streamimages_desktop.core.units import count_of, format_bytes
 
 log = logging.getLogger(__name__)
 
 WORKERS = 2  # read + hash + reduced decode run on both cores; Pillow and hashlib release the GIL
 WINDOW = 4  # files prepared ahead of the (serial) commits: bounds memory to a few originals
-_MB = 1024 * 1024
 
 
 class ImportStatus(StrEnum):
@@ -185,7 +185,7 @@ class Importer:
             raise ImageRejected("empty file")
         if size > limit:
             raise ImageRejected(
-                f"too large ({size / _MB:.2f} MB; the limit is "
+                f"too large ({format_bytes(size)}; the limit is "
                 f"{self._settings.max_image_upload_size_mb:g} MB, MAX_IMAGE_UPLOAD_SIZE_MB)"
             )
 
@@ -258,7 +258,7 @@ class Importer:
                 count = self._store.count_images(stream_id)
                 if count >= limit:
                     raise StreamFull(
-                        f"stream {stream_id} already holds {count} images "
+                        f"stream {stream_id} already holds {count_of(count, 'image')} "
                         f"(MAX_STREAM_IMAGES_PER_STREAM = {limit})"
                     )
             except ImageRejected as exc:

@@ -28,6 +28,7 @@ from streamimages_desktop.core.models import (
 )
 from streamimages_desktop.core.schema import SCHEMA_VERSION
 from streamimages_desktop.core.search import match_expression
+from streamimages_desktop.core.units import count_of
 
 __all__ = ["SCHEMA_VERSION", "Store"]
 
@@ -207,7 +208,7 @@ class Store(Database):
             count = self._count_all(conn, image.stream_id)
             if count >= max_per_stream:
                 raise StreamFull(
-                    f"stream {image.stream_id} already holds {count} images "
+                    f"stream {image.stream_id} already holds {count_of(count, 'image')} "
                     f"(MAX_STREAM_IMAGES_PER_STREAM = {max_per_stream})"
                 )
             conn.execute(

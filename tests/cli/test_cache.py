@@ -77,7 +77,7 @@ def test_stats_in_a_fresh_process_show_an_empty_memory_layer_and_the_real_disk(
 
     text = run(tmp_path, "cache", "stats")
     assert text.returncode == 0
-    assert "memory (this process): 0 items" in text.stdout and "500.0 MB" in text.stdout
+    assert "memory (this process): 0 items" in text.stdout and "0 B of 500 MB" in text.stdout
     assert "disk" in text.stdout and "3 items" in text.stdout
 
 
@@ -162,7 +162,7 @@ def test_cache_sim_table_and_settings_defaults(tmp_path: Path) -> None:
         env={"IMAGE_CACHE_MAX_MEMORY_MB": "100", "IMAGE_CACHE_TTL_HOURS": "2"},
     )
     assert done.returncode == 0, done.stderr
-    assert "limit           100.0 MB" in done.stdout
+    assert "limit           100 MB" in done.stdout
     assert "TTL 2.00 h" in done.stdout
     assert "hit ratio       0.0%" in done.stdout and "optimal" in done.stdout
     assert "gallery" in done.stdout

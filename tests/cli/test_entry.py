@@ -189,7 +189,7 @@ def test_import_exit_codes_duplicates_and_limits(tmp_path: Path) -> None:
         tmp_path, "import", "--stream", "s2", big, env={"MAX_IMAGE_UPLOAD_SIZE_MB": "0.01"}
     )
     assert small_limit.returncode == 1
-    assert small_limit.stdout.startswith(f"rejected {big}: too large (0.11 MB; the limit is 0.01")
+    assert small_limit.stdout.startswith(f"rejected {big}: too large (117.2 KB; the limit is 0.01")
     assert len(rows(tmp_path)) == 2 and len(blobs(tmp_path)) == 2
     second = run(tmp_path, "import", "--stream", "s2", "--visibility", "private", a)
     assert second.returncode == 0 and second.stdout.startswith("imported ")

@@ -30,6 +30,7 @@ from streamimages_desktop.core.errors import StreamImagesError
 from streamimages_desktop.core.live_settings import LiveSettings
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.settings import Settings, SettingsError, config_path
+from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui.app import sample_library
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from streamimages_desktop.ui.tasks import TaskRunner
@@ -223,7 +224,7 @@ def offer_sample(
         runner.submit(lambda: sample_library.create_sample(manager), on_created, on_failed)
 
     def on_created(count: int) -> None:
-        window.status.flash(f"Created the sample stream with {count} images")
+        window.status.flash(f"Created the sample stream with {count_of(count, 'image')}")
         window.select_stream(sample_library.SAMPLE_STREAM)
         window.refresh_all()
         done(True)

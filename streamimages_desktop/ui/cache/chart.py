@@ -10,7 +10,8 @@ from PySide6.QtCore import QEvent, QMargins, QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-MIB = 1024 * 1024
+from streamimages_desktop.core.units import MIB, format_bytes
+
 MEMORY_COLOR = QColor("#2f7fd8")
 RATIO_COLOR = QColor("#e0802c")
 
@@ -121,7 +122,7 @@ class CacheChart(QChartView):
         self._set_limit_axis(max(s.limit_bytes for s in self._samples))
         ratio = "no gets yet" if newest.hit_ratio is None else f"{newest.hit_ratio:.0%}"
         self.setAccessibleDescription(
-            f"Memory {newest.usage_bytes / MIB:.1f} of {newest.limit_bytes / MIB:.0f} MB, "
+            f"Memory {format_bytes(newest.usage_bytes)} of {format_bytes(newest.limit_bytes)}, "
             f"hit ratio {ratio}"
         )
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from streamimages_desktop.core.cache import PageStats
+from streamimages_desktop.core.units import count_of, format_bytes
 
 NO_GETS = "—"
 _NUMBERS = ("Items", "Size", "Hit ratio", "Hits", "Misses", "Evictions", "Expired", "Oversize")
@@ -24,19 +25,6 @@ COLUMNS = ("Page", *_NUMBERS, "")  # the last one holds each page's Clear button
 COMPACT_COLUMNS = frozenset({0, 1, 2, 3, 9})  # what fits a 320-420 px dock; the rest in tooltips
 CLEAR_COLUMN = 9
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-
-
-def human_bytes(n: int) -> str:
-    """1536 -> "1.5 KB", 524288000 -> "500 MB" (binary units, as the MB settings are)."""
-    value, unit = float(n), "B"
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(value) < 1024 or unit == "TB":
-            break
-        value /= 1024
-    if unit == "B":
-        return f"{n} B"
-    text = f"{value:.1f}".removesuffix(".0")
-    return f"{text} {unit}"
 
 
 def hit_ratio_text(hits: int, misses: int) -> str:
@@ -120,14 +108,15 @@ class CachePagesBox(QGroupBox):
 
     def _show_row(self, row: int, name: str, page: PageStats) -> None:
         tip = (
-            f"{name}: {page.items:,} items, {page.bytes:,} bytes, {page.hits:,} hits, "
-            f"{page.misses:,} misses, {page.evictions:,} evictions, "
-            f"{page.expirations:,} expirations, {page.oversize:,} oversize"
+            f"{name}: {count_of(page.items, 'item')}, {format_bytes(page.bytes)}, "
+            f"{count_of(page.hits, 'hit')}, {count_of(page.misses, 'miss', 'misses')}, "
+            f"{count_of(page.evictions, 'eviction')}, {count_of(page.expirations, 'expiration')}, "
+            f"{page.oversize} oversize"
         )
         cells: list[tuple[str, object]] = [
             (name, name),
             (f"{page.items:,}", page.items),
-            (human_bytes(page.bytes), page.bytes),
+            (format_bytes(page.bytes), page.bytes),
             (hit_ratio_text(page.hits, page.misses), page_ratio(page)),
             (f"{page.hits:,}", page.hits),
             (f"{page.misses:,}", page.misses),

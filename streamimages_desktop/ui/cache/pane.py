@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
 
 from streamimages_desktop.core.cache import CacheStats
 from streamimages_desktop.core.settings import SPECS, Settings, SettingsError, range_text
-from streamimages_desktop.ui.cache.chart import MIB, CacheChart
+from streamimages_desktop.core.units import MIB, format_bytes
+from streamimages_desktop.ui.cache.chart import CacheChart
 from streamimages_desktop.ui.cache.pages import (
     NO_GETS,
     CachePagesBox,
     hit_ratio_text,
-    human_bytes,
     page_ratio,
 )
 from streamimages_desktop.ui.tasks import TaskRunner
@@ -94,10 +94,18 @@ def _bar(name: str, parent: QWidget) -> QProgressBar:
 
 def _set_bar(bar: QProgressBar, used: int, limit: int) -> None:
     bar.setValue(min(1000, round(1000 * used / limit)) if limit > 0 else 0)
-    text = f"{human_bytes(used)} of {human_bytes(limit)}"
+    text = f"{format_bytes(used)} of {format_bytes(limit)}"
     bar.setFormat(text.replace("%", "%%"))
     bar.setAccessibleDescription(text)
     bar.setToolTip(f"{used:,} of {limit:,} bytes")
+
+
+class MegabytesBox(QDoubleSpinBox):
+    """A size in MB written as the bars write sizes: "500 MB", "2.5 MB", never "500.0 MB"."""
+
+    def textFromValue(self, value: float) -> str:
+        text = super().textFromValue(value)
+        return text.removesuffix(self.locale().decimalPoint() + "0" * self.decimals())
 
 
 class CachePane(QWidget):
@@ -184,7 +192,7 @@ class CachePane(QWidget):
     def _build_memory(self, parent: QWidget) -> QGroupBox:
         box = QGroupBox("Memory cache", parent)
         self.memory_bar = _bar("Memory use against limit", box)
-        self.limit_spin = QDoubleSpinBox(box)
+        self.limit_spin = MegabytesBox(box)
         self.limit_spin.setAccessibleName("Memory limit in megabytes")
         spec = SPECS[LIMIT]
         self.limit_spin.setToolTip(
@@ -267,7 +275,7 @@ class CachePane(QWidget):
         values["hit_ratio"].setText(hit_ratio_text(total.hits, total.misses))
         for key in ("hits", "misses", "evictions", "expirations", "oversize"):
             values[key].setText(f"{getattr(total, key):,}")
-        values["peak"].setText(human_bytes(self._memory.peak_bytes))
+        values["peak"].setText(format_bytes(self._memory.peak_bytes))
         if (
             not self.limit_spin.hasFocus()
             and round(self.limit_spin.value() * MIB) != stats.limit_bytes

@@ -17,7 +17,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from streamimages_desktop.core.models import StreamImage, Visibility
+from streamimages_desktop.core.labels import VISIBILITY_BADGES
+from streamimages_desktop.core.models import StreamImage
 from streamimages_desktop.ui.gallery.model import VisibilityRole
 
 MIN_TILE = 64
@@ -138,9 +139,10 @@ class GalleryDelegate(QStyledItemDelegate):
         else:
             title = index.data(Qt.ItemDataRole.DisplayRole) or ""
             visibility = index.data(VisibilityRole)
-        if visibility == Visibility.PRIVATE:
+        badge = VISIBILITY_BADGES.get(visibility)  # a StrEnum: its plain-str value finds it too
+        if badge == "padlock":
             self._draw_lock(painter, picture)
-        elif visibility == Visibility.SUBSCRIBERS:
+        elif badge == "star":
             self._draw_star(painter, picture)
 
         metrics = option.fontMetrics

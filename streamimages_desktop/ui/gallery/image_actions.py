@@ -10,20 +10,16 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from streamimages_desktop.core.access import can_edit
+from streamimages_desktop.core.labels import visibility_choice, visibility_name
 from streamimages_desktop.core.models import OWNER, StreamImage, Viewer, Visibility
+from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.window import dialogs
-from streamimages_desktop.ui.wording import count_of
 
 if TYPE_CHECKING:
     from streamimages_desktop.core.manager import StreamImageManager
     from streamimages_desktop.ui.gallery.widget import GalleryWidget
 
-VISIBILITY_LABELS = {
-    Visibility.PUBLIC: "Public",
-    Visibility.SUBSCRIBERS: "Subscribers only",
-    Visibility.PRIVATE: "Private (owner only)",
-}
 OWNER_ONLY_TIP = "Only the owner can change images (Ctrl+1)"
 
 
@@ -72,8 +68,9 @@ class ImageActions(QObject):
             gallery.addAction(action)
         group = QActionGroup(self)
         self.visibility_actions: dict[Visibility, QAction] = {}
-        for vis, label in VISIBILITY_LABELS.items():
-            action = self._action(label, lambda _c=False, v=vis: self._set_visibility(v))
+        for vis in Visibility:
+            choice = visibility_choice(vis)
+            action = self._action(choice, lambda _c=False, v=vis: self._set_visibility(v))
             action.setCheckable(True)
             group.addAction(action)
             self.visibility_actions[vis] = action
@@ -177,7 +174,7 @@ class ImageActions(QObject):
                 self._manager.update_image(viewer, image_id, visibility=visibility)
             return len(ids)
 
-        label = VISIBILITY_LABELS[visibility]
+        label = visibility_name(visibility)
         self._run(work, lambda n: self.changed.emit(f"{count_of(n, 'image')} now {label}"))
 
     def request_delete(self, ids: list[str]) -> None:

@@ -18,18 +18,15 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPainterPath, QPixmap
 
 from streamimages_desktop.core.access import can_see
-from streamimages_desktop.core.models import OWNER, StreamImage, Viewer, Visibility
+from streamimages_desktop.core.labels import visibility_name
+from streamimages_desktop.core.models import OWNER, StreamImage, Viewer
+from streamimages_desktop.core.units import count_of, format_bytes
 from streamimages_desktop.ui.gallery.pixmap_cache import GALLERY_PAGE, PixmapCache
 from streamimages_desktop.ui.gallery.thumbnail_loader import ThumbnailLoader
 
 ImageIdRole = Qt.ItemDataRole.UserRole + 1
 VisibilityRole = Qt.ItemDataRole.UserRole + 2
 
-VISIBILITY_LABEL = {
-    Visibility.PUBLIC: "Public",
-    Visibility.SUBSCRIBERS: "Subscribers only",
-    Visibility.PRIVATE: "Private",
-}
 _MAX_RUNS = 32  # more separate runs of changed rows than this, and a reset is cheaper
 
 _placeholder: QPixmap | None = None
@@ -77,8 +74,8 @@ def tooltip_for(image: StreamImage) -> str:
     if description:
         lines.append(html.escape(description).replace("\n", "<br>"))
     lines.append(
-        f"{VISIBILITY_LABEL[image.visibility]} · {image.width} x {image.height} px · "
-        f"{_human_bytes(image.bytes)} · {image.views} view{'' if image.views == 1 else 's'}"
+        f"{visibility_name(image.visibility)} · {image.width} x {image.height} px · "
+        f"{format_bytes(image.bytes)} · {count_of(image.views, 'view')}"
     )
     return "<br>".join(lines)
 
@@ -92,15 +89,6 @@ def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
         else:
             runs.append((row, row))
     return runs
-
-
-def _human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("bytes", "KB", "MB"):
-        if size < 1024 or unit == "MB":
-            return f"{n} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} bytes"  # pragma: no cover - the loop always returns
 
 
 class GalleryModel(QAbstractListModel):
@@ -238,7 +226,7 @@ class GalleryModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip_for(image)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{image.title}, {VISIBILITY_LABEL[image.visibility]}"
+            return f"{image.title}, {visibility_name(image.visibility)}"
         if role == Qt.ItemDataRole.UserRole:
             return image
         if role == ImageIdRole:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QWidget
 
 from streamimages_desktop.core.importer import ImportOptions
+from streamimages_desktop.core.labels import VISIBILITY_HELP, visibility_choice
 from streamimages_desktop.core.models import Visibility
 
 DEFAULT_STREAM = "my-stream"
-VISIBILITY_CHOICES = (
-    (Visibility.PUBLIC, "Public"),
-    (Visibility.SUBSCRIBERS, "Subscribers"),
-    (Visibility.PRIVATE, "Private (owner only)"),
-)
 
 
 class ImportForm(QWidget):
@@ -36,8 +33,11 @@ class ImportForm(QWidget):
         self.stream_combo.view().setAccessibleName("Streams to import into")
         self.visibility_combo = QComboBox(self)
         self.visibility_combo.setAccessibleName("Visibility for imported images")
-        for vis, label in VISIBILITY_CHOICES:
-            self.visibility_combo.addItem(label, vis.value)
+        for vis in Visibility:
+            self.visibility_combo.addItem(visibility_choice(vis), vis.value)
+            self.visibility_combo.setItemData(
+                self.visibility_combo.count() - 1, VISIBILITY_HELP[vis], Qt.ItemDataRole.ToolTipRole
+            )
         self.visibility_combo.view().setAccessibleName("Visibilities")
         self.title_edit = self._line_edit("Title for imported images", "file name")
         self.description_edit = self._line_edit("Description for imported images", "optional")

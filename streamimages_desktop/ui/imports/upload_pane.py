@@ -27,10 +27,10 @@ from streamimages_desktop.core.models import (
     Viewer,
     validate_stream_id,
 )
+from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui.imports.form import ImportForm
 from streamimages_desktop.ui.imports.results import ImportResultList, summary_text
 from streamimages_desktop.ui.imports.worker import ImportJob, ImportWorker
-from streamimages_desktop.ui.wording import count_of
 
 if TYPE_CHECKING:
     from streamimages_desktop.core.manager import StreamImageManager

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 
 from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.models import OWNER, StreamSummary, Viewer
+from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.window import dialogs
-from streamimages_desktop.ui.wording import count_of
 
 if TYPE_CHECKING:
     from streamimages_desktop.core.manager import StreamImageManager

@@ -9,7 +9,9 @@ from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPaintEvent, Q
 from PySide6.QtWidgets import QDialog, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from streamimages_desktop.core.access import can_see
+from streamimages_desktop.core.labels import visibility_name
 from streamimages_desktop.core.models import StreamImage, Viewer
+from streamimages_desktop.core.units import count_of, format_bytes
 from streamimages_desktop.ui.gallery.pixmap_cache import PREVIEW_PAGE
 from streamimages_desktop.ui.tasks import TaskRunner
 
@@ -20,16 +22,17 @@ if TYPE_CHECKING:
 DISPLAY = "display"
 BACKDROP = QColor("#202124")
 MARGIN = 16
-VISIBILITY_TEXT = {"public": "Public", "subscribers": "Subscribers only", "private": "Private"}
 
 
 def describe(image: StreamImage) -> str:
     """The facts line under the title: visibility, pixels, bytes, format and views."""
-    size = image.bytes / 1024
-    size_text = f"{size:.0f} KB" if size < 1024 else f"{size / 1024:.1f} MB"
-    views = f"{image.views} view{'' if image.views == 1 else 's'}"
-    vis = VISIBILITY_TEXT.get(str(image.visibility), str(image.visibility))
-    parts = (vis, f"{image.width} x {image.height} px", size_text, image.format, views)
+    parts = (
+        visibility_name(image.visibility),
+        f"{image.width} x {image.height} px",
+        format_bytes(image.bytes),
+        image.format,
+        count_of(image.views, "view"),
+    )
     return "  ·  ".join(parts)
 
 

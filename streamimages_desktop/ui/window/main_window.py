@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolTip, QWidget
 
 from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.importer import ImportResult
+from streamimages_desktop.core.labels import viewing_as
 from streamimages_desktop.core.live_settings import LiveSettings
 from streamimages_desktop.core.models import Role, StreamSummary, Viewer
 from streamimages_desktop.core.settings import Settings
@@ -184,7 +185,7 @@ class MainWindow(QMainWindow):
         self._apply_query()
         self.stream_browser.set_viewer(self.viewer)
         self.status.set_role(role)
-        self.setWindowTitle(f"StreamImages — viewing as {role.value.capitalize()}")
+        self.setWindowTitle(viewing_as(role))  # Qt appends " — StreamImages", the display name
         if not initial:
             self.role_changed.emit(role)
 

@@ -6,14 +6,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
+from streamimages_desktop.core.labels import ROLE_HELP, role_name, viewing_as
 from streamimages_desktop.core.models import Role
 
-ROLE_LABELS = {Role.OWNER: "Owner", Role.SUBSCRIBER: "Subscriber", Role.VIEWER: "Viewer"}
-ROLE_HELP = {
-    Role.OWNER: "See everything and edit: public, subscriber-only and private images",
-    Role.SUBSCRIBER: "See what a subscriber sees: public and subscriber-only images",
-    Role.VIEWER: "See what anyone sees: public images only",
-}
 _BADGE_COLOURS = {Role.OWNER: "#7c4dff", Role.SUBSCRIBER: "#00897b", Role.VIEWER: "#546e7a"}
 _BUTTON_STYLE = "QToolButton { padding: 3px 10px; }" + "".join(
     f"QToolButton#role_{role.value}:checked {{ background: {colour}; color: white;"
@@ -30,7 +25,7 @@ class RoleSwitcher(QWidget):
 
     Attributes:
         role_actions: one checkable QAction per role, for menus and tests.
-        badge: the "Viewing as: ..." label, always showing the current role.
+        badge: the "Viewing as ..." label, always showing the current role.
     """
 
     role_changed = Signal(object)
@@ -47,7 +42,7 @@ class RoleSwitcher(QWidget):
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(0)
         for number, member in enumerate(Role, start=1):
-            action = QAction(ROLE_LABELS[member], self)
+            action = QAction(role_name(member), self)
             action.setCheckable(True)
             action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.setToolTip(f"{ROLE_HELP[member]} ({action.shortcut().toString()})")
@@ -58,7 +53,7 @@ class RoleSwitcher(QWidget):
             self.role_actions[member] = action
             button = QToolButton(self)
             button.setDefaultAction(action)
-            button.setAccessibleName(f"View as {ROLE_LABELS[member]}")
+            button.setAccessibleName(f"View as {role_name(member)}")
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             button.setObjectName(f"role_{member.value}")
             layout.addWidget(button)
@@ -85,7 +80,7 @@ class RoleSwitcher(QWidget):
 
     def _show(self, role: Role) -> None:
         self.role_actions[role].setChecked(True)
-        self.badge.setText(f"Viewing as: {ROLE_LABELS[role]}")
+        self.badge.setText(viewing_as(role))
         self.badge.setToolTip(ROLE_HELP[role])
         self.badge.setStyleSheet(
             f"QLabel#role_badge {{ background: {_BADGE_COLOURS[role]}; color: white;"

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from streamimages_desktop.core.access import allowed_visibilities
+from streamimages_desktop.core.labels import VISIBILITY_COUNTED, role_name, visible_to
 from streamimages_desktop.core.models import Role, Stats, Viewer, Visibility
+from streamimages_desktop.core.units import count_of, format_bytes
 from streamimages_desktop.ui.tasks import TaskRunner
-from streamimages_desktop.ui.window.role_switcher import ROLE_LABELS
 
 if TYPE_CHECKING:
     from streamimages_desktop.core.manager import StreamImageManager
@@ -18,28 +19,12 @@ if TYPE_CHECKING:
 FLASH_MS = 6000
 
 
-def human_size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
-
-
 def stats_text(viewer: Viewer, stats: Stats) -> str:
     """Only the visibilities the role may see are named: a viewer is not told private counts."""
     allowed = allowed_visibilities(viewer)
-    parts = [
-        f"{getattr(stats, vis.value)} {label}"
-        for vis, label in (
-            (Visibility.PUBLIC, "public"),
-            (Visibility.SUBSCRIBERS, "subscribers"),
-            (Visibility.PRIVATE, "private"),
-        )
-        if vis in allowed
-    ]
-    parts += [human_size(stats.bytes), f"{stats.views} view{'' if stats.views == 1 else 's'}"]
+    shown = [vis for vis in Visibility if vis in allowed]
+    parts = [f"{getattr(stats, vis.value)} {VISIBILITY_COUNTED[vis]}" for vis in shown]
+    parts += [format_bytes(stats.bytes), count_of(stats.views, "view")]
     return " · ".join(parts)
 
 
@@ -87,7 +72,7 @@ class StatusLine(QStatusBar):
 
     def set_role(self, role: Role) -> None:
         self._role = role
-        self.role_label.setText(f"Role: {ROLE_LABELS[role]}")
+        self.role_label.setText(f"Role: {role_name(role)}")
         self._show_counts()
 
     def set_counts(self, shown: int | None, total: int | None) -> None:
@@ -100,10 +85,9 @@ class StatusLine(QStatusBar):
         self._show_counts()
 
     def _show_counts(self) -> None:
-        role = self._role.value
         shown = "…" if self._shown is None else str(self._shown)
         total = "…" if self._total is None else str(self._total)
-        self.count_label.setText(f"{shown} shown of {total} visible to {role}")
+        self.count_label.setText(f"{shown} shown of {total} {visible_to(self._role)}")
 
     def reload_stats(self, viewer: Viewer, stream_id: str | None) -> None:
         """Query the role's stats on a worker; older answers are dropped."""

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
-from streamimages_desktop.ui.cache.pages import CLEAR_COLUMN, COLUMNS, hit_ratio_text, human_bytes
+from streamimages_desktop.core.units import format_bytes
+from streamimages_desktop.ui.cache.pages import CLEAR_COLUMN, COLUMNS, hit_ratio_text
 from streamimages_desktop.ui.cache.pane import CachePane
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 
@@ -114,13 +115,7 @@ def clear_button(pane: CachePane, page: str) -> QToolButton:
     raise AssertionError(f"no Clear button for page {page!r}")
 
 
-def test_human_units() -> None:
-    assert human_bytes(0) == "0 B"
-    assert human_bytes(1023) == "1023 B"
-    assert human_bytes(1536) == "1.5 KB"
-    assert human_bytes(500 * MIB) == "500 MB"
-    assert human_bytes(round(123.4 * MIB)) == "123.4 MB"
-    assert human_bytes(3 * 1024 * MIB // 2) == "1.5 GB"
+def test_hit_ratio_text() -> None:
     assert hit_ratio_text(0, 0) == "—"
     assert hit_ratio_text(2, 1) == "66.7%"
 
@@ -137,7 +132,7 @@ def test_memory_numbers_and_table_equal_the_core_stats(
     stats = pixmaps.memory.stats()
     usage = 6 * TILE * TILE * 4 + 10 * 10 * 4
     assert stats.total.bytes == usage
-    assert pane.memory_bar.format() == f"{human_bytes(usage)} of 8 MB" == "1.5 MB of 8 MB"
+    assert pane.memory_bar.format() == f"{format_bytes(usage)} of 8 MB" == "1.5 MB of 8 MB"
     assert pane.memory_bar.value() == round(1000 * usage / (8 * MIB))
     values = pane.memory_values
     assert values["items"].text() == str(stats.total.items) == "7"
@@ -215,7 +210,7 @@ def test_typing_a_lower_limit_evicts_at_once_and_the_bar_shows_it(
     assert memory.limit_bytes == MIB
     assert memory.usage_bytes <= MIB
     assert memory.stats().total.evictions > 0
-    assert pane.memory_bar.format() == f"{human_bytes(memory.usage_bytes)} of 1 MB"
+    assert pane.memory_bar.format() == f"{format_bytes(memory.usage_bytes)} of 1 MB"
     assert pane.memory_values["evictions"].text() == str(memory.stats().total.evictions)
     assert pane.chart.samples[-1].limit_bytes == MIB
 
@@ -228,6 +223,16 @@ def test_a_limit_set_elsewhere_updates_the_spin_box_without_echo(
         pane.refresh_now()
     assert pane.limit_spin.value() == 3.0
     assert pane.memory_bar.format().endswith("of 3 MB")
+
+
+@pytest.mark.parametrize(("megabytes", "text"), [(500, "500 MB"), (2.5, "2.5 MB"), (1, "1 MB")])
+def test_the_limit_reads_the_same_in_the_box_and_on_the_bar(
+    qtbot: QtBot, pane: CachePane, pixmaps: PixmapCache, megabytes: float, text: str
+) -> None:
+    pixmaps.memory.set_limit(round(megabytes * MIB))
+    pane.refresh_now()
+    assert pane.limit_spin.text() == text  # not "500.0 MB"
+    assert pane.memory_bar.format().endswith(f"of {text}")
 
 
 def test_the_chart_gets_one_point_per_refresh_in_a_rolling_window(
@@ -284,7 +289,7 @@ def test_disk_stats_shown_match_the_disk_cache(
 
     stats = disk.stats()
     assert (stats.items, stats.bytes, stats.hits, stats.misses) == (3, 600_000, 2, 1)
-    assert pane.disk_bar.format() == f"{human_bytes(600_000)} of 4 MB" == "585.9 KB of 4 MB"
+    assert pane.disk_bar.format() == f"{format_bytes(600_000)} of 4 MB" == "585.9 KB of 4 MB"
     values = pane.disk_values
     for name in ("items", "hits", "misses", "evictions", "expirations", "corrupt"):
         assert values[name].text() == f"{getattr(stats, name):,}"

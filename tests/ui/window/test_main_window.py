@@ -74,8 +74,8 @@ def test_window_shows_streams_grid_and_status(
     assert window.status.count_label.text() == "9 shown of 9 visible to owner"
     assert window.status.role_label.text() == "Role: Owner"
     assert str(window._settings.stream_images_dir) in window.status.path_label.text()
-    assert window.status.stats_label.text().startswith("3 public · 3 subscribers · 3 private")
-    assert window.toolbar.role_switcher.badge.text() == "Viewing as: Owner"
+    assert window.status.stats_label.text().startswith("3 public · 3 subscriber-only · 3 private")
+    assert window.toolbar.role_switcher.badge.text() == "Viewing as Owner"
 
 
 def _qt_sub_control(widget: QWidget) -> bool:
@@ -388,7 +388,7 @@ def test_settings_round_trip(
     second = make_window()
     qtbot.waitUntil(lambda: second.stream_id == "other")
     assert second.viewer == Viewer(Role.SUBSCRIBER)
-    assert second.toolbar.role_switcher.badge.text() == "Viewing as: Subscriber"
+    assert second.toolbar.role_switcher.badge.text() == "Viewing as Subscriber"
     assert second.toolbar.tile_size() == 208 and second.gallery.tile_size == 208
     assert second.toolbar.sort() is Sort.MOST_VIEWED
     assert second.size() == size

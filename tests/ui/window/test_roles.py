@@ -72,10 +72,10 @@ def test_role_sees_only_its_visibilities_everywhere(
     assert window.stream_browser.count_text(None) == str(visible + 2)
     assert window.status.count_label.text() == f"{visible} shown of {visible} visible to {role}"
     assert window.status.role_label.text() == f"Role: {role.value.capitalize()}"
-    assert window.toolbar.role_switcher.badge.text() == f"Viewing as: {role.value.capitalize()}"
+    assert window.toolbar.role_switcher.badge.text() == f"Viewing as {role.value.capitalize()}"
     stats = window.status.stats_label.text()
     assert ("private" in stats) is (role is Role.OWNER)
-    assert ("subscribers" in stats) is (role is not Role.VIEWER)
+    assert ("subscriber-only" in stats) is (role is not Role.VIEWER)
     hidden_names = [f"mixed-{vis.value}-" for vis in Visibility if not can_see(Viewer(role), vis)]
     text = tooltips(window)
     assert all(name not in text for name in hidden_names)
