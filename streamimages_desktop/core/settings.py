@@ -12,11 +12,12 @@ from typing import Any
 from PIL import Image
 
 from streamimages_desktop.core import paths
+from streamimages_desktop.core.errors import UserError
 
 DEFAULT_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"})
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """A setting with a bad value; the message names it and what it accepts."""
 
 

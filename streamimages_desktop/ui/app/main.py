@@ -29,6 +29,7 @@ from streamimages_desktop.core.cache import MemoryCache
 from streamimages_desktop.core.errors import StreamImagesError
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.settings import Settings, SettingsError
+from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.app import sample_library
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from streamimages_desktop.ui.tasks import TaskRunner
@@ -162,6 +163,8 @@ def _run(
         remember=screenshot is None,
     )
     runner = TaskRunner(max_threads=1, parent=window)
+    handler = failures.FailureHandler(window=window)
+    handler.install()  # bugs: the log file, an internal-error dialog, also from Qt slots
     try:
         if screenshot is None:
             window.show()
@@ -178,6 +181,7 @@ def _run(
         window.shutdown()
         runner.clear_queued()
         runner.wait(10_000)
+        handler.uninstall()
         window.close()
         window.deleteLater()
 
@@ -227,7 +231,7 @@ def offer_sample(
         done(True)
 
     def on_failed(exc: Exception) -> None:
-        window.status.flash(f"Could not create the sample stream: {exc}")
+        window.status.flash(f"Could not create the sample stream: {failures.handle(exc)}")
         done(False)
 
     runner.submit(

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.models import OWNER, StreamImage, Viewer, Visibility
+from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.window import dialogs
 from streamimages_desktop.ui.wording import count_of
@@ -205,5 +206,6 @@ class ImageActions(QObject):
         self._runner.submit(fn, on_done, self._on_failed)
 
     def _on_failed(self, exc: Exception) -> None:
-        self.changed.emit(str(exc))
-        dialogs.warn(self._window, "Images", str(exc))
+        self.changed.emit(
+            failures.handle(exc, lambda line: dialogs.warn(self._window, "Images", line))
+        )
