@@ -131,3 +131,20 @@ def test_a_bug_is_not_disguised_as_the_environment(
     write(db, "CREATE TABLE t (x NOT NULL)")
     with pytest.raises(error):
         write(db, sql)
+
+
+def test_a_newer_or_foreign_library_says_which(db_path: Path, tmp_path: Path) -> None:
+    Database(db_path).close()
+    raw = sqlite3.connect(db_path)
+    raw.execute("PRAGMA user_version = 99")
+    raw.close()
+    with pytest.raises(EnvironmentProblem) as newer:
+        Database(db_path)
+    assert newer.value.kind is ProblemKind.UNSUPPORTED
+    foreign_path = tmp_path / "contacts.sqlite3"
+    raw = sqlite3.connect(foreign_path)
+    raw.execute("CREATE TABLE contacts (name TEXT)")
+    raw.close()
+    with pytest.raises(EnvironmentProblem) as foreign:
+        Database(foreign_path)
+    assert foreign.value.kind is ProblemKind.DAMAGED
