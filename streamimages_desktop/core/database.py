@@ -9,41 +9,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from streamimages_desktop.core.errors import LibraryError
+from streamimages_desktop.core.errors import EnvironmentProblem, ProblemKind
+from streamimages_desktop.core.failures import from_sqlite
 from streamimages_desktop.core.schema import migrate
 
 BUSY_TIMEOUT_MS = 5000
 
 
-def _environment_error(path: Path, exc: sqlite3.DatabaseError) -> LibraryError | None:
-    """A user-facing LibraryError for what the environment did to us; None for a bug."""
-    text = str(exc).lower()
-    if "disk is full" in text:
-        return LibraryError(f"the disk is full: could not write the library {path}")
-    if "readonly" in text or "read-only" in text:
-        return LibraryError(f"the library {path} is read-only; check its permissions")
-    if "unable to open" in text:
-        return LibraryError(f"cannot open the library {path}; check that the folder exists")
-    if "database is locked" in text or "database is busy" in text:
-        return LibraryError(f"the library {path} is busy (locked by another program); try again")
-    if "disk i/o error" in text:
-        return LibraryError(f"a disk error stopped reading or writing the library {path}")
-    if "not a database" in text or "malformed" in text:
-        return LibraryError(f"{path} is not a StreamImages library, or it is damaged")
-    if "no such module: fts5" in text:
-        return LibraryError("this Python's SQLite lacks FTS5, which the library needs")
-    return None
-
-
 class Database:
     """The library file at `path`, migrated on open; safe to share between threads.
 
-    Environment errors (disk full, read-only, locked too long, not a database) become
-    LibraryError with a message for the user; any other sqlite3 error is a bug and propagates.
+    Environment errors (disk full, read-only, locked longer than `busy_timeout_ms`, not a
+    database) become an EnvironmentProblem by SQLite's result code (core/failures.py); any
+    other sqlite3 error is a bug and propagates.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
+        self._busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._lock = threading.Lock()
         self._by_thread: dict[int, sqlite3.Connection] = {}
@@ -73,7 +56,7 @@ class Database:
         ident = threading.get_ident()
         with self._lock:
             if self._closed:
-                raise LibraryError("the library is closed")
+                raise EnvironmentProblem("the library is closed", ProblemKind.CLOSED)
             conn = self._by_thread.get(ident)
             if conn is None:
                 self._prune()
@@ -87,7 +70,7 @@ class Database:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")
         except BaseException:
@@ -108,7 +91,7 @@ class Database:
             return len(self._by_thread)
 
     def close(self) -> None:
-        """Close every thread's connection; later use raises LibraryError."""
+        """Close every thread's connection; later use raises EnvironmentProblem (CLOSED)."""
         with self._lock:
             self._closed = True
             conns, self._by_thread = list(self._by_thread.values()), {}
@@ -120,10 +103,8 @@ class Database:
     def _translated(self) -> Iterator[None]:
         try:
             yield
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
-                raise
-            translated = _environment_error(self.path, exc)
+        except sqlite3.Error as exc:
+            translated = from_sqlite(exc, self.path)
             if translated is None:
                 raise
             raise translated from exc

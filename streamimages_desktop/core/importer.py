@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import logging
 import os
@@ -18,12 +17,13 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-from streamimages_desktop.core import imaging
+from streamimages_desktop.core import failures, imaging
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
 from streamimages_desktop.core.errors import (
     DuplicateImage,
     ImageRejected,
+    ProblemKind,
     StreamFull,
     StreamImagesError,
 )
@@ -88,20 +88,20 @@ def display_name(name: str) -> str:
 
 def read_reason(exc: OSError) -> str:
     """A short phrase for an error while reading a source file."""
-    if exc.errno == errno.ENOENT:
+    kind = failures.os_kind(exc)
+    if kind is ProblemKind.MISSING:
         return "no such file"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
-    if exc.errno == errno.ELOOP:
-        return "too many levels of symbolic links"
+    if kind in (ProblemKind.PERMISSION, ProblemKind.LINK_LOOP):
+        return failures.os_reason(exc)
     return f"could not read the file ({exc.strerror or exc})"
 
 
 def write_reason(exc: OSError) -> str:
     """A short phrase for an error while writing into the library."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    kind = failures.os_kind(exc)
+    if kind is ProblemKind.FULL:
         return "disk full"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    if kind in (ProblemKind.PERMISSION, ProblemKind.READ_ONLY):
         return "library folder is not writable"
     return f"could not write to the library ({exc.strerror or exc})"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -11,16 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from streamimages_desktop.core import access, imaging, paths
+from streamimages_desktop.core import access, failures, imaging, paths
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
-from streamimages_desktop.core.errors import LibraryError, NotFound, StreamImagesError
+from streamimages_desktop.core.errors import EnvironmentProblem, NotFound, StreamImagesError
 from streamimages_desktop.core.importer import (
     Importer,
     ImportOptions,
     ImportResult,
     ProgressCallback,
-    write_reason,
 )
 from streamimages_desktop.core.models import (
     Sort,
@@ -38,23 +36,11 @@ from streamimages_desktop.core.store import Store
 log = logging.getLogger(__name__)
 
 LIBRARY_FILE = "library.sqlite3"
-_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS})
 RENDITION_SIZES: dict[str, int] = {"thumb": imaging.THUMB_SIZE, "display": imaging.DISPLAY_SIZE}
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _folder_error(what: str, folder: Path, exc: OSError) -> LibraryError:
-    """One line naming the folder and what the system said (disk full, not writable, ...)."""
-    if exc.errno in _WRITE_ERRNOS:
-        reason = write_reason(exc)
-    elif exc.errno in (errno.EEXIST, errno.ENOTDIR):  # mkdir met a file where a folder belongs
-        reason = "a file is in the way (a folder is needed there)"
-    else:
-        reason = exc.strerror or str(exc)
-    return LibraryError(f"cannot use the {what} folder {folder}: {reason}")
 
 
 def _not_found(image_id: str) -> NotFound:
@@ -80,7 +66,7 @@ class StreamImageManager:
             blobs = BlobStore(root / "originals")
             blobs.clean_leftovers()
         except OSError as exc:
-            raise _folder_error("library", root, exc) from None
+            raise failures.from_os(exc, "library folder", root) from None
         self._blobs = blobs
         self._store = Store(root / LIBRARY_FILE)
         try:
@@ -89,7 +75,7 @@ class StreamImageManager:
             )
         except OSError as exc:
             self._store.close()
-            raise _folder_error("cache", settings.image_cache_dir, exc) from None
+            raise failures.from_os(exc, "cache folder", settings.image_cache_dir) from None
         except BaseException:
             self._store.close()
             raise
@@ -234,7 +220,10 @@ class StreamImageManager:
                 f"the original of image {image_id} is missing from the library"
             ) from None
         except OSError as exc:
-            raise LibraryError(f"cannot read the original of image {image_id}: {exc}") from None
+            raise EnvironmentProblem(
+                f"cannot read the original of image {image_id}: {failures.os_reason(exc)}",
+                failures.os_kind(exc),
+            ) from None
         data = imaging.render(original, size)
         try:
             self._disk_cache.put(key, data)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from streamimages_desktop.core.errors import UserError
+
 
 class Visibility(StrEnum):
     """Who an image is meant for."""
@@ -49,7 +51,7 @@ OWNER = Viewer(Role.OWNER)
 STREAM_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
 
 
-class InvalidStreamId(ValueError):
+class InvalidStreamId(UserError, ValueError):
     """A stream id that is not a short lowercase slug."""
 
 

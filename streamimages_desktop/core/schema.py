@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from streamimages_desktop.core.errors import LibraryError
+from streamimages_desktop.core.errors import LibraryError, ProblemKind
 
 # Each step moves the library from version i to i + 1. Statements are listed one by one (no
 # executescript, which would commit the surrounding transaction in Python 3.11).
@@ -83,13 +83,15 @@ def migrate(conn: sqlite3.Connection) -> int:
     try:
         found = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if found > SCHEMA_VERSION:
-            raise LibraryError(newer_library_message(found))
+            raise LibraryError(newer_library_message(found), ProblemKind.UNSUPPORTED)
         if found == 0:
             foreign = conn.execute(
                 "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
             ).fetchone()[0]
             if foreign:
-                raise LibraryError("this SQLite file is not a StreamImages library")
+                raise LibraryError(
+                    "this SQLite file is not a StreamImages library", ProblemKind.DAMAGED
+                )
         for version in range(found, SCHEMA_VERSION):
             for statement in MIGRATIONS[version]:
                 conn.execute(statement)

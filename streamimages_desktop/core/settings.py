@@ -19,6 +19,7 @@ from typing import Any, Literal
 from PIL import Image
 
 from streamimages_desktop.core import paths
+from streamimages_desktop.core.errors import UserError
 
 EXTENSION_CHOICES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp")
 DEFAULT_EXTENSIONS = frozenset(EXTENSION_CHOICES)
@@ -28,7 +29,7 @@ CONFIG_ENV = "STREAMIMAGES_CONFIG"
 Kind = Literal["int", "float", "folder", "extensions"]
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """A setting with a bad value; the message names it and what it accepts."""
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from streamimages_desktop.ui import failures
+
 log = logging.getLogger(__name__)
 
 
@@ -156,7 +158,7 @@ class TaskRunner(QObject):
             elif job.on_error is not None:
                 job.on_error(error)
             else:
-                log.error("background task failed: %s", error, exc_info=error)
+                failures.handle(error, lambda line: log.warning("background task failed: %s", line))
         finally:
             if idle:
                 self.busy_changed.emit(False)

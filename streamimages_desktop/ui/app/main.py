@@ -31,6 +31,7 @@ from streamimages_desktop.core.live_settings import LiveSettings
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.settings import Settings, SettingsError, config_path
 from streamimages_desktop.core.units import count_of
+from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.app import sample_library
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from streamimages_desktop.ui.tasks import TaskRunner
@@ -165,6 +166,8 @@ def _run(
         live_settings=LiveSettings(settings, config_path()),  # the file Settings.load read
     )
     runner = TaskRunner(max_threads=1, parent=window)
+    handler = failures.FailureHandler(window=window)
+    handler.install()  # bugs: the log file, an internal-error dialog, also from Qt slots
     try:
         if screenshot is None:
             window.show()
@@ -181,6 +184,7 @@ def _run(
         window.shutdown()
         runner.clear_queued()
         runner.wait(10_000)
+        handler.uninstall()
         window.close()
         window.deleteLater()
 
@@ -230,7 +234,7 @@ def offer_sample(
         done(True)
 
     def on_failed(exc: Exception) -> None:
-        window.status.flash(f"Could not create the sample stream: {exc}")
+        window.status.flash(f"Could not create the sample stream: {failures.handle(exc)}")
         done(False)
 
     runner.submit(

@@ -13,6 +13,7 @@ from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.labels import visibility_choice, visibility_name
 from streamimages_desktop.core.models import OWNER, StreamImage, Viewer, Visibility
 from streamimages_desktop.core.units import count_of
+from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.window import dialogs
 
@@ -202,5 +203,6 @@ class ImageActions(QObject):
         self._runner.submit(fn, on_done, self._on_failed)
 
     def _on_failed(self, exc: Exception) -> None:
-        self.changed.emit(str(exc))
-        dialogs.warn(self._window, "Images", str(exc))
+        self.changed.emit(
+            failures.handle(exc, lambda line: dialogs.warn(self._window, "Images", line))
+        )

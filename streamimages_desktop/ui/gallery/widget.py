@@ -20,6 +20,7 @@ from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QListView, QStyle, QVBoxLayout, QWidget
 
 from streamimages_desktop.core.models import Sort, StreamImage, Viewer
+from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.gallery.delegate import DEFAULT_TILE, GalleryDelegate
 from streamimages_desktop.ui.gallery.model import GalleryModel, ImageIdRole
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
@@ -256,7 +257,7 @@ class GalleryWidget(QWidget):
         if generation != self._generation:
             return
         self._loading = False
-        reason = str(error) or type(error).__name__
+        reason = failures.handle(error)
         self.view.empty_text = f"The images could not be listed: {reason}"
         self.view.viewport().update()
         self.query_failed.emit(reason)

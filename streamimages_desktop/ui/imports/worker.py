@@ -12,6 +12,7 @@ from PySide6.QtGui import QImage
 
 from streamimages_desktop.core.importer import ImportOptions, ImportResult, ImportStatus
 from streamimages_desktop.core.models import Viewer
+from streamimages_desktop.ui import failures
 
 if TYPE_CHECKING:
     from streamimages_desktop.core.manager import StreamImageManager
@@ -95,8 +96,8 @@ class ImportWorker(QRunnable):
                     progress=self._on_progress,
                     cancel=job.cancel,
                 )
-        except Exception as exc:  # reported to the user as one line, never a traceback
-            self.signals.failed.emit(str(exc) or type(exc).__name__)
+        except Exception as exc:  # one line for the user; a bug also goes to the log and dialog
+            self.signals.failed.emit(failures.handle(exc))
             return
         self.signals.finished.emit(list(results))
 

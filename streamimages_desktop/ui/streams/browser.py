@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.models import OWNER, StreamSummary, Viewer
 from streamimages_desktop.core.units import count_of
+from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.window import dialogs
 
@@ -277,5 +278,4 @@ class StreamBrowser(QWidget):
         self.streams_changed.emit()
 
     def _on_task_failed(self, exc: Exception) -> None:
-        self.message.emit(str(exc))
-        dialogs.warn(self, "Streams", str(exc))
+        self.message.emit(failures.handle(exc, lambda line: dialogs.warn(self, "Streams", line)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from streamimages_desktop.core.manager import LIBRARY_FILE, StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, Visibility
 from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.app import main as app_module
 from streamimages_desktop.ui.app.main import (
     LOCK_FILE,
@@ -200,3 +202,26 @@ def test_the_sample_is_offered_once_per_library(tmp_path: Path) -> None:
     assert first_run_of(QSettings(ini, QSettings.Format.IniFormat), second) is True
     assert first_run_of(QSettings(ini, QSettings.Format.IniFormat), first) is False
     assert first_run_of(QSettings(ini, QSettings.Format.IniFormat), second) is False
+
+
+def test_the_running_window_installs_the_failure_handler(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the window runs, bugs (also those escaping Qt slots) go to the handler and its log
+    in STREAMIMAGES_LOG_DIR; afterwards the previous hook is back."""
+    seen: list[object] = []
+    original = app_module.Screenshot.run
+
+    def run(self: app_module.Screenshot) -> int:
+        handler = failures.current()
+        assert handler is not None
+        seen.extend([sys.excepthook == handler._excepthook, handler.log_path])
+        return original(self)
+
+    monkeypatch.setenv(failures.LOG_DIR_ENV, str(tmp_path / "logs"))
+    monkeypatch.setattr(app_module.Screenshot, "run", run)
+    hook = sys.excepthook
+    shot = tmp_path / "window.png"
+    assert run_gui(settings, gui_args(screenshot=shot)) == 0
+    assert seen == [True, tmp_path / "logs" / failures.LOG_FILE]
+    assert sys.excepthook is hook and failures.current() is None
