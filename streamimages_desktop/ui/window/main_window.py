@@ -82,7 +82,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.gallery)
         self.stream_browser = StreamBrowser(manager, self._runner, self)
         self.upload_pane = UploadPane(manager, settings.allowed_image_extensions, self)
-        self.cache_pane = CachePane(pixmap_cache, manager.disk_cache, self)
+        manager.attach_memory_cache(pixmap_cache.memory)  # cache_stats() sees both layers
+        self.cache_pane = CachePane(pixmap_cache, manager, self)
         self.stream_dock = self._dock(
             "Streams", "streams_dock", self.stream_browser, Qt.DockWidgetArea.LeftDockWidgetArea
         )
