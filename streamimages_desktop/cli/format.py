@@ -151,3 +151,8 @@ def stats_table(stats: Stats) -> str:
     lines = {k: str(v) for k, v in stats.as_dict().items()}
     lines["bytes"] = f"{stats.bytes} ({format_bytes(stats.bytes)})"
     return "\n".join(f"{key + ':':<12} {value}" for key, value in lines.items())
+
+
+def hours(seconds: float) -> str:
+    """A TTL or a simulated span: hours from one hour on, else seconds."""
+    return f"{seconds / 3600:.2f} h" if seconds >= 3600 else f"{seconds:.0f} s"

@@ -58,9 +58,6 @@ class BlobStore:
         """The original bytes; FileNotFoundError when the blob is missing."""
         return self.path_for(sha256, fmt).read_bytes()
 
-    def exists(self, sha256: str, fmt: str) -> bool:
-        return self.path_for(sha256, fmt).is_file()
-
     def remove(self, sha256: str, fmt: str) -> None:
         """Delete the blob; a missing blob is fine.
 

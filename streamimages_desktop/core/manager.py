@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from streamimages_desktop.core import access, failures, imaging, paths
 from streamimages_desktop.core.blobs import BlobStore
-from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
+from streamimages_desktop.core.cache import CacheStats, MemoryCache
+from streamimages_desktop.core.disk_cache import INDEX_NAME, DiskCache, RenditionKey
+from streamimages_desktop.core.disk_cache import DiskCacheStats as DiskCacheStats
 from streamimages_desktop.core.errors import EnvironmentProblem, NotFound, StreamImagesError
 from streamimages_desktop.core.importer import (
     Importer,
@@ -41,6 +44,14 @@ RENDITION_SIZES: dict[str, int] = {"thumb": imaging.THUMB_SIZE, "display": imagi
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class CacheReport:
+    """Both cache layers at one moment; `memory` is None while no window has attached one."""
+
+    memory: CacheStats | None
+    disk: DiskCacheStats
 
 
 def _not_found(image_id: str) -> NotFound:
@@ -82,6 +93,7 @@ class StreamImageManager:
         self._importer = Importer(
             settings, self._store, self._blobs, self._disk_cache, clock, self._lock
         )
+        self._memory_cache: MemoryCache[Any] | None = None
 
     # -- lifetime ------------------------------------------------------------------------------
 
@@ -104,9 +116,50 @@ class StreamImageManager:
     def settings(self) -> Settings:
         return self._settings
 
-    @property
-    def disk_cache(self) -> DiskCache:
-        return self._disk_cache
+    # -- caches --------------------------------------------------------------------------------
+
+    def attach_memory_cache(self, cache: MemoryCache[Any] | None) -> None:
+        """The window's memory cache (pixmaps), so cache_stats() and clear_cache() see both
+        layers. Memory caches live in the process that draws; None detaches it."""
+        self._memory_cache = cache
+
+    def disk_cache_stats(self) -> DiskCacheStats:
+        return self._disk_cache.stats()
+
+    def clear_disk_cache(self) -> DiskCacheStats:
+        """Delete every rendition file (each is made again on its next read); returns the
+        figures from just before, so a caller can say what was removed. Safe on a worker."""
+        before = self._disk_cache.stats()
+        self._disk_cache.clear()
+        return before
+
+    def cache_stats(self) -> CacheReport:
+        memory = None if self._memory_cache is None else self._memory_cache.stats()
+        return CacheReport(memory, self._disk_cache.stats())
+
+    def clear_cache(self, page: str | None = None, *, disk: bool = False) -> None:
+        """Clear the attached memory cache (one page, or all), and with `disk` the renditions.
+
+        Call it from the thread that owns the memory cache's values (the GUI thread for
+        pixmaps); clear_disk_cache() alone may run anywhere.
+        """
+        if self._memory_cache is not None:
+            self._memory_cache.clear(page)
+        if disk:
+            self._disk_cache.clear()
+
+    @staticmethod
+    def stored_disk_cache_stats(settings: Settings) -> DiskCacheStats | None:
+        """The disk cache's figures without opening the library; None if it was never made.
+
+        Reading figures creates nothing: a `cache stats` on a fresh machine leaves no folder.
+        """
+        if not (settings.image_cache_dir / INDEX_NAME).exists():
+            return None
+        with DiskCache(
+            settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
+        ) as disk:
+            return disk.stats()
 
     # -- streams -------------------------------------------------------------------------------
 

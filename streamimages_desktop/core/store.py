@@ -137,17 +137,6 @@ class Store(Database):
         rows = self._query("SELECT * FROM streams WHERE id = ?", (stream_id,))
         return _stream(rows[0]) if rows else None
 
-    def ensure_stream(self, stream_id: str, title: str, owner: str, now: datetime) -> Stream:
-        """The stream, created first if missing (safe when two importers race)."""
-        validate_stream_id(stream_id)
-        with self.transaction() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO streams (id, title, owner, created) VALUES (?, ?, ?, ?)",
-                (stream_id, title, owner, _to_text(now)),
-            )
-            row = conn.execute("SELECT * FROM streams WHERE id = ?", (stream_id,)).fetchone()
-        return _stream(row)
-
     def list_streams(self, viewer: Viewer) -> list[StreamSummary]:
         """Every stream by id, each with the number of images `viewer` may see."""
         clause, allowed = access.visibility_clause(viewer, "images.visibility")

@@ -77,10 +77,6 @@ class TaskRunner(QObject):
         self._executing = 0  # jobs whose fn is running right now
 
     @property
-    def pool(self) -> QThreadPool:
-        return self._pool
-
-    @property
     def pending(self) -> int:
         """Jobs queued or running whose result has not been delivered yet."""
         with self._cond:

@@ -113,7 +113,7 @@ def test_import_stores_blob_row_and_thumbnail(
     assert len(originals) == 1 and len(renditions) == 1 and len(rows) == 1
     with Image.open(settings.image_cache_dir / renditions[0]) as thumb:
         assert thumb.format == "JPEG" and max(thumb.size) == imaging.THUMB_SIZE
-    assert manager.disk_cache.stats().items == 1
+    assert manager.disk_cache_stats().items == 1
 
 
 def test_options_apply_to_every_file(manager: StreamImageManager, tmp_path: Path) -> None:

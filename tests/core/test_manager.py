@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from streamimages_desktop.core import access, imaging
+from streamimages_desktop.core.cache import MemoryCache
 from streamimages_desktop.core.errors import AccessDenied, NotFound, StreamExists
 from streamimages_desktop.core.importer import ImportOptions
 from streamimages_desktop.core.manager import StreamImageManager
@@ -129,10 +130,10 @@ def test_rendition_is_refused_for_a_hidden_image_even_when_cached(
     image = add(manager, Visibility.SUBSCRIBERS)
     assert jpeg_size(manager.rendition(OWNER, image.id))  # the thumbnail is in the disk cache
     assert jpeg_size(manager.rendition(SUBSCRIBER, image.id))
-    before = manager.disk_cache.stats()
+    before = manager.disk_cache_stats()
     with pytest.raises(NotFound):
         manager.rendition(VIEWER, image.id)
-    after = manager.disk_cache.stats()
+    after = manager.disk_cache_stats()
     assert (after.hits, after.misses) == (before.hits, before.misses)  # the cache was not asked
     manager.update_image(OWNER, image.id, visibility=Visibility.PRIVATE)
     with pytest.raises(NotFound):
@@ -192,7 +193,7 @@ def test_missing_original_is_a_clear_not_found(
     manager: StreamImageManager, settings: Settings
 ) -> None:
     image = add(manager)
-    manager.disk_cache.clear()
+    manager.clear_disk_cache()
     for blob in (settings.stream_images_dir / "originals").rglob("*.png"):
         blob.unlink()
     with pytest.raises(NotFound, match=r"original of image \w+ is missing"):
@@ -201,7 +202,7 @@ def test_missing_original_is_a_clear_not_found(
 
 def test_renditions_from_two_threads_at_once(manager: StreamImageManager) -> None:
     images = [add(manager, seed=i, size=(400, 300)) for i in range(6)]
-    manager.disk_cache.clear()
+    manager.clear_disk_cache()
     sizes: list[tuple[int, int]] = []
     errors: list[BaseException] = []
 
@@ -306,3 +307,52 @@ def test_import_paths_through_the_manager_creates_the_stream(
     assert result.image_id is not None
     assert manager.image(SUBSCRIBER, result.image_id).stream_id == "new-stream"
     assert [s.stream.id for s in manager.streams(VIEWER)] == ["new-stream"]
+
+
+# -- caches: the one door the window and the command line use -------------------------------
+
+
+def test_cache_stats_cover_the_disk_and_an_attached_memory_cache(
+    manager: StreamImageManager,
+) -> None:
+    image = add(manager)  # the import leaves its thumbnail in the disk cache
+    report = manager.cache_stats()
+    assert report.memory is None  # no window attached one
+    assert report.disk == manager.disk_cache_stats() and report.disk.items == 1
+
+    memory: MemoryCache[bytes] = MemoryCache(10_000, 3600.0, size_of=len)
+    manager.attach_memory_cache(memory)
+    memory.put("gallery", "a", b"x" * 100)
+    memory.put("preview", "b", b"y" * 200)
+    shown = manager.cache_stats().memory
+    assert shown is not None and (shown.total.items, shown.total.bytes) == (2, 300)
+    assert set(shown.pages) == {"gallery", "preview"}
+
+    manager.clear_cache(page="gallery")
+    assert memory.get("gallery", "a") is None and memory.get("preview", "b") is not None
+    assert manager.disk_cache_stats().items == 1  # the disk is only cleared when asked
+    manager.clear_cache(disk=True)
+    assert memory.stats().total.items == 0 and manager.disk_cache_stats().items == 0
+    assert jpeg_size(manager.rendition(OWNER, image.id))  # made again from the original
+    manager.attach_memory_cache(None)
+    assert manager.cache_stats().memory is None
+
+
+def test_clear_disk_cache_says_what_it_removed(manager: StreamImageManager) -> None:
+    for seed in range(3):
+        add(manager, seed=seed)
+    before = manager.disk_cache_stats()
+    removed = manager.clear_disk_cache()
+    assert (removed.items, removed.bytes) == (3, before.bytes) and before.bytes > 0
+    assert (manager.disk_cache_stats().items, manager.disk_cache_stats().bytes) == (0, 0)
+
+
+def test_stored_disk_cache_stats_read_without_opening_or_creating(settings: Settings) -> None:
+    assert StreamImageManager.stored_disk_cache_stats(settings) is None
+    assert not settings.image_cache_dir.exists() and not settings.stream_images_dir.exists()
+    with StreamImageManager(settings) as manager:
+        add(manager)
+        add(manager, seed=1)
+        expected = manager.disk_cache_stats()
+    stored = StreamImageManager.stored_disk_cache_stats(settings)
+    assert stored is not None and (stored.items, stored.bytes) == (2, expected.bytes)

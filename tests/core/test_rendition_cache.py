@@ -69,9 +69,9 @@ def test_private_rendition_is_refused_and_the_cache_never_asked(
 ) -> None:
     image = add(manager, Visibility.PRIVATE)
     assert decoded_size(manager.rendition(OWNER, image.id, rendition))  # now it is cached
-    assert manager.disk_cache.get(RenditionKey(image.id, rendition, image.sha256)) is not None
-    spy = SpyGet(manager.disk_cache)
-    monkeypatch.setattr(manager.disk_cache, "get", spy)
+    assert manager._disk_cache.get(RenditionKey(image.id, rendition, image.sha256)) is not None
+    spy = SpyGet(manager._disk_cache)
+    monkeypatch.setattr(manager._disk_cache, "get", spy)
     for viewer in (SUBSCRIBER, VIEWER):
         with pytest.raises(NotFound) as refused:
             manager.rendition(viewer, image.id, rendition)
@@ -111,17 +111,17 @@ def test_a_damaged_cached_thumbnail_is_regenerated_and_rewritten(
     assert first == expected and decoded_size(first) == (200, 150)
     [path] = cached_files(settings)
     damage(path, how)
-    corrupt_before = manager.disk_cache.stats().corrupt
+    corrupt_before = manager.disk_cache_stats().corrupt
 
     again = manager.rendition(SUBSCRIBER, image.id)
 
     assert again == expected and decoded_size(again) == (200, 150)
     [rewritten] = cached_files(settings)
     assert rewritten.read_bytes() == expected  # the file on disk is whole again
-    assert manager.disk_cache.stats().corrupt == corrupt_before + 1
-    hits = manager.disk_cache.stats().hits
+    assert manager.disk_cache_stats().corrupt == corrupt_before + 1
+    hits = manager.disk_cache_stats().hits
     assert manager.rendition(SUBSCRIBER, image.id) == expected
-    assert manager.disk_cache.stats().hits == hits + 1  # and served from the cache after that
+    assert manager.disk_cache_stats().hits == hits + 1  # and served from the cache after that
 
 
 def test_damage_found_after_a_restart_is_regenerated(settings: Settings) -> None:
@@ -145,8 +145,8 @@ def test_a_rendition_of_another_original_is_never_served(manager: StreamImageMan
     image = add(manager, Visibility.PUBLIC)
     stale = image_bytes("JPEG", (200, 150), seed=7)
     old_sha = hashlib.sha256(b"the original this image had before").hexdigest()
-    manager.disk_cache.discard_image(image.id)
-    manager.disk_cache.put(RenditionKey(image.id, "thumb", old_sha), stale)
+    manager._disk_cache.discard_image(image.id)
+    manager._disk_cache.put(RenditionKey(image.id, "thumb", old_sha), stale)
     served = manager.rendition(OWNER, image.id)
     assert served != stale
     assert served == imaging.render(image_bytes("PNG", (640, 480), seed=0), imaging.THUMB_SIZE)

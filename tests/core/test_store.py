@@ -88,7 +88,7 @@ def db_path(tmp_path: Path) -> Path:
 def store(db_path: Path) -> Iterator[Store]:
     db_path.parent.mkdir(mode=0o700)
     s = Store(db_path)
-    s.ensure_stream("live", "Live", "me", T0)
+    s.create_stream(Stream("live", "Live", "me", T0))
     yield s
     s.close()
 
@@ -108,7 +108,7 @@ def mixed(store: Store) -> Store:
             ),
             50,
         )
-    store.ensure_stream("other", "Other", "me", T0)
+    store.create_stream(Stream("other", "Other", "me", T0))
     store.insert_image(make_image("img-other", "other", Visibility.PUBLIC, title="Sunset"), 50)
     return store
 
@@ -143,7 +143,7 @@ def test_store_connections_enforce_foreign_keys_and_settings(store: Store) -> No
 def test_reopen_keeps_data(db_path: Path) -> None:
     db_path.parent.mkdir()
     first = Store(db_path)
-    first.ensure_stream("live", "Live", "me", T0)
+    first.create_stream(Stream("live", "Live", "me", T0))
     first.insert_image(make_image("a", description="kept"), 50)
     first.close()
     second = Store(db_path)
@@ -224,7 +224,7 @@ def test_closed_store_refuses_use(db_path: Path) -> None:
 
 def test_naive_datetimes_are_rejected(store: Store) -> None:
     with pytest.raises(ValueError, match="naive"):
-        store.ensure_stream("naive", "N", "me", datetime(2024, 1, 1))
+        store.create_stream(Stream("naive", "N", "me", datetime(2024, 1, 1)))
 
 
 # -- streams --------------------------------------------------------------------------------
@@ -234,7 +234,6 @@ def test_stream_lifecycle(store: Store) -> None:
     store.create_stream(Stream("b-stream", "B", "me", T0))
     with pytest.raises(StreamExists):
         store.create_stream(Stream("b-stream", "again", "me", T0))
-    assert store.ensure_stream("b-stream", "ignored", "me", T0).title == "B"
     store.rename_stream("b-stream", "Bee")
     assert store.get_stream("b-stream") == Stream("b-stream", "Bee", "me", T0)
     with pytest.raises(NotFound):
@@ -268,7 +267,7 @@ def test_limit_is_enforced(store: Store) -> None:
         store.insert_image(make_image("i3"), 3)
     assert "MAX_STREAM_IMAGES_PER_STREAM" in info.value.reason
     assert store.count_images("live") == 3
-    store.ensure_stream("second", "S", "me", T0)
+    store.create_stream(Stream("second", "S", "me", T0))
     store.insert_image(make_image("s0", "second"), 3)  # the limit is per stream
 
 
@@ -330,7 +329,7 @@ def test_duplicate_in_the_same_stream(store: Store) -> None:
     assert info.value.image_id == "first"
     assert store.find_duplicate("live", sha("same bytes")) == "first"
     assert store.find_duplicate("live", sha("other")) is None
-    store.ensure_stream("elsewhere", "E", "me", T0)
+    store.create_stream(Stream("elsewhere", "E", "me", T0))
     store.insert_image(make_image("third", "elsewhere", digest=sha("same bytes")), 50)
     assert store.find_duplicate("elsewhere", sha("same bytes")) == "third"
 

@@ -56,7 +56,7 @@ def test_screenshot_as_viewer_of_a_named_stream(tmp_path: Path) -> None:
 def test_a_second_instance_is_refused_with_one_line(tmp_path: Path) -> None:
     from PySide6.QtCore import QLockFile
 
-    from streamimages_desktop.ui.app.main import LOCK_FILE
+    from streamimages_desktop.ui.app.single_instance import LOCK_FILE
 
     (tmp_path / "library").mkdir()
     lock = QLockFile(str(tmp_path / "library" / LOCK_FILE))

@@ -97,11 +97,6 @@ class CacheChart(QChartView):
             self._samples.popleft()
         self._redraw()
 
-    def clear_samples(self) -> None:
-        """Forget the history (the pane was hidden for a while)."""
-        self._samples.clear()
-        self._redraw()
-
     def _redraw(self) -> None:
         if not self._samples:
             self.memory_series.clear()

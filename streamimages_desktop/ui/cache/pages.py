@@ -24,7 +24,6 @@ _NUMBERS = ("Items", "Size", "Hit ratio", "Hits", "Misses", "Evictions", "Expire
 COLUMNS = ("Page", *_NUMBERS, "")  # the last one holds each page's Clear button
 COMPACT_COLUMNS = frozenset({0, 1, 2, 3, 9})  # what fits a 320-420 px dock; the rest in tooltips
 CLEAR_COLUMN = 9
-RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def hit_ratio_text(hits: int, misses: int) -> str:

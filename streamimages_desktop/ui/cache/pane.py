@@ -37,7 +37,7 @@ from streamimages_desktop.ui.cache.pages import (
 from streamimages_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from streamimages_desktop.core.disk_cache import DiskCache, DiskCacheStats
+    from streamimages_desktop.core.manager import DiskCacheStats, StreamImageManager
     from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
     from streamimages_desktop.ui.settings_signal import SettingsSignal
 
@@ -111,8 +111,10 @@ class MegabytesBox(QDoubleSpinBox):
 class CachePane(QWidget):
     """Live stats of the in-memory pixmap cache and the on-disk rendition cache.
 
-    Polls `MemoryCache.stats()` and `DiskCache.stats()` every 500 ms while visible (both are
-    cheap counter snapshots); each poll is also one point on the history chart.
+    Polls `MemoryCache.stats()` and the manager's `disk_cache_stats()` every 500 ms while
+    visible (both are cheap counter snapshots); each poll is also one point on the history
+    chart. The disk cache is reached only through the manager; without one (None) the disk
+    box is hidden.
 
     Signals:
         cleared(str): a memory page was cleared by the user; "" when all pages were.
@@ -137,7 +139,7 @@ class CachePane(QWidget):
     def __init__(
         self,
         pixmap_cache: PixmapCache,
-        disk_cache: DiskCache | None,
+        manager: StreamImageManager | None,
         parent: QWidget | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
@@ -146,7 +148,7 @@ class CachePane(QWidget):
         super().__init__(parent)
         self._memory = pixmap_cache.memory
         self._settings = settings  # None: a limit typed here applies to this run only
-        self._disk = disk_cache
+        self._manager = manager
         self._clock = clock
         self._runner = TaskRunner(max_threads=1, parent=self)
         self._wide: bool | None = None
@@ -177,7 +179,7 @@ class CachePane(QWidget):
         self._chart_box = QGroupBox("History (last minute)", content)
         self.chart = CacheChart(parent=self._chart_box)
         QVBoxLayout(self._chart_box).addWidget(self.chart)
-        self._disk_box.setVisible(self._disk is not None)
+        self._disk_box.setVisible(self._manager is not None)
 
         scroll = QScrollArea(self)
         scroll.setWidget(content)
@@ -262,10 +264,10 @@ class CachePane(QWidget):
         self.chart.add_sample(
             self._clock(), stats.total.bytes, stats.limit_bytes, page_ratio(stats.total)
         )
-        if self._disk is not None and not self._disk_clearing:
-            # stats() only copies counters, but it shares a lock with clear(), which deletes
-            # files while holding it: never wait on that from the GUI thread.
-            self._show_disk(self._disk.stats())
+        if self._manager is not None and not self._disk_clearing:
+            # The figures are counter copies, but a clear deletes files: while one runs on
+            # the worker, the GUI thread does not ask (it could wait on the clear).
+            self._show_disk(self._manager.disk_cache_stats())
 
     def _show_memory(self, stats: CacheStats) -> None:
         total = stats.total
@@ -336,12 +338,14 @@ class CachePane(QWidget):
         self.cleared.emit("")
 
     def _on_clear_disk_clicked(self) -> None:
-        if self._disk is None:
+        if self._manager is None:
             return
         self.clear_disk_button.setEnabled(False)
         self._disk_clearing = True
         self.disk_status.setVisible(False)
-        self._runner.submit(self._disk.clear, self._on_disk_clear_done, self._on_disk_clear_failed)
+        self._runner.submit(
+            self._manager.clear_disk_cache, self._on_disk_clear_done, self._on_disk_clear_failed
+        )
 
     def _on_disk_clear_done(self, _result: object) -> None:
         self._disk_clearing = False

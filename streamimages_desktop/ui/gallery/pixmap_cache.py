@@ -8,7 +8,6 @@ from collections.abc import Callable, Hashable
 from PySide6.QtGui import QPixmap
 
 from streamimages_desktop.core.cache import MemoryCache
-from streamimages_desktop.core.settings import Settings
 
 GALLERY_PAGE = "gallery"
 PREVIEW_PAGE = "preview"
@@ -47,11 +46,6 @@ class PixmapCache:
             self.memory: MemoryCache[QPixmap] = limit_bytes
         else:
             self.memory = MemoryCache(limit_bytes, ttl_seconds, pixmap_bytes, clock)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> PixmapCache:
-        """A cache bounded by IMAGE_CACHE_MAX_MEMORY_MB that forgets after IMAGE_CACHE_TTL_HOURS."""
-        return cls(settings.memory_limit_bytes, settings.ttl_seconds)
 
     @staticmethod
     def key(image_id: str, rendition: str, dpr: float) -> Hashable:

@@ -126,10 +126,6 @@ class ThumbnailLoader(QObject):
         self._running.clear()
         self._failed.clear()
 
-    def forget(self, image_id: str) -> None:
-        """Allow a failed image to be requested again (e.g. after a re-import)."""
-        self._failed.pop(image_id, None)
-
     def shutdown(self, msecs: int = 5000) -> bool:
         """Drop waiting work and wait for running jobs; call before the manager closes."""
         self.clear_pending()

@@ -89,9 +89,8 @@ class MainWindow(QMainWindow):
         self.settings_signal = (
             SettingsSignal(live_settings, self) if live_settings is not None else None
         )
-        self.cache_pane = CachePane(
-            pixmap_cache, manager.disk_cache, self, settings=self.settings_signal
-        )
+        manager.attach_memory_cache(pixmap_cache.memory)  # cache_stats() sees both layers
+        self.cache_pane = CachePane(pixmap_cache, manager, self, settings=self.settings_signal)
         self.stream_dock = self._dock(
             "Streams", "streams_dock", self.stream_browser, Qt.DockWidgetArea.LeftDockWidgetArea
         )

@@ -19,11 +19,14 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
+from streamimages_desktop.core.manager import StreamImageManager
+from streamimages_desktop.core.models import OWNER
+from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.units import format_bytes
 from streamimages_desktop.ui.cache.pages import CLEAR_COLUMN, COLUMNS, hit_ratio_text
 from streamimages_desktop.ui.cache.pane import CachePane
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
+from tests.ui.conftest import import_images
 
 # Showing a top-level window on the offscreen platform warns about size hints; nothing to fix.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -65,10 +68,16 @@ def pixmaps(qtbot: QtBot) -> PixmapCache:
 
 
 @pytest.fixture
-def disk(tmp_path: Path) -> Iterator[DiskCache]:
-    cache = DiskCache(tmp_path / "disk", 4 * MIB, 3600.0)
-    yield cache
-    cache.close()
+def manager(tmp_path: Path) -> Iterator[StreamImageManager]:
+    """A real library whose disk cache is bounded at 4 MB; the pane reaches it only here."""
+    settings = Settings.load(
+        {"IMAGE_CACHE_MAX_DISK_MB": "4"},
+        library=tmp_path / "library",
+        cache_dir=tmp_path / "cache",
+        config_file=tmp_path / "none",
+    )
+    with StreamImageManager(settings) as made:
+        yield made
 
 
 @pytest.fixture
@@ -77,8 +86,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def pane(qtbot: QtBot, pixmaps: PixmapCache, disk: DiskCache, clock: FakeClock) -> CachePane:
-    widget = CachePane(pixmaps, disk, clock=clock)
+def pane(
+    qtbot: QtBot, pixmaps: PixmapCache, manager: StreamImageManager, clock: FakeClock
+) -> CachePane:
+    widget = CachePane(pixmaps, manager, clock=clock)
     qtbot.addWidget(widget)
     widget.resize(380, 900)
     return widget
@@ -118,6 +129,16 @@ def clear_button(pane: CachePane, page: str) -> QToolButton:
 def test_hit_ratio_text() -> None:
     assert hit_ratio_text(0, 0) == "—"
     assert hit_ratio_text(2, 1) == "66.7%"
+
+
+@pytest.mark.parametrize(("megabytes", "text"), [(500, "500 MB"), (2.5, "2.5 MB"), (1, "1 MB")])
+def test_the_limit_reads_the_same_in_the_box_and_on_the_bar(
+    qtbot: QtBot, pane: CachePane, pixmaps: PixmapCache, megabytes: float, text: str
+) -> None:
+    pixmaps.memory.set_limit(round(megabytes * MIB))
+    pane.refresh_now()
+    assert pane.limit_spin.text() == text  # not "500.0 MB"
+    assert pane.memory_bar.format().endswith(f"of {text}")
 
 
 def test_memory_numbers_and_table_equal_the_core_stats(
@@ -225,16 +246,6 @@ def test_a_limit_set_elsewhere_updates_the_spin_box_without_echo(
     assert pane.memory_bar.format().endswith("of 3 MB")
 
 
-@pytest.mark.parametrize(("megabytes", "text"), [(500, "500 MB"), (2.5, "2.5 MB"), (1, "1 MB")])
-def test_the_limit_reads_the_same_in_the_box_and_on_the_bar(
-    qtbot: QtBot, pane: CachePane, pixmaps: PixmapCache, megabytes: float, text: str
-) -> None:
-    pixmaps.memory.set_limit(round(megabytes * MIB))
-    pane.refresh_now()
-    assert pane.limit_spin.text() == text  # not "500.0 MB"
-    assert pane.memory_bar.format().endswith(f"of {text}")
-
-
 def test_the_chart_gets_one_point_per_refresh_in_a_rolling_window(
     pane: CachePane, pixmaps: PixmapCache, clock: FakeClock
 ) -> None:
@@ -276,20 +287,18 @@ def test_polls_only_while_visible(qtbot: QtBot, pane: CachePane) -> None:
     assert not pane.polling
 
 
-def test_disk_stats_shown_match_the_disk_cache(
-    qtbot: QtBot, pane: CachePane, disk: DiskCache
+def test_disk_stats_shown_are_the_managers(
+    qtbot: QtBot, pane: CachePane, manager: StreamImageManager, tmp_path: Path
 ) -> None:
-    keys = [RenditionKey(image_id(n), "thumb", f"{n:064x}") for n in range(3)]
-    for n, key in enumerate(keys):
-        disk.put(key, bytes([n]) * (100_000 * (n + 1)))
-    assert disk.get(keys[0]) is not None
-    assert disk.get(keys[1]) is not None
-    assert disk.get(RenditionKey(image_id(7), "thumb", "f" * 64)) is None
+    ids = import_images(manager, "s1", tmp_path / "images", 3, size=(300, 200))  # 3 thumbnails
+    for image_id in ids[:2]:
+        assert manager.rendition(OWNER, image_id)  # two hits
+    assert manager.rendition(OWNER, ids[2], "display")  # a miss, made and stored
     pane.refresh_now()
 
-    stats = disk.stats()
-    assert (stats.items, stats.bytes, stats.hits, stats.misses) == (3, 600_000, 2, 1)
-    assert pane.disk_bar.format() == f"{format_bytes(600_000)} of 4 MB" == "585.9 KB of 4 MB"
+    stats = manager.disk_cache_stats()
+    assert (stats.items, stats.hits, stats.misses) == (4, 2, 1) and stats.bytes > 0
+    assert pane.disk_bar.format() == f"{format_bytes(stats.bytes)} of 4 MB"
     values = pane.disk_values
     for name in ("items", "hits", "misses", "evictions", "expirations", "corrupt"):
         assert values[name].text() == f"{getattr(stats, name):,}"
@@ -299,20 +308,20 @@ def test_disk_stats_shown_match_the_disk_cache(
     qtbot.waitExposed(pane)
     with qtbot.waitSignal(pane.disk_cleared):
         qtbot.mouseClick(pane.clear_disk_button, Qt.MouseButton.LeftButton)
-    assert disk.stats().items == 0
-    assert disk.get(keys[0]) is None
+    assert manager.disk_cache_stats().items == 0
     assert pane.disk_values["items"].text() == "0"
     assert pane.disk_bar.format() == "0 B of 4 MB"
     assert pane.clear_disk_button.isEnabled()
+    assert manager.rendition(OWNER, ids[0])  # made again from the original
 
 
 def test_a_failing_disk_clear_is_reported_in_one_line(
-    qtbot: QtBot, pane: CachePane, disk: DiskCache, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, pane: CachePane, manager: StreamImageManager, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken() -> None:
         raise OSError("read-only file system")
 
-    monkeypatch.setattr(disk, "clear", broken)
+    monkeypatch.setattr(manager, "clear_disk_cache", broken)
     pane.show()
     qtbot.waitExposed(pane)
     qtbot.mouseClick(pane.clear_disk_button, Qt.MouseButton.LeftButton)

@@ -197,7 +197,7 @@ def test_no_decode_runs_on_the_gui_thread_while_the_grid_fills_and_scrolls(
     monkeypatch.setattr(Image.Image, "load", recording("load", Image.Image.load))
     monkeypatch.setattr(QImage, "fromData", staticmethod(recording("fromData", QImage.fromData)))
     monkeypatch.setattr(imaging, "render", recording("render", imaging.render))
-    big_manager.disk_cache.clear()  # every thumbnail is regenerated from its original
+    big_manager.clear_disk_cache()  # every thumbnail is regenerated from its original
     gallery = make_gallery(big_manager)
     fill(qtbot, gallery, OWNER, "big")
     bar = gallery.view.verticalScrollBar()

@@ -403,3 +403,28 @@ def test_command_line_role_and_stream_win_over_remembered_ones(
     window = make_window(role="owner", stream="mixed")
     assert window.viewer.role is Role.OWNER
     assert window.stream_id == "mixed"
+
+
+def test_the_window_reaches_both_caches_through_the_manager(
+    library: dict[Visibility, list[str]],
+    make_window: WindowFactory,
+    manager: StreamImageManager,
+    qtbot: QtBot,
+) -> None:
+    """The window attaches its pixmap cache to the manager, and the cache pane's disk figures
+    are the manager's: one door for both layers."""
+
+    def gallery_items() -> int:
+        memory = manager.cache_stats().memory
+        assert memory is not None  # attached by the window
+        page = memory.pages.get("gallery")
+        return 0 if page is None else page.items
+
+    window = make_window(stream="mixed")
+    qtbot.waitUntil(lambda: gallery_items() > 0)
+    window.cache_pane.refresh_now()
+    disk = manager.cache_stats().disk
+    assert disk.items > 0
+    assert window.cache_pane.disk_values["items"].text() == f"{disk.items:,}"
+    manager.clear_cache(page="gallery")
+    assert gallery_items() == 0

@@ -1,0 +1,191 @@
+"""The grammar of `streamimages`: every command and option, and the argparse types they share."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+from streamimages_desktop import __version__
+from streamimages_desktop.cli.console import PROG
+from streamimages_desktop.cli.format import printable
+from streamimages_desktop.core.cache_sim import MAX_PAGES, MAX_REQUESTS, PATTERNS, PRESETS
+from streamimages_desktop.core.models import (
+    InvalidStreamId,
+    Role,
+    Sort,
+    Visibility,
+    validate_stream_id,
+)
+from streamimages_desktop.core.settings import settings_help_text
+
+ROLES = [r.value for r in Role]
+VISIBILITIES = [v.value for v in Visibility]
+SORTS = [s.value for s in Sort]
+
+
+def stream_id(text: str) -> str:
+    try:
+        return validate_stream_id(text)
+    except InvalidStreamId as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def folder(text: str) -> Path:
+    """A folder option; an empty one is refused, as Path("") would quietly mean "here"."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty one")
+    return Path(text)
+
+
+def number(kind: type, low: float, high: float = math.inf) -> Callable[[str], Any]:
+    """An argparse type: a finite number in [low, high], else a usage error (exit 2)."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or not low <= value <= high:
+            span = f"from {_shown(low)}" + ("" if high == math.inf else f" to {_shown(high)}")
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {what} {span}")
+        return value
+
+    return parse
+
+
+def _shown(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _add_role(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as",
+        dest="as_role",
+        choices=ROLES,
+        default=Role.OWNER.value,
+        help="see the library as this role (default: owner)",
+    )
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose error line escapes what was typed: an argument holding a newline or a
+    terminal escape sequence stays one printable line (subcommand parsers inherit this)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(printable(message))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Curate, protect and browse the images of your live streams.",
+        epilog=settings_help_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps the epilog's lines
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--library", type=folder, help="library folder (STREAM_IMAGES_DIR)")
+    parser.add_argument("--cache-dir", type=folder, help="rendition cache folder (IMAGE_CACHE_DIR)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_gui(sub)
+    _add_library(sub)
+    _add_cache(sub)
+    _add_cache_sim(sub)
+    return parser
+
+
+def _add_gui(sub: Any) -> None:
+    gui = sub.add_parser("gui", help="start the desktop application (the default)")
+    gui.add_argument("--stream", type=stream_id, help="open this stream")
+    gui.add_argument("--role", choices=ROLES, help="start as this role")
+    gui.add_argument("--screenshot", type=Path, metavar="FILE", help="save a screenshot and quit")
+
+
+def _add_library(sub: Any) -> None:
+    imp = sub.add_parser("import", help="import image files or folders into a stream")
+    imp.add_argument("--stream", required=True, type=stream_id)
+    imp.add_argument("--visibility", choices=VISIBILITIES, default=Visibility.PUBLIC.value)
+    imp.add_argument("--title", help="title of every imported image (default: the file name)")
+    imp.add_argument("--description", default="")
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+
+    lst = sub.add_parser("list", help="list the images a role may see")
+    lst.add_argument("--stream", type=stream_id)
+    _add_role(lst)
+    lst.add_argument("--search", help="full-text search in titles, descriptions and file names")
+    lst.add_argument("--sort", choices=SORTS, default=Sort.NEWEST.value)
+    lst.add_argument("--json", action="store_true", help="print a JSON array")
+
+    show = sub.add_parser("show", help="show one image (counts a view for subscriber/viewer)")
+    show.add_argument("id")
+    _add_role(show)
+    show.add_argument("--json", action="store_true")
+
+    upd = sub.add_parser("set", help="change an image's visibility, title or description")
+    upd.add_argument("id")
+    upd.add_argument("--visibility", choices=VISIBILITIES)
+    upd.add_argument("--title")
+    upd.add_argument("--description")
+    upd.set_defaults(usage_error=upd.error)
+
+    delete = sub.add_parser("delete", help="delete images")
+    delete.add_argument("ids", nargs="+", metavar="ID")
+
+    streams = sub.add_parser("streams", help="list streams")
+    streams.add_argument("--json", action="store_true")
+
+    stats = sub.add_parser("stats", help="totals a role may see")
+    stats.add_argument("--stream", type=stream_id)
+    _add_role(stats)
+    stats.add_argument("--json", action="store_true")
+
+
+def _add_cache(sub: Any) -> None:
+    cache = sub.add_parser("cache", help="statistics and clearing of the rendition cache")
+    actions = cache.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
+    stats = actions.add_parser(
+        "stats", help="disk cache statistics (memory caches belong to each running window)"
+    )
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    clear = actions.add_parser("clear", help="clear the disk cache (--disk)")
+    # Independent options, as the usage line `cache clear [--page P] [--disk]` says: --page
+    # names a memory page (held by a running window), --disk deletes the rendition files.
+    clear.add_argument(
+        "--page", help="a memory cache page: only a running window holds one (its Cache pane)"
+    )
+    clear.add_argument("--disk", action="store_true", help="delete the rendition files")
+
+
+def _add_cache_sim(sub: Any) -> None:
+    sim = sub.add_parser(
+        "cache-sim",
+        help="simulate viewers against the memory cache",
+        description="Drive the real memory cache with a synthetic workload on a simulated clock "
+        "and compare its hit ratio with an optimal (Belady) cache of the same size. Exits 1 if "
+        "usage ever exceeded the limit.",
+    )
+    sim.add_argument("--preset", choices=sorted(PRESETS), help="live-event: 200 x 5 MB, 500 MB, 50")
+    sim.add_argument("--images", type=number(int, 1, 10_000_000), help="distinct images")
+    sim.add_argument("--image-mb", type=number(float, 1e-6, 65536), help="size of each image")
+    sim.add_argument(
+        "--limit-mb",
+        type=number(float, 0, 1 << 20),
+        help="memory limit (IMAGE_CACHE_MAX_MEMORY_MB)",
+    )
+    sim.add_argument(
+        "--ttl-hours", type=number(float, 1e-6, 1e6), help="time to live (IMAGE_CACHE_TTL_HOURS)"
+    )
+    sim.add_argument("--viewers", type=number(int, 1, 1_000_000), help="viewers browsing at once")
+    sim.add_argument("--requests", type=number(int, 1, MAX_REQUESTS), help="requests in all")
+    sim.add_argument("--pattern", choices=PATTERNS, help="which images viewers ask for")
+    sim.add_argument("--pages", type=number(int, 1, MAX_PAGES), help="cache pages in use")
+    sim.add_argument("--seed", type=number(int, 0, 2**63), help="random seed (reproducible runs)")
+    sim.add_argument(
+        "--think-seconds",
+        type=number(float, 0, 86400),
+        help="simulated seconds between two requests of one viewer",
+    )
+    sim.add_argument("--json", action="store_true", help="print JSON")
