@@ -21,6 +21,8 @@ from streamimages_desktop.core.cache_sim import (
     simulate,
 )
 from streamimages_desktop.core.disk_cache import INDEX_NAME, DiskCache, DiskCacheStats
+from streamimages_desktop.core.errors import LibraryError
+from streamimages_desktop.core.manager import in_the_way
 from streamimages_desktop.core.settings import Settings
 
 PROG = "streamimages"
@@ -116,6 +118,9 @@ def _memory(settings: Settings) -> MemoryCache[bytes]:
 
 def _disk(settings: Settings) -> DiskCache | None:
     """The disk cache, or None if it was never created (a stats read does not create it)."""
+    blocked = in_the_way(settings.image_cache_dir)
+    if blocked is not None:
+        raise LibraryError(f"cannot use the cache folder {settings.image_cache_dir}: {blocked}")
     if not (settings.image_cache_dir / INDEX_NAME).exists():
         return None
     return DiskCache(settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds)

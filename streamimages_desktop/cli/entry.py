@@ -43,6 +43,8 @@ PROG = "streamimages"
 ROLES = [r.value for r in Role]
 VISIBILITIES = [v.value for v in Visibility]
 SORTS = [s.value for s in Sort]
+# argparse reads `-x.png` as an option; README's usage line has the `--` that fixes it.
+DASH_HINT = "; put -- before a PATH that starts with '-' (import --stream S -- -x.png)"
 
 
 def _stream_id(text: str) -> str:
@@ -74,6 +76,8 @@ class _Parser(argparse.ArgumentParser):
     terminal escape sequence stays one printable line (subcommand parsers inherit this)."""
 
     def error(self, message: str) -> NoReturn:
+        if self.prog == f"{PROG} import" and "PATH" in message:
+            message += DASH_HINT
         super().error(printable(message))
 
 
@@ -270,7 +274,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             reconfigure(errors="backslashreplace")
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # what parse_args() does, plus the hint for import's dashed paths
+            hint = DASH_HINT if args.command == "import" else ""
+            parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
         if args.command == "set" and (args.title, args.description, args.visibility) == (None,) * 3:
             args.usage_error("nothing to change: give --visibility, --title or --description")
         settings = Settings.load(library=args.library, cache_dir=args.cache_dir)

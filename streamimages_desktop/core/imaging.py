@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import re
 import struct
+import zlib
 from dataclasses import dataclass
 from typing import Final
 
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
+from streamimages_desktop.core import jpeg_markers
 from streamimages_desktop.core.errors import ImageRejected
 
 SUPPORTED_FORMATS: Final = frozenset({"JPEG", "PNG", "GIF", "WEBP", "BMP"})
@@ -30,6 +32,7 @@ ORIENTATION_TAG: Final = 0x0112
 
 CORRUPT: Final = "truncated or corrupt image data"
 UNRECOGNISED: Final = "not an image Pillow recognises"
+METADATA_BOMB: Final = "a metadata bomb: "
 
 # What a hostile or broken file can make Pillow raise while identifying or decoding it.
 # Warnings are listed because under `-W error` (the test suite) Pillow's warnings are raised.
@@ -188,7 +191,9 @@ def _decode(
     Returns the loaded first frame and the original (stored, pre-orientation) size.
     """
     limit = min(max_pixels, _pillow_limit())
-    declared = _header_size(data, fmt)
+    # Pillow's JPEG header parse is quadratic in EXIF segments: excess is refused unparsed.
+    jpeg = jpeg_markers.check(data) if fmt == "JPEG" else None
+    declared = jpeg.frame_size if jpeg is not None else _header_size(data, fmt)
     if declared is not None and declared[0] * declared[1] > limit:
         # Refused before Pillow sees it: no allocation, and no DecompressionBombWarning printed.
         raise ImageRejected(f"too many pixels ({declared[0]}x{declared[1]} > {limit})")
@@ -196,8 +201,8 @@ def _decode(
         im = Image.open(io.BytesIO(data), formats=[fmt])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRejected(_too_many_from_pillow(exc, limit)) from None
-    except _DECODE_ERRORS:
-        raise ImageRejected(CORRUPT) from None
+    except _DECODE_ERRORS as exc:
+        raise ImageRejected(_refusal(exc, data, fmt)) from None
     size = im.size
     if size[0] * size[1] > limit:
         raise ImageRejected(f"too many pixels ({size[0]}x{size[1]} > {limit})")
@@ -208,8 +213,8 @@ def _decode(
         im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRejected(_too_many_from_pillow(exc, limit)) from None
-    except _DECODE_ERRORS:
-        raise ImageRejected(CORRUPT) from None
+    except _DECODE_ERRORS as exc:  # text chunks after the pixels are read by load()
+        raise ImageRejected(_refusal(exc, data, fmt)) from None
     return im, size
 
 
@@ -227,7 +232,7 @@ def _header_size(data: bytes, fmt: str) -> tuple[int, int] | None:
         elif fmt == "WEBP":
             return _webp_size(data)
         elif fmt == "JPEG":
-            return _jpeg_size(data)
+            return jpeg_markers.walk(data).frame_size
         else:
             return None
     except struct.error:
@@ -249,25 +254,47 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-_JPEG_SOF: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+def _refusal(exc: BaseException, data: bytes, fmt: str) -> str:
+    """CORRUPT, unless Pillow stopped at compressed metadata expanding past its limits (a bomb).
+
+    Pillow inflates zTXt, iTXt and iCCP at most to PngImagePlugin.MAX_TEXT_CHUNK each and all
+    text to MAX_TEXT_MEMORY, then raises ValueError: memory stays bounded, only the name is ours.
+    """
+    if fmt != "PNG" or not isinstance(exc, ValueError):
+        return CORRUPT
+    if str(exc).startswith("Too much memory used in text chunks"):
+        return f"{METADATA_BOMB}the PNG's compressed text chunks expand beyond the safe limit"
+    if not str(exc).startswith("Decompressed data too large"):
+        return CORRUPT
+    chunk = _inflating_past_limit(data)
+    if chunk == b"iCCP":
+        return f"{METADATA_BOMB}the PNG's compressed colour profile expands beyond the safe limit"
+    return f"{METADATA_BOMB}a compressed PNG text chunk expands beyond the safe limit"
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """Walk the JPEG markers to the start-of-frame segment and read its size."""
-    i = 2
-    while i + 9 <= len(data):
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-        elif marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
-            i += 2
-        elif marker in _JPEG_SOF:
-            height, width = struct.unpack_from(">HH", data, i + 5)
-            return (width, height) if width and height else None
+def _inflating_past_limit(data: bytes) -> bytes | None:
+    """The type of the first zTXt, iTXt or iCCP chunk inflating past Pillow's limit, or None."""
+    i = 8
+    while i + 8 <= len(data):
+        (length,) = struct.unpack_from(">I", data, i)
+        kind, body = data[i + 4 : i + 8], data[i + 8 : i + 8 + length]
+        if kind == b"IEND":
+            break
+        i += 12 + length
+        name_end = body.find(b"\0")
+        if kind in (b"zTXt", b"iCCP"):
+            compressed = body[name_end + 2 :]
+        elif kind == b"iTXt" and body[name_end + 1 : name_end + 2] == b"\x01":
+            compressed = body[name_end + 3 :].split(b"\0", 2)[-1]  # after language and key
         else:
-            i += 2 + struct.unpack_from(">H", data, i + 2)[0]
+            continue
+        inflate = zlib.decompressobj()
+        try:
+            inflate.decompress(compressed, PngImagePlugin.MAX_TEXT_CHUNK)  # bounded, as Pillow
+        except zlib.error:
+            continue
+        if inflate.unconsumed_tail:
+            return kind
     return None
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
+import stat
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -50,11 +52,26 @@ def _folder_error(what: str, folder: Path, exc: OSError) -> LibraryError:
     """One line naming the folder and what the system said (disk full, not writable, ...)."""
     if exc.errno in _WRITE_ERRNOS:
         reason = write_reason(exc)
-    elif exc.errno in (errno.EEXIST, errno.ENOTDIR):  # mkdir met a file where a folder belongs
-        reason = "a file is in the way (a folder is needed there)"
+    elif exc.errno in (errno.EEXIST, errno.ENOTDIR, errno.ELOOP):  # not a folder where one goes
+        reason = in_the_way(folder) or "a file is in the way (a folder is needed there)"
     else:
         reason = exc.strerror or str(exc)
     return LibraryError(f"cannot use the {what} folder {folder}: {reason}")
+
+
+def in_the_way(folder: Path) -> str | None:
+    """What stands where `folder` should be, if not a folder (a file, a link loop); else None."""
+    try:
+        info = os.stat(folder)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop is in the way (its links point at each other)"
+        if exc.errno == errno.ENOTDIR:
+            return "a file is in the way (a folder is needed there)"
+        if os.path.islink(folder):
+            return "a broken symbolic link is in the way (what it points to is missing)"
+        return None  # missing, or unreadable (whoever opens it says why)
+    return None if stat.S_ISDIR(info.st_mode) else "a file is in the way (a folder is needed there)"
 
 
 def _not_found(image_id: str) -> NotFound:
