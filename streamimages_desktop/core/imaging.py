@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 import re
 import struct
-import zlib
 from dataclasses import dataclass
 from typing import Final
 
-from PIL import Image, PngImagePlugin
+from PIL import Image
 
-from streamimages_desktop.core import jpeg_markers
+from streamimages_desktop.core import jpeg_markers, png_metadata
 from streamimages_desktop.core.errors import ImageRejected
 
 SUPPORTED_FORMATS: Final = frozenset({"JPEG", "PNG", "GIF", "WEBP", "BMP"})
@@ -32,7 +31,6 @@ ORIENTATION_TAG: Final = 0x0112
 
 CORRUPT: Final = "truncated or corrupt image data"
 UNRECOGNISED: Final = "not an image Pillow recognises"
-METADATA_BOMB: Final = "a metadata bomb: "
 
 # What a hostile or broken file can make Pillow raise while identifying or decoding it.
 # Warnings are listed because under `-W error` (the test suite) Pillow's warnings are raised.
@@ -255,47 +253,9 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
 
 
 def _refusal(exc: BaseException, data: bytes, fmt: str) -> str:
-    """CORRUPT, unless Pillow stopped at compressed metadata expanding past its limits (a bomb).
-
-    Pillow inflates zTXt, iTXt and iCCP at most to PngImagePlugin.MAX_TEXT_CHUNK each and all
-    text to MAX_TEXT_MEMORY, then raises ValueError: memory stays bounded, only the name is ours.
-    """
-    if fmt != "PNG" or not isinstance(exc, ValueError):
-        return CORRUPT
-    if str(exc).startswith("Too much memory used in text chunks"):
-        return f"{METADATA_BOMB}the PNG's compressed text chunks expand beyond the safe limit"
-    if not str(exc).startswith("Decompressed data too large"):
-        return CORRUPT
-    chunk = _inflating_past_limit(data)
-    if chunk == b"iCCP":
-        return f"{METADATA_BOMB}the PNG's compressed colour profile expands beyond the safe limit"
-    return f"{METADATA_BOMB}a compressed PNG text chunk expands beyond the safe limit"
-
-
-def _inflating_past_limit(data: bytes) -> bytes | None:
-    """The type of the first zTXt, iTXt or iCCP chunk inflating past Pillow's limit, or None."""
-    i = 8
-    while i + 8 <= len(data):
-        (length,) = struct.unpack_from(">I", data, i)
-        kind, body = data[i + 4 : i + 8], data[i + 8 : i + 8 + length]
-        if kind == b"IEND":
-            break
-        i += 12 + length
-        name_end = body.find(b"\0")
-        if kind in (b"zTXt", b"iCCP"):
-            compressed = body[name_end + 2 :]
-        elif kind == b"iTXt" and body[name_end + 1 : name_end + 2] == b"\x01":
-            compressed = body[name_end + 3 :].split(b"\0", 2)[-1]  # after language and key
-        else:
-            continue
-        inflate = zlib.decompressobj()
-        try:
-            inflate.decompress(compressed, PngImagePlugin.MAX_TEXT_CHUNK)  # bounded, as Pillow
-        except zlib.error:
-            continue
-        if inflate.unconsumed_tail:
-            return kind
-    return None
+    """CORRUPT, unless Pillow stopped at compressed PNG metadata expanding past its limits."""
+    bomb = png_metadata.bomb_reason(exc, data) if fmt == "PNG" else None
+    return bomb if bomb is not None else CORRUPT
 
 
 def _too_many_from_pillow(exc: Exception, limit: int) -> str:

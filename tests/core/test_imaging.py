@@ -588,7 +588,7 @@ def test_many_small_text_bombs_are_named_too(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(PngImagePlugin, "MAX_TEXT_MEMORY", 4 * PngImagePlugin.MAX_TEXT_CHUNK)
     one = png_chunk(b"zTXt", b"Comment\0\0" + inflating(PngImagePlugin.MAX_TEXT_CHUNK))
     assert rejected(with_chunks(one * 5)) == (
-        "a metadata bomb: the PNG's compressed text chunks expand beyond the safe limit"
+        "a metadata bomb: the PNG's text chunks together expand beyond the safe limit"
     )
     assert analyze(with_chunks(one * 3), LIMIT).width == 64  # under the limit: fine
 

@@ -6,6 +6,8 @@ import io
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageCms
 
 from streamimages_desktop.core import imaging, jpeg_markers
@@ -170,6 +172,7 @@ def test_a_few_stray_bytes_are_accepted_as_pillow_accepts_them() -> None:
 
 # --- the walk takes Pillow's path through the header ------------------------------------------
 
+SMALL_JPEG = image_bytes("JPEG", size=(80, 60))
 TRICKS = {
     "junk after a segment": exif_segment(100) + b"junk" + exif_segment(100),
     "fill then junk stops the parse": exif_segment(100) + b"\xff\xffjunk" + exif_segment(100),
@@ -199,6 +202,27 @@ def test_the_walk_counts_the_segments_pillow_reads(inserted: bytes) -> None:
 
 
 SMALL_FRAME = b"\x08\x00\x10\x00\x20\x03" + b"\x01\x22\x00\x02\x11\x01\x03\x11\x01"  # 32x16
+
+
+PIECES = st.one_of(
+    st.builds(exif_segment, st.integers(6, 300)),
+    st.builds(segment, st.sampled_from([0xE0, 0xE2, 0xED, 0xFE, 0xDD]), st.binary(max_size=40)),
+    st.sampled_from([b"\xff", b"\xff\x00", b"\xff\xd9", b"\xff\xd0", b"\xff\xf3", b"\xff\xc8"]),
+    st.sampled_from([b"\xff\xe1\x00", b"\xff\xe1\x00\x01", b"\xff\x01", b"\xffq"]),
+    st.binary(min_size=1, max_size=6),
+)
+
+
+@given(st.lists(PIECES, max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_any_mix_of_markers_is_counted_as_pillow_counts_it(pieces: list[bytes]) -> None:
+    data = after_soi(SMALL_JPEG, b"".join(pieces))
+    found = walk(data)
+    try:
+        read = pillow_reads(data)
+    except (Image.UnidentifiedImageError, OSError, SyntaxError):
+        return  # Pillow refuses the file: no count to agree with
+    assert (found.metadata_segments, found.frame_size) == read
 
 
 def test_the_last_frame_header_gives_the_size_as_in_pillow() -> None:
