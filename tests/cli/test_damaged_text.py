@@ -38,6 +38,7 @@ def damaged(tmp_path: Path) -> str:
             "UPDATE images SET title = CAST(? AS TEXT), description = CAST(? AS TEXT)",
             (DAMAGED_TITLE, DAMAGED_DESCRIPTION),
         )
+        db.execute("UPDATE streams SET title = CAST(? AS TEXT)", (b"live \xfe\x07",))
         [(stored,)] = db.execute("SELECT hex(title) FROM images")
         assert stored == DAMAGED_TITLE.hex().upper()
     db.close()
@@ -100,6 +101,17 @@ def test_json_carries_the_damage_as_valid_escaped_text(
     record = record[0] if isinstance(record, list) else record
     assert record["title"] == TITLE_AS_READ
     assert record["description"] == DESCRIPTION_AS_READ
+
+
+@pytest.mark.parametrize("args", [["streams"], ["streams", "--json"], ["stats"]])
+def test_a_damaged_stream_title_is_shown_escaped(
+    tmp_path: Path, damaged: str, args: list[str]
+) -> None:
+    out = run(tmp_path, *args).stdout.decode()
+    if args == ["streams"]:
+        assert "live \\\\xfe\\x07" in out
+    elif args == ["streams", "--json"]:
+        assert json.loads(out)[0]["title"] == "live \\xfe\x07"
 
 
 def test_the_library_reads_damaged_text_and_can_repair_it(tmp_path: Path, damaged: str) -> None:
