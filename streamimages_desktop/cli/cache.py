@@ -10,6 +10,8 @@ import argparse
 
 from streamimages_desktop.cli.console import error, out
 from streamimages_desktop.cli.format import escape, hours, to_json
+from streamimages_desktop.core import paths
+from streamimages_desktop.core.errors import EnvironmentProblem, ProblemKind
 from streamimages_desktop.core.manager import DiskCacheStats, StreamImageManager
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.units import count_of, format_bytes
@@ -32,7 +34,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
 
+def _usable_cache_folder(settings: Settings) -> None:
+    """Refuse a cache path that is not a folder (a file, a link loop) with one clear line."""
+    blocked = paths.in_the_way(settings.image_cache_dir)
+    if blocked is not None:
+        raise EnvironmentProblem(
+            f"cannot use the cache folder {settings.image_cache_dir}: {blocked}",
+            ProblemKind.IN_THE_WAY,
+        )
+
+
 def _stats(args: argparse.Namespace, settings: Settings) -> int:
+    _usable_cache_folder(settings)
     stored = StreamImageManager.stored_disk_cache_stats(settings)
     disk = stored or DiskCacheStats(0, 0, settings.disk_limit_bytes, 0, 0, 0, 0, 0)
     folder = str(settings.image_cache_dir)
@@ -74,6 +87,7 @@ def _clear(args: argparse.Namespace, settings: Settings) -> int:
     out(f"{scope}: nothing cleared here ({MEMORY_NOTE})")
     if not args.disk:
         return 0
+    _usable_cache_folder(settings)
     folder = escape(str(settings.image_cache_dir))
     if StreamImageManager.stored_disk_cache_stats(settings) is None:
         out(f"disk cache ({folder}): empty")

@@ -13,7 +13,7 @@ from PIL import Image
 
 from streamimages_desktop.cli import cache, cache_sim, gui, library
 from streamimages_desktop.cli.console import error
-from streamimages_desktop.cli.parser import build_parser
+from streamimages_desktop.cli.parser import DASH_HINT, build_parser
 from streamimages_desktop.core.errors import StreamImagesError
 from streamimages_desktop.core.settings import Settings, SettingsError
 
@@ -46,7 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             reconfigure(errors="backslashreplace")
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # what parse_args() does, plus the hint for import's dashed paths
+            hint = DASH_HINT if args.command == "import" else ""
+            parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
         if args.command == "set" and (args.title, args.description, args.visibility) == (None,) * 3:
             args.usage_error("nothing to change: give --visibility, --title or --description")
         settings = Settings.load(library=args.library, cache_dir=args.cache_dir)

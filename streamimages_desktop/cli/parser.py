@@ -71,11 +71,17 @@ def _add_role(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# argparse reads `-x.png` as an option; README's usage line has the `--` that fixes it.
+DASH_HINT = "; put -- before a PATH that starts with '-' (import --stream S -- -x.png)"
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse whose error line escapes what was typed: an argument holding a newline or a
     terminal escape sequence stays one printable line (subcommand parsers inherit this)."""
 
     def error(self, message: str) -> NoReturn:
+        if self.prog == f"{PROG} import" and "PATH" in message:
+            message += DASH_HINT
         super().error(printable(message))
 
 

@@ -6,6 +6,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,8 @@ class Database:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             conn.row_factory = sqlite3.Row
+            # A damaged row's bytes that are not UTF-8 read as visible \xNN, not an error.
+            conn.text_factory = partial(str, encoding="utf-8", errors="backslashreplace")
             conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")

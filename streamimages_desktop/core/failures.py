@@ -11,6 +11,7 @@ import errno
 import sqlite3
 from pathlib import Path
 
+from streamimages_desktop.core import paths
 from streamimages_desktop.core.errors import EnvironmentProblem, ProblemKind
 
 _SQLITE_KINDS: dict[int, ProblemKind] = {
@@ -50,7 +51,7 @@ _OS_REASONS: dict[ProblemKind, str] = {
     ProblemKind.PERMISSION: "permission denied",
     ProblemKind.MISSING: "no such file or folder",
     ProblemKind.IN_THE_WAY: "a file is in the way (a folder is needed there)",
-    ProblemKind.LINK_LOOP: "too many levels of symbolic links",
+    ProblemKind.LINK_LOOP: "a symbolic link loop is in the way (its links point at each other)",
     ProblemKind.BUSY: "in use by another program; try again",
 }
 
@@ -104,4 +105,8 @@ def os_reason(exc: OSError) -> str:
 
 def from_os(exc: OSError, what: str, path: Path) -> EnvironmentProblem:
     """An EnvironmentProblem for an OS failure while using the `what` at `path`."""
-    return EnvironmentProblem(f"cannot use the {what} {path}: {os_reason(exc)}", os_kind(exc))
+    kind = os_kind(exc)
+    reason = os_reason(exc)
+    if kind in (ProblemKind.IN_THE_WAY, ProblemKind.LINK_LOOP):
+        reason = paths.in_the_way(path) or reason  # name what really stands there
+    return EnvironmentProblem(f"cannot use the {what} {path}: {reason}", kind)

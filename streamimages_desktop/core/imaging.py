@@ -10,6 +10,7 @@ from typing import Final
 
 from PIL import Image
 
+from streamimages_desktop.core import jpeg_markers, png_metadata
 from streamimages_desktop.core.errors import ImageRejected
 
 SUPPORTED_FORMATS: Final = frozenset({"JPEG", "PNG", "GIF", "WEBP", "BMP"})
@@ -188,7 +189,9 @@ def _decode(
     Returns the loaded first frame and the original (stored, pre-orientation) size.
     """
     limit = min(max_pixels, _pillow_limit())
-    declared = _header_size(data, fmt)
+    # Pillow's JPEG header parse is quadratic in EXIF segments: excess is refused unparsed.
+    jpeg = jpeg_markers.check(data) if fmt == "JPEG" else None
+    declared = jpeg.frame_size if jpeg is not None else _header_size(data, fmt)
     if declared is not None and declared[0] * declared[1] > limit:
         # Refused before Pillow sees it: no allocation, and no DecompressionBombWarning printed.
         raise ImageRejected(f"too many pixels ({declared[0]}x{declared[1]} > {limit})")
@@ -196,8 +199,8 @@ def _decode(
         im = Image.open(io.BytesIO(data), formats=[fmt])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRejected(_too_many_from_pillow(exc, limit)) from None
-    except _DECODE_ERRORS:
-        raise ImageRejected(CORRUPT) from None
+    except _DECODE_ERRORS as exc:
+        raise ImageRejected(_refusal(exc, data, fmt)) from None
     size = im.size
     if size[0] * size[1] > limit:
         raise ImageRejected(f"too many pixels ({size[0]}x{size[1]} > {limit})")
@@ -208,8 +211,8 @@ def _decode(
         im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRejected(_too_many_from_pillow(exc, limit)) from None
-    except _DECODE_ERRORS:
-        raise ImageRejected(CORRUPT) from None
+    except _DECODE_ERRORS as exc:  # text chunks after the pixels are read by load()
+        raise ImageRejected(_refusal(exc, data, fmt)) from None
     return im, size
 
 
@@ -227,7 +230,7 @@ def _header_size(data: bytes, fmt: str) -> tuple[int, int] | None:
         elif fmt == "WEBP":
             return _webp_size(data)
         elif fmt == "JPEG":
-            return _jpeg_size(data)
+            return jpeg_markers.walk(data).frame_size
         else:
             return None
     except struct.error:
@@ -249,26 +252,10 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-_JPEG_SOF: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """Walk the JPEG markers to the start-of-frame segment and read its size."""
-    i = 2
-    while i + 9 <= len(data):
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-        elif marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
-            i += 2
-        elif marker in _JPEG_SOF:
-            height, width = struct.unpack_from(">HH", data, i + 5)
-            return (width, height) if width and height else None
-        else:
-            i += 2 + struct.unpack_from(">H", data, i + 2)[0]
-    return None
+def _refusal(exc: BaseException, data: bytes, fmt: str) -> str:
+    """CORRUPT, unless Pillow stopped at compressed PNG metadata expanding past its limits."""
+    bomb = png_metadata.bomb_reason(exc, data) if fmt == "PNG" else None
+    return bomb if bomb is not None else CORRUPT
 
 
 def _too_many_from_pillow(exc: Exception, limit: int) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from pathlib import Path
 
 import appdirs
@@ -40,3 +42,18 @@ def ensure_cache_dir(path: Path) -> Path:
         tag.write_text(CACHEDIR_TAG, encoding="ascii")
         os.chmod(tag, 0o600)
     return path
+
+
+def in_the_way(folder: Path) -> str | None:
+    """What stands where `folder` should be, if not a folder (a file, a link loop); else None."""
+    try:
+        info = os.stat(folder)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop is in the way (its links point at each other)"
+        if exc.errno == errno.ENOTDIR:
+            return "a file is in the way (a folder is needed there)"
+        if os.path.islink(folder):
+            return "a broken symbolic link is in the way (what it points to is missing)"
+        return None  # missing, or unreadable (whoever opens it says why)
+    return None if stat.S_ISDIR(info.st_mode) else "a file is in the way (a folder is needed there)"

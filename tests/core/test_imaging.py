@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import random
 import struct
+import tracemalloc
 import warnings
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import EpsImagePlugin, GifImagePlugin, Image, ImageFile, JpegImagePlugin
+from PIL import EpsImagePlugin, GifImagePlugin, Image, ImageFile, JpegImagePlugin, PngImagePlugin
 
 from streamimages_desktop.core import imaging
 from streamimages_desktop.core.errors import ImageRejected
@@ -537,6 +539,81 @@ def gif_with_frame_larger_than_screen(frame: tuple[int, int]) -> bytes:
 def test_a_gif_frame_that_grows_the_canvas_is_a_bomb(frame: tuple[int, int]) -> None:
     assert imaging._header_size(gif_with_frame_larger_than_screen(frame), "GIF") == (1, 1)
     assert rejected(gif_with_frame_larger_than_screen(frame)).startswith("too many pixels")
+
+
+# --- metadata bombs ---------------------------------------------------------------------------
+
+TEXT_BOMB = "a metadata bomb: a compressed PNG text chunk expands beyond the safe limit"
+PROFILE_BOMB = "a metadata bomb: the PNG's compressed colour profile expands beyond the safe limit"
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+
+def with_chunks(before_pixels: bytes = b"", after_pixels: bytes = b"") -> bytes:
+    """A real 64x48 PNG with extra chunks spliced after IHDR and before IEND."""
+    png = image_bytes("PNG")
+    ihdr_end, iend = 8 + 25, png.rindex(b"IEND") - 4
+    return png[:ihdr_end] + before_pixels + png[ihdr_end:iend] + after_pixels + png[iend:]
+
+
+def inflating(size: int) -> bytes:
+    """zlib data that inflates to `size` zero bytes (1000:1 and better)."""
+    return zlib.compress(b"\0" * size, 9)
+
+
+BOMB_SIZE = 64 * 1024 * 1024
+BOMBS = {
+    "zTXt": (png_chunk(b"zTXt", b"Comment\0\0" + inflating(BOMB_SIZE)), TEXT_BOMB),
+    "iTXt": (png_chunk(b"iTXt", b"Comment\0\1\0en\0Comment\0" + inflating(BOMB_SIZE)), TEXT_BOMB),
+    "iCCP": (png_chunk(b"iCCP", b"sRGB\0\0" + inflating(BOMB_SIZE)), PROFILE_BOMB),
+}
+
+
+@pytest.mark.parametrize("kind", BOMBS)
+@pytest.mark.parametrize("where", ["before the pixels", "after the pixels"])  # after: by load()
+def test_compressed_metadata_bombs_are_named_as_such(kind: str, where: str) -> None:
+    chunk, reason = BOMBS[kind]
+    data = with_chunks(chunk) if where == "before the pixels" else with_chunks(after_pixels=chunk)
+    assert len(data) < 100_000
+    assert rejected(data) == reason
+    with pytest.raises(ImageRejected, match=reason):
+        render(data, THUMB_SIZE)
+
+
+def test_many_small_text_bombs_are_named_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each chunk under Pillow's per-chunk limit, together over its text memory limit."""
+    monkeypatch.setattr(PngImagePlugin, "MAX_TEXT_MEMORY", 4 * PngImagePlugin.MAX_TEXT_CHUNK)
+    one = png_chunk(b"zTXt", b"Comment\0\0" + inflating(PngImagePlugin.MAX_TEXT_CHUNK))
+    assert rejected(with_chunks(one * 5)) == (
+        "a metadata bomb: the PNG's text chunks together expand beyond the safe limit"
+    )
+    assert analyze(with_chunks(one * 3), LIMIT).width == 64  # under the limit: fine
+
+
+def test_a_metadata_bomb_never_inflates_in_memory() -> None:
+    data = with_chunks(BOMBS["zTXt"][0] + BOMBS["iCCP"][0])
+    tracemalloc.start()
+    try:
+        assert rejected(data).startswith("a metadata bomb")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024  # the bombs inflate to 128 MB
+
+
+def test_legal_compressed_text_and_profile_are_accepted() -> None:
+    ok = png_chunk(b"zTXt", b"Comment\0\0" + zlib.compress(b"a fine comment " * 1000))
+    ok += png_chunk(b"iCCP", b"sRGB\0\0" + zlib.compress(b"\0" * 100_000))
+    assert analyze(with_chunks(ok), LIMIT).width == 64
+
+
+def test_a_damaged_compressed_chunk_is_not_called_a_bomb() -> None:
+    broken = png_chunk(b"zTXt", b"Comment\0\0" + b"not zlib at all")
+    assert analyze(with_chunks(broken), LIMIT).width == 64  # Pillow drops unreadable text
+    assert rejected(truncated(with_chunks(BOMBS["zTXt"][0]), 0.2)) == CORRUPT
 
 
 # --- no Pillow exception ever escapes ---------------------------------------------------------
