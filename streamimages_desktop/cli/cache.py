@@ -115,8 +115,12 @@ def _memory(settings: Settings) -> MemoryCache[bytes]:
 
 
 def _disk(settings: Settings) -> DiskCache | None:
-    """The disk cache, or None if it was never created (a stats read does not create it)."""
-    if not (settings.image_cache_dir / INDEX_NAME).exists():
+    """The disk cache, or None if it was never created (a stats read does not create it).
+
+    A file where the folder belongs is opened too, so it is reported as unusable, not as new.
+    """
+    folder = settings.image_cache_dir
+    if not (folder / INDEX_NAME).exists() and not (folder.exists() and not folder.is_dir()):
         return None
     return DiskCache(settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds)
 
@@ -142,6 +146,7 @@ def _run_stats(args: argparse.Namespace, settings: Settings) -> int:
             "disk": {
                 "dir": folder,
                 "exists": disk is not None,
+                "unusable": None if disk is None else disk.unusable_reason,
                 "ttl_seconds": settings.ttl_seconds,
                 **disk_stats.as_dict(),
             },
@@ -155,12 +160,18 @@ def _run_stats(args: argparse.Namespace, settings: Settings) -> int:
         f"  {MEMORY_NOTE}",
         f"disk ({escape(folder)}): {disk_stats.items} items, {human_bytes(disk_stats.bytes)} of "
         f"{human_bytes(disk_stats.limit_bytes)}, TTL {_hours(settings.ttl_seconds)}"
-        + ("" if disk is not None else ", not created yet"),
+        + _disk_state(disk),
     ]
     if memory.pages:
         lines += ["", _pages_table(memory.pages)]
     print("\n".join(lines), flush=True)
     return 0
+
+
+def _disk_state(disk: DiskCache | None) -> str:
+    if disk is None:
+        return ", not created yet"
+    return "" if disk.unusable_reason is None else f", unusable: {escape(disk.unusable_reason)}"
 
 
 def _run_clear(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import warnings
@@ -250,6 +251,24 @@ def _error(message: str) -> None:
     print(f"{PROG}: {escape(message)}", file=sys.stderr, flush=True)
 
 
+class _WarningLines(logging.Handler):
+    """The library's logged warnings (an unusable cache folder, a damaged rendition) as one
+    escaped `streamimages: warning: ...` line each on stderr, instead of bare log text."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _error(f"warning: {record.getMessage()}")
+
+
+def show_warnings_as_lines() -> None:
+    """Route the library's logged warnings through _WarningLines (once per process)."""
+    package_log = logging.getLogger("streamimages_desktop")
+    if not any(isinstance(h, _WarningLines) for h in package_log.handlers):
+        package_log.addHandler(_WarningLines())
+
+
 def quiet_pillow_warnings() -> None:
     """Pillow warns (UserWarning) about damage it works around, such as broken EXIF; the import
     already decides what such a file is worth, so a Python warning line would only alarm.
@@ -264,6 +283,7 @@ def quiet_pillow_warnings() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status (0 ok, 1 refused or failed, 2 usage, 130 ^C)."""
     quiet_pillow_warnings()
+    show_warnings_as_lines()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
