@@ -60,6 +60,7 @@ TOUCH_BATCH = 256  # hits remembered in memory before their new LRU order is wri
 TOTALS_REFRESH_SECONDS = 1.0  # how stale items/bytes in stats() may get while only reading
 _COUNTERS = ("items", "bytes", "hits", "misses", "evictions", "expirations", "corrupt")
 _UNWRITABLE_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+_READ_ONLY = "it is read-only or not writable"
 _T = TypeVar("_T")
 
 
@@ -314,7 +315,9 @@ class DiskCache:
             self._go_uncached(_folder_reason(exc))
             return
         except sqlite3.Error as exc:
-            self._go_uncached(f"its index is {trouble(exc).value}: {exc}")
+            kind = trouble(exc)
+            unwritable = kind is Trouble.UNWRITABLE
+            self._go_uncached(_READ_ONLY if unwritable else f"its index is {kind.value}: {exc}")
             return
         self._index("tidy the folder", self._start, None)
 
@@ -347,7 +350,10 @@ class DiskCache:
                 if kind is Trouble.DAMAGED and attempt == 1:
                     self._repair(exc)
                     continue
-                if kind in (Trouble.UNWRITABLE, Trouble.DAMAGED):
+                if kind is Trouble.UNWRITABLE:
+                    self._go_uncached(_READ_ONLY)
+                    return fallback
+                if kind is Trouble.DAMAGED:
                     self._go_uncached(f"its index is {kind.value}: {exc}")
                     return fallback
                 message = f"the rendition cache index in {self._root} is {kind.value} ({exc})"
@@ -566,9 +572,9 @@ class DiskCache:
 def _folder_reason(exc: OSError) -> str:
     """Why the cache folder cannot be used, in words about the folder (never the library)."""
     if exc.errno in (errno.EEXIST, errno.ENOTDIR):
-        return "a file is in the way (a folder is needed there)"
+        return "a file is in the way: a folder is needed there"
     if exc.errno in _UNWRITABLE_ERRNOS:
-        return "it is read-only or not writable"
+        return _READ_ONLY
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return "the disk is full"
     return exc.strerror or str(exc)
