@@ -3,16 +3,12 @@ rebuilt from the files that exist, and stats() never waits on a worker stuck on 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,36 +17,8 @@ from streamimages_desktop.core.disk_cache import FILES_DIR, INDEX_NAME, DiskCach
 from streamimages_desktop.core.disk_index import SWEEP_INTERVAL_SECONDS, SWEEP_MARKER
 from streamimages_desktop.core.errors import LibraryError
 from tests.clock import ManualClock
+from tests.db_holder import held
 from tests.images import image_bytes
-
-# Holds the index's write lock in another process until its stdin closes.
-HOLDER = """
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
-db.execute("BEGIN IMMEDIATE")
-print("held", flush=True)
-sys.stdin.read()
-db.execute("ROLLBACK")
-"""
-
-
-@contextlib.contextmanager
-def held(root: Path) -> Iterator[None]:
-    """Another process holds `BEGIN IMMEDIATE` on the index while the block runs."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(root / INDEX_NAME)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    try:
-        assert proc.stdout.readline().strip() == "held"
-        yield
-    finally:
-        proc.stdin.close()
-        assert proc.wait(timeout=30) == 0
-        proc.stdout.close()
 
 
 def key(n: int, rendition: str = "thumb") -> RenditionKey:
@@ -91,7 +59,7 @@ def test_a_held_index_deletes_nothing_and_says_it_is_busy(
     before = files(root)
     inode = (root / INDEX_NAME).stat().st_ino
     age(root / SWEEP_MARKER, SWEEP_INTERVAL_SECONDS + 1)  # the open also wants to sweep ...
-    with held(root):
+    with held(root / INDEX_NAME):
         # ... and to evict down to a lower bound: both wait for another day, nothing is wiped.
         with DiskCache(root, len(jpeg(0)), 3600, clock=clock, busy_timeout=0.2) as cache:
             assert cache.usable and cache.warning is None
@@ -173,7 +141,8 @@ def test_a_damaged_index_is_rebuilt_from_the_files_that_exist(
 def test_stats_answers_while_a_worker_waits_on_the_index(root: Path, clock: ManualClock) -> None:
     """The cache pane calls stats() on the GUI thread; a put waiting on another process's
     transaction holds the cache's lock meanwhile, and stats() must not wait for it."""
-    with DiskCache(root, 10**7, 3600, clock=clock, busy_timeout=20) as cache, held(root):
+    cache = DiskCache(root, 10**7, 3600, clock=clock, busy_timeout=20)
+    with cache, held(root / INDEX_NAME):
         writer = threading.Thread(target=cache.put, args=(key(8), jpeg(8)))
         writer.start()
         deadline = time.monotonic() + 10

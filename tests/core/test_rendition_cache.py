@@ -177,9 +177,13 @@ def unusable(folder: Path) -> Iterator[str]:
     is moved away and a file put in its place.
     """
     chattr = shutil.which("chattr")
-    made = chattr is not None and (
-        subprocess.run([chattr, "-R", "+i", str(folder)], capture_output=True, check=False)
-    ).returncode == 0
+    made = (
+        chattr is not None
+        and (
+            subprocess.run([chattr, "-R", "+i", str(folder)], capture_output=True, check=False)
+        ).returncode
+        == 0
+    )
     try:
         if made and _unwritable(folder):
             how = "read-only via chattr +i"
