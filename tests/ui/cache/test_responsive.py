@@ -3,6 +3,7 @@ another process holds: the cache pane's disk figures never wait on that worker."
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def test_gui_keeps_ticking_while_a_worker_waits_on_the_held_rendition_index(
         qtbot.wait(WATCH_MS)
         timer.stop()
         still_waiting = disk._lock.locked()
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert len(ticks) > 10 and max(gaps) <= LONGEST_GAP_S, f"longest gap {max(gaps):.3f} s"
     assert still_waiting, "the worker should have waited on the index all along"
     assert len(polls) - polled_before >= 2, "the cache pane should have polled meanwhile"
