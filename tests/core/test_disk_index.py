@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -179,3 +182,67 @@ def test_a_file_in_the_way_works_uncached_with_one_warning(
     assert "a file is in the way" in cache.warning and "library" not in cache.warning
     assert [r.getMessage() for r in caplog.records] == [cache.warning]
     assert cache.stats().misses == 1
+
+
+# Opens the cache in a fresh process and prints how many of the fixture's renditions it serves.
+OPENER = """
+import hashlib, sys, uuid
+from pathlib import Path
+from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
+with DiskCache(Path(sys.argv[1]), 10**7, 3600) as cache:
+    keys = [RenditionKey(uuid.UUID(int=n + 1).hex, "thumb", hashlib.sha256(bytes([n])).hexdigest())
+            for n in range(3)]
+    served = [cache.get(k) for k in keys]
+    print(sum(1 for d in served if d is not None and d[:2] == b"\\xff\\xd8"), cache.warning)
+"""
+
+
+def test_two_processes_opening_a_damaged_index_at_once_both_serve_the_files(root: Path) -> None:
+    before = files(root)
+    index = root / INDEX_NAME
+    index.write_bytes(os.urandom(index.stat().st_size))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    openers = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPENER, str(root)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    outputs = [proc.communicate(timeout=60) for proc in openers]
+    assert [proc.returncode for proc in openers] == [0, 0], outputs
+    assert [out for out, _err in outputs] == ["3 None\n", "3 None\n"], outputs
+    assert files(root) == before
+
+
+def test_damage_met_while_running_rebuilds_and_the_call_is_served(
+    root: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An open connection may keep serving a damaged file from its page cache, so the first
+    SQLITE_CORRUPT is injected at the look-up; the rebuild after it is real."""
+    before = files(root)
+    with DiskCache(root, 10**7, 3600, clock=clock) as cache:
+        index = root / INDEX_NAME
+        inode = index.stat().st_ino
+        index.write_bytes(os.urandom(index.stat().st_size))
+        real_lookup = cache._lookup
+        calls: list[int] = []
+
+        def corrupt_once(ids: tuple[str, str, str]) -> tuple[str, int, int] | None:
+            calls.append(1)
+            if len(calls) == 1:
+                damaged = sqlite3.DatabaseError("database disk image is malformed")
+                damaged.sqlite_errorcode = sqlite3.SQLITE_CORRUPT  # type: ignore[attr-defined]
+                raise damaged
+            return real_lookup(ids)
+
+        monkeypatch.setattr(cache, "_lookup", corrupt_once)
+        assert cache.get(key(1)) == jpeg(1)  # rebuilt, then asked again
+        assert len(calls) == 2 and index.stat().st_ino != inode
+        assert cache.usable and cache.stats().items == 3
+        cache.put(key(5), jpeg(5))
+        assert cache.get(key(5)) == jpeg(5)
+    assert set(before) <= set(files(root))
