@@ -89,7 +89,8 @@ class RenditionKey:
 
 @dataclass(frozen=True)
 class DiskCacheStats:
-    """Items and bytes on disk now; the other counters since this instance was opened."""
+    """Items and bytes in the index (as of the last look-up or write); the other counters since
+    this instance was opened. Zero items and bytes while the cache works uncached."""
 
     items: int
     bytes: int
