@@ -262,7 +262,8 @@ class DiskCache:
         """Drop every rendition, indexed or stray."""
         with self._lock:
             if self._db is None:
-                raise LibraryError(self.warning or f"the rendition cache {self._root} is closed")
+                why = self.unusable_reason or "it is closed"
+                raise LibraryError(f"cannot clear the rendition cache folder {self._root}: {why}")
             self._index("clear", self._clear, None, strict=True)
 
     def set_limit(self, max_bytes: int) -> None:
