@@ -63,12 +63,17 @@ def test_a_held_index_deletes_nothing_and_says_it_is_busy(
     inode = (root / INDEX_NAME).stat().st_ino
     age(root / SWEEP_MARKER, SWEEP_INTERVAL_SECONDS + 1)  # the open also wants to sweep ...
     with held(root / INDEX_NAME):
-        # ... and to evict down to a lower bound: both wait for another day, nothing is wiped.
+        # ... and to evict down to a lower bound: both wait for another time, nothing is wiped.
         with DiskCache(root, len(jpeg(0)), 3600, clock=clock, busy_timeout=0.2) as cache:
             assert cache.usable and cache.warning is None
+        assert files(root) == before
+        with DiskCache(root, 10**7, 3600, clock=clock, busy_timeout=0.2) as cache:
+            assert cache.usable and cache.warning is None
             assert [cache.get(key(n)) for n in range(3)] == [jpeg(n) for n in range(3)]
+            caplog.clear()
             cache.put(key(7), jpeg(7))  # degrades: not stored, the caller keeps its bytes
             assert cache.get(key(7)) is None
+            assert any("busy" in r.getMessage() for r in caplog.records)
             with pytest.raises(LibraryError, match=rf"{root}.*busy"):
                 cache.discard_image(key(1).image_id)
             assert cache.stats().items == 3
