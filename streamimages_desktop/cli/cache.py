@@ -10,8 +10,6 @@ import argparse
 
 from streamimages_desktop.cli.console import error, out
 from streamimages_desktop.cli.format import escape, hours, to_json
-from streamimages_desktop.core import paths
-from streamimages_desktop.core.errors import EnvironmentProblem, ProblemKind
 from streamimages_desktop.core.manager import DiskCacheStats, StreamImageManager
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.units import count_of, format_bytes
@@ -34,19 +32,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
 
-def _usable_cache_folder(settings: Settings) -> None:
-    """Refuse a cache path that is not a folder (a file, a link loop) with one clear line."""
-    blocked = paths.in_the_way(settings.image_cache_dir)
-    if blocked is not None:
-        raise EnvironmentProblem(
-            f"cannot use the cache folder {settings.image_cache_dir}: {blocked}",
-            ProblemKind.IN_THE_WAY,
-        )
-
-
 def _stats(args: argparse.Namespace, settings: Settings) -> int:
-    _usable_cache_folder(settings)
     stored = StreamImageManager.stored_disk_cache_stats(settings)
+    unusable = StreamImageManager.disk_cache_unusable(settings)
     disk = stored or DiskCacheStats(0, 0, settings.disk_limit_bytes, 0, 0, 0, 0, 0)
     folder = str(settings.image_cache_dir)
     if args.json:
@@ -60,6 +48,7 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
             "disk": {
                 "dir": folder,
                 "exists": stored is not None,
+                "unusable": unusable,
                 "ttl_seconds": settings.ttl_seconds,
                 **disk.as_dict(),
             },
@@ -73,7 +62,7 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
                 f"disk ({escape(folder)}): {count_of(disk.items, 'item')}, "
                 f"{format_bytes(disk.bytes)} of "
                 f"{format_bytes(disk.limit_bytes)}, TTL {ttl}"
-                + ("" if stored is not None else ", not created yet"),
+                + _disk_state(stored is not None, unusable),
                 f"memory: limit {format_bytes(settings.memory_limit_bytes)}, TTL {ttl}",
                 f"  {MEMORY_NOTE}",
             ]
@@ -82,13 +71,22 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _disk_state(exists: bool, unusable: str | None) -> str:
+    if unusable is not None:
+        return f", unusable: {escape(unusable)}"
+    return "" if exists else ", not created yet"
+
+
 def _clear(args: argparse.Namespace, settings: Settings) -> int:
     scope = "memory cache" if args.page is None else f"memory cache page {escape(args.page)}"
     out(f"{scope}: nothing cleared here ({MEMORY_NOTE})")
     if not args.disk:
         return 0
-    _usable_cache_folder(settings)
     folder = escape(str(settings.image_cache_dir))
+    unusable = StreamImageManager.disk_cache_unusable(settings)
+    if unusable is not None:
+        out(f"disk cache ({folder}): unusable ({escape(unusable)}), nothing to clear")
+        return 0
     if StreamImageManager.stored_disk_cache_stats(settings) is None:
         out(f"disk cache ({folder}): empty")
         return 0

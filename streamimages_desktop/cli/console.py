@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from streamimages_desktop.cli.format import escape
@@ -16,3 +17,21 @@ def out(text: str) -> None:
 def error(message: str) -> None:
     """One line on stderr; what it quotes cannot break the line or drive the terminal."""
     print(f"{PROG}: {escape(message)}", file=sys.stderr, flush=True)
+
+
+class _WarningLines(logging.Handler):
+    """The library's logged warnings (an unusable cache folder, a damaged rendition) as one
+    escaped `streamimages: warning: ...` line each on stderr, instead of bare log text."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error(f"warning: {record.getMessage()}")
+
+
+def show_warnings_as_lines() -> None:
+    """Route the library's logged warnings through _WarningLines (once per process)."""
+    package_log = logging.getLogger("streamimages_desktop")
+    if not any(isinstance(h, _WarningLines) for h in package_log.handlers):
+        package_log.addHandler(_WarningLines())

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from PIL import Image
 
 from streamimages_desktop.cli import cache, cache_sim, gui, library
-from streamimages_desktop.cli.console import error
+from streamimages_desktop.cli.console import error, show_warnings_as_lines
 from streamimages_desktop.cli.parser import DASH_HINT, build_parser
 from streamimages_desktop.core.errors import StreamImagesError
 from streamimages_desktop.core.settings import Settings, SettingsError
@@ -40,6 +40,7 @@ def quiet_pillow_warnings() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status (0 ok, 1 refused or failed, 2 usage, 130 ^C)."""
     quiet_pillow_warnings()
+    show_warnings_as_lines()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:

@@ -126,6 +126,11 @@ class StreamImageManager:
     def disk_cache_stats(self) -> DiskCacheStats:
         return self._disk_cache.stats()
 
+    @property
+    def cache_warning(self) -> str | None:
+        """One sentence naming the cache folder when it cannot be used (work goes on uncached)."""
+        return self._disk_cache.warning
+
     def clear_disk_cache(self) -> DiskCacheStats:
         """Delete every rendition file (each is made again on its next read); returns the
         figures from just before, so a caller can say what was removed. Safe on a worker."""
@@ -160,6 +165,18 @@ class StreamImageManager:
             settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
         ) as disk:
             return disk.stats()
+
+    @staticmethod
+    def disk_cache_unusable(settings: Settings) -> str | None:
+        """Why the rendition cache folder cannot be used (a file in its place, read-only), or
+        None; everything then works uncached, so this is a warning, never a refusal."""
+        blocked = paths.in_the_way(settings.image_cache_dir)
+        if blocked is None and not (settings.image_cache_dir / INDEX_NAME).exists():
+            return None  # never made: nothing to say, and nothing is created by asking
+        with DiskCache(
+            settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
+        ) as disk:
+            return disk.unusable_reason or blocked
 
     # -- streams -------------------------------------------------------------------------------
 

@@ -18,7 +18,11 @@ from streamimages_desktop.core.disk_cache import (
     DiskCache,
     RenditionKey,
 )
-from streamimages_desktop.core.disk_index import SWEEP_GRACE_SECONDS
+from streamimages_desktop.core.disk_index import (
+    SWEEP_GRACE_SECONDS,
+    SWEEP_INTERVAL_SECONDS,
+    SWEEP_MARKER,
+)
 from tests.clock import ManualClock
 from tests.images import image_bytes, truncated
 from tests.threads import run_concurrently
@@ -188,6 +192,8 @@ def test_folder_is_private_tagged_and_tidied_at_start(root: Path, clock: ManualC
     for path in (leftover, stray, unrelated):  # older than the sweep's grace period
         age(path, SWEEP_GRACE_SECONDS + 60)
     next(p for p in files(root) if p.read_bytes() == b"lost").unlink()
+    assert stat.S_IMODE((root / SWEEP_MARKER).stat().st_mode) == 0o600
+    age(root / SWEEP_MARKER, SWEEP_INTERVAL_SECONDS + 60)  # the daily sweep is due
     with open_cache(root, clock) as cache:
         assert not leftover.exists() and not stray.exists()
         assert unrelated.exists()  # only files named like ours are ever deleted
@@ -219,21 +225,28 @@ def test_sweep_spares_young_files_another_process_may_be_indexing(
         assert cache.get(key(1)) == b"kept" and cache.stats().corrupt == 0
     for path in (in_flight, renamed):
         age(path, SWEEP_GRACE_SECONDS + 1)
+    age(root / SWEEP_MARKER, SWEEP_INTERVAL_SECONDS + 1)
     with open_cache(root, clock):
         assert not in_flight.exists() and not renamed.exists()
 
 
-def test_a_damaged_index_is_rebuilt(root: Path, clock: ManualClock) -> None:
+def test_opening_does_not_walk_the_folder_until_a_day_has_passed(
+    root: Path, clock: ManualClock
+) -> None:
+    """Start-up cost must not grow with the cache: the folder walk runs once a day."""
     with open_cache(root, clock) as cache:
-        cache.put(key(1), b"a")
-    (root / INDEX_NAME).write_bytes(b"this is not a database" * 100)
-    for suffix in ("-wal", "-shm"):
-        (root / (INDEX_NAME + suffix)).unlink(missing_ok=True)
-    with open_cache(root, clock) as cache:
-        assert cache.get(key(1)) is None
-        assert cache.stats().items == 0 and files(root) == []
-        cache.put(key(1), b"a")
-        assert cache.get(key(1)) == b"a"
+        cache.put(key(1), b"kept")
+    [kept] = files(root)
+    stray = kept.parent / kept.name.replace(kept.name.split("-")[-1], "2" * 16 + ".jpg")
+    stray.write_bytes(b"unindexed")
+    age(stray, SWEEP_GRACE_SECONDS + 60)
+    for _ in range(3):
+        open_cache(root, clock).close()
+    assert stray.exists()  # no walk: the last one ran less than a day ago
+    age(root / SWEEP_MARKER, SWEEP_INTERVAL_SECONDS + 1)
+    open_cache(root, clock).close()
+    assert not stray.exists() and kept.exists()
+    assert time.time() - (root / SWEEP_MARKER).stat().st_mtime < 60  # the marker moved on
 
 
 def test_a_newer_index_schema_is_rebuilt_not_misread(root: Path, clock: ManualClock) -> None:

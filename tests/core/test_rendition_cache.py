@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import logging
+import shutil
+import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -150,3 +155,91 @@ def test_a_rendition_of_another_original_is_never_served(manager: StreamImageMan
     served = manager.rendition(OWNER, image.id)
     assert served != stale
     assert served == imaging.render(image_bytes("PNG", (640, 480), seed=0), imaging.THUMB_SIZE)
+
+
+# -- a read-only or unusable cache folder: everything works uncached, with one warning ----------
+
+
+def _unwritable(folder: Path) -> bool:
+    try:
+        (folder / "probe").write_bytes(b"")
+    except OSError:
+        return True
+    (folder / "probe").unlink()
+    return False
+
+
+@contextlib.contextmanager
+def unusable(folder: Path) -> Iterator[str]:
+    """Make the existing cache `folder` unusable even for root; yields how, and says it.
+
+    `chattr -R +i` where it works (it needs root or CAP_LINUX_IMMUTABLE), otherwise the folder
+    is moved away and a file put in its place.
+    """
+    chattr = shutil.which("chattr")
+    made = (
+        chattr is not None
+        and (
+            subprocess.run([chattr, "-R", "+i", str(folder)], capture_output=True, check=False)
+        ).returncode
+        == 0
+    )
+    try:
+        if made and _unwritable(folder):
+            how = "read-only via chattr +i"
+        else:
+            folder.rename(folder.with_name(folder.name + ".moved"))
+            folder.write_bytes(b"a file where the cache folder belongs")
+            how = "a file in the way (chattr +i unavailable)"
+        print(f"unusable cache folder made as: {how}")
+        yield how
+    finally:
+        if made:
+            subprocess.run([str(chattr), "-R", "-i", str(folder)], check=False)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, float]]:
+    if not folder.is_dir():
+        return {}
+    return {str(p): (p.stat().st_size, p.stat().st_mtime) for p in folder.rglob("*")}
+
+
+def test_a_read_only_cache_serves_renditions_uncached_with_one_warning(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    with StreamImageManager(settings) as manager:
+        image = add(manager, Visibility.PUBLIC)
+        assert cached_files(settings)
+    folder = settings.image_cache_dir
+    expected = imaging.render(image_bytes("PNG", (640, 480), seed=0), imaging.THUMB_SIZE)
+    with unusable(folder) as how:
+        before = snapshot(folder)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING), StreamImageManager(settings) as manager:
+            for _ in range(2):  # made afresh each time, never stored
+                assert manager.rendition(SUBSCRIBER, image.id) == expected
+                assert decoded_size(manager.rendition(OWNER, image.id, "display"))
+            second = add(manager, Visibility.PUBLIC, seed=1)  # imports still work
+            assert decoded_size(manager.rendition(OWNER, second.id))
+            warning = manager.cache_warning
+            stats = manager.disk_cache_stats()
+        assert snapshot(folder) == before, how
+    assert stats.hits == 0 and stats.misses >= 5
+    assert warning is not None and str(folder) in warning and "library" not in warning
+    assert [r.getMessage() for r in caplog.records] == [warning]  # said once
+
+
+def test_a_cache_folder_that_cannot_be_created_works_uncached(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    parent = settings.image_cache_dir.parent / "locked"
+    parent.mkdir()
+    folder = parent / "cache"
+    with unusable(parent) as how, caplog.at_level(logging.WARNING):
+        target = folder if parent.is_dir() else parent
+        with StreamImageManager(replace(settings, image_cache_dir=target)) as manager:
+            image = add(manager, Visibility.PUBLIC)
+            assert decoded_size(manager.rendition(OWNER, image.id))
+            warning = manager.cache_warning
+    assert warning is not None and str(target) in warning and "library" not in warning, how
+    assert [r.getMessage() for r in caplog.records] == [warning]
