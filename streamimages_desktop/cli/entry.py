@@ -239,6 +239,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return _run_gui(settings, args)
     if args.command in _COMMANDS:
         with StreamImageManager(settings) as manager:
+            for warning in manager.startup_warnings:
+                _error(f"warning: {warning}")
             return _COMMANDS[args.command](manager, args)
     return cli_cache.run(args, settings)
 

@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from streamimages_desktop.core.atomic import create_private_file
 from streamimages_desktop.core.errors import LibraryError
 from streamimages_desktop.core.schema import migrate
 
 BUSY_TIMEOUT_MS = 5000
+# Opening a new library switches it to WAL, which needs an exclusive lock; SQLite reports
+# SQLITE_BUSY there without calling the busy handler, so the open retries on its own.
+OPEN_RETRY_SECONDS = 10.0
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _transient(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def make_side_files_private(path: Path) -> None:
+    """chmod 0600 the -wal/-shm/-journal files SQLite made next to `path` (best effort)."""
+    for suffix in _SIDE_FILES:
+        side = path.with_name(path.name + suffix)
+        with contextlib.suppress(OSError):
+            if side.stat().st_mode & 0o077:
+                os.chmod(side, 0o600)
 
 
 def _environment_error(path: Path, exc: sqlite3.DatabaseError) -> LibraryError | None:
@@ -50,12 +72,34 @@ class Database:
         self._closed = False
         try:
             with self._translated():
-                conn = self._conn()
-                conn.execute("PRAGMA journal_mode = WAL")
-                migrate(conn)
+                with contextlib.suppress(OSError):  # sqlite then names the problem
+                    create_private_file(self.path)
+                self._open_with_retry()
+                make_side_files_private(self.path)
         except BaseException:
             self.close()
             raise
+
+    def _open_with_retry(self) -> None:
+        """WAL switch and migration, retried with backoff while another process holds a lock.
+
+        Two processes creating one library at the same moment both succeed: the loser of the
+        race waits, then finds the schema in place (migrate re-reads user_version).
+        """
+        deadline = time.monotonic() + OPEN_RETRY_SECONDS
+        pause = 0.005
+        while True:
+            try:
+                conn = self._conn()
+                if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                migrate(conn)
+                return
+            except sqlite3.OperationalError as exc:
+                if not _transient(exc) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
     # -- connections, transactions, errors ---------------------------------------------------
 

@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
@@ -222,6 +222,25 @@ class DiskCache:
             ).fetchall()
             for rendition, sha, token in rows:
                 self._forget(doomed, image_id, rendition, sha, token)
+
+    def discard_images_except(self, keep: Collection[str], older_than: float) -> int:
+        """Drop renditions of images not in `keep` stored over `older_than` seconds ago.
+
+        For the orphan collector: entries of imports or deletes a crash interrupted. Returns how
+        many entries went.
+        """
+        keep_ids = set(keep)
+        settled = self._clock() - older_than
+        with self._lock, self._failing_as_library_error(), self._write() as doomed:
+            rows = self._db.execute(
+                "SELECT image_id, rendition, sha256, token FROM renditions WHERE stored_at <= ?",
+                (settled,),
+            ).fetchall()
+            gone = 0
+            for image_id, rendition, sha, token in rows:
+                if image_id not in keep_ids:
+                    gone += self._forget(doomed, image_id, rendition, sha, token)
+            return gone
 
     def clear(self) -> None:
         """Drop every rendition, indexed or stray."""
