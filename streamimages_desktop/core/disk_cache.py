@@ -23,6 +23,7 @@ from streamimages_desktop.core.disk_index import (
     FILES_DIR,
     INDEX_NAME,
     SCHEMA_VERSION,
+    SWEEP_GRACE_SECONDS,
     file_name,
     open_index,
     shards,
@@ -226,11 +227,13 @@ class DiskCache:
     def discard_images_except(self, keep: Collection[str], older_than: float) -> int:
         """Drop renditions of images not in `keep` stored over `older_than` seconds ago.
 
-        For the orphan collector: entries of imports or deletes a crash interrupted. Returns how
-        many entries went.
+        For the orphan collector: entries of imports or deletes a crash interrupted, and files
+        no entry knows that are as old. Returns how many entries went.
         """
         keep_ids = set(keep)
         settled = self._clock() - older_than
+        with self._lock, self._failing_as_library_error():
+            self._sweep(older_than)
         with self._lock, self._failing_as_library_error(), self._write() as doomed:
             rows = self._db.execute(
                 "SELECT image_id, rendition, sha256, token FROM renditions WHERE stored_at <= ?",
@@ -321,9 +324,9 @@ class DiskCache:
         items, size = self._db.execute("SELECT items, bytes FROM totals").fetchone()
         return int(items), int(size)
 
-    def _sweep(self) -> None:
+    def _sweep(self, grace: float = SWEEP_GRACE_SECONDS) -> None:
         """At start: tidy the folder (see disk_index.sweep) and drop rows whose file is gone."""
-        missing = sweep(self._db, self._files)
+        missing = sweep(self._db, self._files, grace)
         if missing:
             with self._write() as doomed:
                 for image_id, rendition, sha, token in missing:

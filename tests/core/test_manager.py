@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import os
 import stat
-import time
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
