@@ -110,7 +110,7 @@ def check_library_file(db_path: Path, blobs: BlobStore) -> None:
     except FileNotFoundError:
         size = None
     except OSError as exc:
-        raise _damaged(db_path, f"cannot be read ({exc.strerror or exc})") from None
+        raise _unreadable(db_path, exc) from None
     if size is None:
         problem = "is missing"
     elif size == 0:
@@ -120,7 +120,7 @@ def check_library_file(db_path: Path, blobs: BlobStore) -> None:
             with open(db_path, "rb") as f:
                 header = f.read(len(_SQLITE_MAGIC))
         except OSError as exc:
-            raise _damaged(db_path, f"cannot be read ({exc.strerror or exc})") from None
+            raise _unreadable(db_path, exc) from None
         if header == _SQLITE_MAGIC:
             return
         problem = "is not an SQLite database"
@@ -133,6 +133,12 @@ def _damaged(db_path: Path, problem: str) -> LibraryError:
         f"the library file {db_path} {problem}: restore it from a backup, "
         "or run `streamimages check --repair`"
     )
+
+
+def _unreadable(db_path: Path, exc: OSError) -> LibraryError:
+    if isinstance(exc, PermissionError):
+        return LibraryError(f"the library file {db_path} cannot be read: check its permissions")
+    return _damaged(db_path, f"cannot be read ({exc.strerror or exc})")
 
 
 def _any_original(blobs: BlobStore) -> bool:

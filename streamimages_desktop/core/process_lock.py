@@ -74,7 +74,10 @@ def file_lock(
     None tries once and yields False when another holder has it; otherwise LibraryError after
     `wait` seconds. The kernel drops the lock when its holder dies, even by SIGKILL.
     """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:  # a read-only library: an existing lock file still locks when read-only
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         kind = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         deadline = time.monotonic() + (wait or 0.0)

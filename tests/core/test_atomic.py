@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from streamimages_desktop.core import atomic, paths, process_lock
+from tests.core.library_procs import child_env
 
 
 def test_write_replaces_whole_file_with_private_mode(tmp_path: Path) -> None:
@@ -57,6 +58,7 @@ def _dead_writer_token() -> str:
         check=True,
         capture_output=True,
         text=True,
+        env=child_env(),
     )
     return child.stdout.strip()
 

@@ -127,7 +127,8 @@ def run_gui(settings: Settings, args: Any) -> int:
         return 1
     try:
         try:
-            manager = StreamImageManager(settings)
+            # Orphan collection runs on a worker once the window is up (see _housekeep).
+            manager = StreamImageManager(settings, housekeeping_at_start=False)
         except (StreamImagesError, SettingsError) as exc:
             report("Cannot open the library", f"cannot open the library {library}: {exc}")
             return 1
@@ -167,6 +168,7 @@ def _run(
             window.show()
             if first_run_of(qsettings, settings.stream_images_dir):
                 offer_sample(window, manager, runner, ask=True)
+            _housekeep(manager, runner)
             return app.exec()
         window.setWindowState(Qt.WindowState.WindowNoState)
         window.resize(*SCREENSHOT_SIZE)
@@ -180,6 +182,15 @@ def _run(
         runner.wait(10_000)
         window.close()
         window.deleteLater()
+
+
+def _housekeep(manager: StreamImageManager, runner: TaskRunner) -> None:
+    """Collect what crashes left (at most once an hour) on a worker, after anything queued."""
+
+    def collect() -> object:
+        return manager.collect_orphans(wait=None) if manager.needs_housekeeping() else None
+
+    runner.submit(collect, lambda _report: None, priority=-1)
 
 
 def first_run_of(qsettings: QSettings, library: Path) -> bool:
