@@ -20,7 +20,7 @@ BUSY_TIMEOUT_MS = 5000
 # Opening a new library switches it to WAL, which needs an exclusive lock; SQLite reports
 # SQLITE_BUSY there without calling the busy handler, so the open retries on its own.
 OPEN_RETRY_SECONDS = 10.0
-_SIDE_FILES = ("-wal", "-shm", "-journal")
+_FILES = ("", "-wal", "-shm", "-journal")
 
 
 def _transient(exc: sqlite3.OperationalError) -> bool:
@@ -28,13 +28,15 @@ def _transient(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def make_side_files_private(path: Path) -> None:
-    """chmod 0600 the -wal/-shm/-journal files SQLite made next to `path` (best effort)."""
-    for suffix in _SIDE_FILES:
-        side = path.with_name(path.name + suffix)
+def make_files_private(path: Path) -> None:
+    """chmod 0600 the database and the -wal/-shm/-journal files next to it, where they are
+    ours and open to others (a library made by an older version was 0644); best effort."""
+    for suffix in _FILES:
+        file = path.with_name(path.name + suffix)
         with contextlib.suppress(OSError):
-            if side.stat().st_mode & 0o077:
-                os.chmod(side, 0o600)
+            found = file.stat()
+            if found.st_mode & 0o077 and found.st_uid == os.geteuid():
+                os.chmod(file, 0o600)
 
 
 def _environment_error(path: Path, exc: sqlite3.DatabaseError) -> LibraryError | None:
@@ -75,7 +77,7 @@ class Database:
                 with contextlib.suppress(OSError):  # sqlite then names the problem
                     create_private_file(self.path)
                 self._open_with_retry()
-                make_side_files_private(self.path)
+                make_files_private(self.path)
         except BaseException:
             self.close()
             raise

@@ -153,6 +153,16 @@ def test_library_files_are_owner_only_whatever_the_umask(
         assert {str(p): _mode(p) for p in folders} == {str(p): 0o700 for p in folders}
 
 
+def test_a_library_file_an_older_version_made_0644_becomes_owner_only(
+    settings: Settings, umask_022: None
+) -> None:
+    StreamImageManager(settings).close()
+    db = settings.stream_images_dir / LIBRARY_FILE
+    os.chmod(db, 0o644)
+    with StreamImageManager(settings):
+        assert _mode(db) == 0o600
+
+
 def test_a_library_folder_others_can_read_gets_one_warning(settings: Settings) -> None:
     fresh = _cli(settings, "stats")
     assert fresh.returncode == 0 and fresh.stderr == ""  # made by us: private, no warning
