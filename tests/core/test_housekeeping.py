@@ -143,6 +143,7 @@ def test_library_files_are_owner_only_whatever_the_umask(
         files = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
         files += [p for p in (library / "originals").rglob("*") if p.is_file()]
         files += [p for p in (settings.image_cache_dir / "renditions").rglob("*") if p.is_file()]
+        files.append(settings.image_cache_dir / "CACHEDIR.TAG")
         index = settings.image_cache_dir / "index.sqlite3"
         files += [index, index.with_name(index.name + "-wal"), index.with_name(index.name + "-shm")]
         folders = [library, *(p for p in library.rglob("*") if p.is_dir())]
