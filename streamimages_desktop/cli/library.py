@@ -109,4 +109,6 @@ COMMANDS: dict[str, Callable[[StreamImageManager, argparse.Namespace], int]] = {
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Open the library, run one of COMMANDS, close it; returns the exit status."""
     with StreamImageManager(settings) as manager:
+        for warning in manager.startup_warnings:
+            error(f"warning: {warning}")
         return COMMANDS[args.command](manager, args)

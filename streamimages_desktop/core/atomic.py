@@ -1,34 +1,81 @@
-"""Atomic file writes: temp file in the same folder, fsync, rename, fsync the folder."""
+"""Atomic file writes: temp file in the same folder, fsync, rename, fsync the folder.
+
+Each temp file's name carries its writer (see process_lock), so a clean-up run by another
+process removes only the temp files of writers that are gone, and only once they are old.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import re
+import secrets
+import time
 from pathlib import Path
+from typing import Final
+
+from streamimages_desktop.core.process_lock import process_token, writer_alive
 
 TEMP_SUFFIX = ".part"
+# A temp file younger than this is left alone even if its writer looks gone: clocks, pid
+# checks and network folders are not perfect, and an interrupted write costs nothing to keep.
+TEMP_GRACE_SECONDS: Final = 600.0
+_TEMP_RE: Final = re.compile(r"\.[0-9a-f]{16}\.w(\d+-\d+)" + re.escape(TEMP_SUFFIX))
+
+
+def temp_name() -> str:
+    """A fresh temp file name: random, plus this process's identity."""
+    return f".{secrets.token_hex(8)}.w{process_token()}{TEMP_SUFFIX}"
+
+
+def temp_writer(name: str) -> str | None:
+    """The writer token in a temp file name; None for a name without one (an older version)."""
+    match = _TEMP_RE.fullmatch(name)
+    return match.group(1) if match else None
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """os.write until every byte is written (the one place file bytes are written)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Write `data` to `path` so readers see the old file or the whole new one, never a part.
 
-    Raises OSError (disk full, permissions) after removing the temp file.
+    The file is created with `mode` whatever the umask. Raises OSError (disk full,
+    permissions) after trying to remove the temp file; a temp file that cannot be removed
+    either is left to the start-up clean-up (remove_leftovers).
     """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=TEMP_SUFFIX)
+    tmp = path.parent / temp_name()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
+        try:
+            os.fchmod(fd, mode)
+            write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` empty and owner-only (0600) unless it exists, whatever the umask."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 def fsync_dir(path: Path) -> None:
@@ -45,13 +92,36 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def remove_leftovers(root: Path) -> int:
-    """Delete temp files an interrupted write left below `root`; return how many."""
+def is_abandoned(entry: os.DirEntry[str], grace: float = TEMP_GRACE_SECONDS) -> bool:
+    """Whether a temp file is safe to delete: its writer is gone and it is older than `grace`."""
+    if not (entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX)):
+        return False
+    writer = temp_writer(entry.name)
+    if writer is not None and writer_alive(writer):
+        return False
+    try:
+        return entry.stat(follow_symlinks=False).st_mtime <= time.time() - grace
+    except OSError:
+        return False
+
+
+def remove_leftovers(root: Path, grace: float = TEMP_GRACE_SECONDS) -> int:
+    """Delete temp files of interrupted writes below `root` (see is_abandoned); return how many.
+
+    Run it under the library's lock; it never touches another live process's write.
+    """
     removed = 0
-    if not root.is_dir():
-        return 0
-    for tmp in root.rglob(f".*{TEMP_SUFFIX}"):
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-            removed += 1
+    stack = [str(root)]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            elif is_abandoned(entry, grace):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed += 1
     return removed

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from streamimages_desktop.core.atomic import atomic_write, remove_leftovers
+from streamimages_desktop.core.atomic import TEMP_GRACE_SECONDS, atomic_write, remove_leftovers
 from streamimages_desktop.core.imaging import EXTENSION_FOR_FORMAT
 from streamimages_desktop.core.paths import ensure_private_dir
 
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
+_BLOB_NAME: Final = re.compile(r"([0-9a-f]{64})\.[a-z0-9]+")
 
 
 class BlobStore:
@@ -47,6 +50,9 @@ class BlobStore:
         path = self.path_for(sha256, fmt)
         with self._write_lock:
             if path.exists():
+                # Young again, so an orphan collector's grace period covers this reuse too.
+                with contextlib.suppress(OSError):
+                    os.utime(path)
                 return False
             # One level at a time: mkdir(parents=True) would give `ab` the umask's mode.
             for folder in (path.parent.parent, path.parent):
@@ -66,6 +72,34 @@ class BlobStore:
         with contextlib.suppress(FileNotFoundError):
             self.path_for(sha256, fmt).unlink()
 
-    def clean_leftovers(self) -> int:
-        """Delete temp files of writes interrupted by a crash; return how many."""
-        return remove_leftovers(self._root)
+    def clean_leftovers(self, grace: float = TEMP_GRACE_SECONDS) -> int:
+        """Delete temp files of writes interrupted by a crash; return how many.
+
+        Only files whose writer is gone and older than `grace` (see atomic.is_abandoned).
+        """
+        return remove_leftovers(self._root, grace)
+
+    def stored(self) -> Iterator[tuple[str, Path, float]]:
+        """(sha256, path, mtime) of every blob on disk, for the orphan collector."""
+        for first in _subfolders(self._root):
+            for second in _subfolders(first):
+                with contextlib.suppress(OSError), os.scandir(second) as entries:
+                    for entry in entries:
+                        match = _BLOB_NAME.fullmatch(entry.name)
+                        if match and entry.is_file(follow_symlinks=False):
+                            with contextlib.suppress(OSError):
+                                mtime = entry.stat(follow_symlinks=False).st_mtime
+                                yield match.group(1), Path(entry.path), mtime
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    """The two-hex-digit folders in `folder` (blobs are spread over ab/cd/)."""
+    try:
+        with os.scandir(folder) as entries:
+            return [
+                Path(e.path)
+                for e in entries
+                if len(e.name) == 2 and e.is_dir(follow_symlinks=False)
+            ]
+    except OSError:
+        return []

@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from streamimages_desktop.core.atomic import create_private_file
 from streamimages_desktop.core.errors import EnvironmentProblem, ProblemKind
-from streamimages_desktop.core.failures import from_sqlite
+from streamimages_desktop.core.failures import from_sqlite, sqlite_kind
 from streamimages_desktop.core.schema import migrate
 
 BUSY_TIMEOUT_MS = 5000
+# Opening a new library switches it to WAL, which needs an exclusive lock; SQLite reports
+# SQLITE_BUSY there without calling the busy handler, so the open retries on its own.
+OPEN_RETRY_SECONDS = 10.0
+_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def _transient(exc: sqlite3.OperationalError) -> bool:
+    """Busy or locked, by SQLite's result code: worth another try, never damage."""
+    return sqlite_kind(exc) is ProblemKind.BUSY
+
+
+def make_files_private(path: Path) -> None:
+    """chmod 0600 the database and the -wal/-shm/-journal files next to it, where they are
+    ours and open to others (a library made by an older version was 0644); best effort."""
+    for suffix in _FILES:
+        file = path.with_name(path.name + suffix)
+        with contextlib.suppress(OSError):
+            found = file.stat()
+            if found.st_mode & 0o077 and found.st_uid == os.geteuid():
+                os.chmod(file, 0o600)
 
 
 class Database:
@@ -34,12 +58,34 @@ class Database:
         self._closed = False
         try:
             with self._translated():
-                conn = self._conn()
-                conn.execute("PRAGMA journal_mode = WAL")
-                migrate(conn)
+                with contextlib.suppress(OSError):  # sqlite then names the problem
+                    create_private_file(self.path)
+                self._open_with_retry()
+                make_files_private(self.path)
         except BaseException:
             self.close()
             raise
+
+    def _open_with_retry(self) -> None:
+        """WAL switch and migration, retried with backoff while another process holds a lock.
+
+        Two processes creating one library at the same moment both succeed: the loser of the
+        race waits, then finds the schema in place (migrate re-reads user_version).
+        """
+        deadline = time.monotonic() + OPEN_RETRY_SECONDS
+        pause = 0.005
+        while True:
+            try:
+                conn = self._conn()
+                if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                migrate(conn)
+                return
+            except sqlite3.OperationalError as exc:
+                if not _transient(exc) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
     # -- connections, transactions, errors ---------------------------------------------------
 

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
@@ -27,6 +27,7 @@ from streamimages_desktop.core.disk_index import (
     FILES_DIR,
     INDEX_NAME,
     SCHEMA_VERSION,
+    SWEEP_GRACE_SECONDS,
     Trouble,
     file_name,
     mark_swept,
@@ -259,6 +260,32 @@ class DiskCache:
                 "drop an image's renditions", lambda: self._discard(image_id), None, strict=True
             )
 
+    def discard_images_except(self, keep: Collection[str], older_than: float) -> int:
+        """Drop renditions of images not in `keep` stored over `older_than` seconds ago.
+
+        For the orphan collector: entries of imports or deletes a crash interrupted, and files
+        no entry knows that are as old. Returns how many entries went.
+        """
+        keep_ids = set(keep)
+        settled = self._clock() - older_than
+
+        def collect() -> int:
+            self._sweep(older_than)
+            with self._write() as doomed:
+                rows = self._sql.execute(
+                    "SELECT image_id, rendition, sha256, token FROM renditions"
+                    " WHERE stored_at <= ?",
+                    (settled,),
+                ).fetchall()
+                return sum(
+                    self._forget(doomed, image_id, rendition, sha, token)
+                    for image_id, rendition, sha, token in rows
+                    if image_id not in keep_ids
+                )
+
+        with self._lock:
+            return self._index("collect orphan renditions", collect, 0, strict=True)
+
     def clear(self) -> None:
         """Drop every rendition, indexed or stray."""
         with self._lock:
@@ -313,7 +340,7 @@ class DiskCache:
         try:
             ensure_cache_dir(self._root)
             ensure_private_dir(self._files)
-            self._db = open_index(self._root, self._files, self._timeout, self._clock())
+            self._db = self._open_index_patiently()
         except OSError as exc:
             self._go_uncached(_folder_reason(exc, self._root))
             return
@@ -323,6 +350,23 @@ class DiskCache:
             self._go_uncached(_READ_ONLY if unwritable else f"its index is {kind.value}: {exc}")
             return
         self._index("tidy the folder", self._start, None)
+
+    def _open_index_patiently(self) -> sqlite3.Connection:
+        """open_index, retried with backoff while another process creates or holds the index.
+
+        A new index switches to WAL, which SQLite reports as busy without waiting; two
+        processes opening a fresh cache at once must both end up with it, not one uncached.
+        """
+        deadline = time.monotonic() + self._timeout
+        pause = 0.005
+        while True:
+            try:
+                return open_index(self._root, self._files, self._timeout, self._clock())
+            except sqlite3.Error as exc:
+                if trouble(exc) is not Trouble.BUSY or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
     def _start(self) -> None:
         """Work at open that does not grow with the cache unless it is due (once a day)."""
@@ -494,9 +538,9 @@ class DiskCache:
         with self._write() as doomed:
             self._evict_to(target, doomed)
 
-    def _sweep(self) -> None:
+    def _sweep(self, grace: float = SWEEP_GRACE_SECONDS) -> None:
         """Tidy the folder (see disk_index.sweep) and drop rows whose file is gone."""
-        missing = sweep(self._sql, self._files)
+        missing = sweep(self._sql, self._files, grace)
         if missing:
             with self._write() as doomed:
                 for image_id, rendition, sha, token in missing:

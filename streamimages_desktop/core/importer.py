@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -28,6 +29,7 @@ from streamimages_desktop.core.errors import (
     StreamImagesError,
 )
 from streamimages_desktop.core.models import Stream, StreamImage, Visibility
+from streamimages_desktop.core.process_lock import file_lock
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.store import Store
 from streamimages_desktop.core.units import count_of, format_bytes
@@ -162,13 +164,17 @@ class Importer:
         disk_cache: DiskCache,
         clock: Callable[[], datetime],
         lock: threading.RLock,
+        *,
+        library_lock: Path | None = None,
     ) -> None:
+        """`library_lock` is the file the orphan collector locks (None: no other process)."""
         self._settings = settings
         self._store = store
         self._blobs = blobs
         self._disk_cache = disk_cache
         self._clock = clock
         self._lock = lock
+        self._library_lock = library_lock
 
     # -- stage 1: no library access, runs on worker threads ------------------------------------
 
@@ -268,16 +274,21 @@ class Importer:
             image_id = uuid.uuid4().hex
             blob_new = False
             try:
-                blob_new = self._blobs.put(cand.data, cand.sha256, fmt)
-                self._put_thumbnail(image_id, cand)
-                now = self._clock()
-                self._store.insert_image(
-                    self._row(image_id, stream_id, cand, options, now),
-                    limit,
-                    create_stream=Stream(stream_id, stream_id, owner, now),
-                )
+                # Shared: the orphan collector (exclusive) never sees the blob without its row.
+                with self._shared_library_lock():
+                    try:
+                        blob_new = self._blobs.put(cand.data, cand.sha256, fmt)
+                        self._put_thumbnail(image_id, cand)
+                        now = self._clock()
+                        self._store.insert_image(
+                            self._row(image_id, stream_id, cand, options, now),
+                            limit,
+                            create_stream=Stream(stream_id, stream_id, owner, now),
+                        )
+                    except BaseException:
+                        self._undo(image_id, cand, blob_new)
+                        raise
             except BaseException as exc:
-                self._undo(image_id, cand, blob_new)
                 if isinstance(exc, DuplicateImage):  # another importer won the race
                     return ImportResult(ImportStatus.DUPLICATE, cand.source, exc.image_id)
                 if isinstance(exc, ImageRejected):
@@ -288,6 +299,11 @@ class Importer:
                     return _rejected(cand.source, str(exc))
                 raise
         return ImportResult(ImportStatus.IMPORTED, cand.source, image_id)
+
+    def _shared_library_lock(self) -> contextlib.AbstractContextManager[bool]:
+        if self._library_lock is None:
+            return contextlib.nullcontext(True)
+        return file_lock(self._library_lock, shared=True)
 
     def _row(
         self,
@@ -323,18 +339,23 @@ class Importer:
             log.warning("thumbnail of %s not cached: %s", image_id, exc)
 
     def _undo(self, image_id: str, cand: _Candidate, blob_new: bool) -> None:
-        """Remove what a failed commit wrote: its thumbnail, and its blob if no row uses it."""
+        """Remove what a failed commit wrote: its thumbnail, and its blob if no row uses it.
+
+        Never raises: the caller reports the first failure in one line. What cannot be removed
+        here (the disk is full, the folder is read-only) the orphan collector removes later, so
+        it is logged at info level only.
+        """
         try:
             self._disk_cache.discard_image(image_id)
-        except Exception:
-            log.exception("could not discard the thumbnail of failed import %s", image_id)
+        except Exception as exc:
+            log.info("could not discard the thumbnail of failed import %s: %s", image_id, exc)
         if not blob_new:
             return
         try:
             if not self._store.sha_in_use(cand.sha256):
                 self._blobs.remove(cand.sha256, cand.analysis.format)
-        except Exception:
-            log.exception("could not remove the blob of failed import %s", image_id)
+        except Exception as exc:
+            log.info("could not remove the blob of failed import %s: %s", image_id, exc)
 
     # -- the two entry points ----------------------------------------------------------------
 

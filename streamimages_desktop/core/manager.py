@@ -11,12 +11,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from streamimages_desktop.core import access, failures, imaging, paths
+from streamimages_desktop.core import access, failures, housekeeping, imaging, paths
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.cache import CacheStats, MemoryCache
 from streamimages_desktop.core.disk_cache import INDEX_NAME, DiskCache, RenditionKey
 from streamimages_desktop.core.disk_cache import DiskCacheStats as DiskCacheStats
 from streamimages_desktop.core.errors import EnvironmentProblem, NotFound, StreamImagesError
+from streamimages_desktop.core.housekeeping import ORPHAN_GRACE_SECONDS, OrphanReport
 from streamimages_desktop.core.importer import (
     Importer,
     ImportOptions,
@@ -33,6 +34,7 @@ from streamimages_desktop.core.models import (
     Visibility,
     validate_stream_id,
 )
+from streamimages_desktop.core.process_lock import file_lock
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.store import Store
 
@@ -67,18 +69,36 @@ class StreamImageManager:
     blob is never removed between another import writing it and inserting its row.
     """
 
-    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        housekeeping_at_start: bool = True,
+    ) -> None:
+        """Open (or create) the library. With `housekeeping_at_start` the throttled orphan
+        collection runs here (cheap: at most once an hour); the window passes False and runs
+        collect_orphans() in the background when needs_housekeeping() says so.
+        """
         self._settings = settings
         self._clock = clock
         self._lock = threading.RLock()
+        self._warnings: list[str] = []
         root = settings.stream_images_dir
+        self._root = root
+        self._library_lock = root / housekeeping.LOCK_FILE
         try:
+            existed = root.is_dir()
             paths.ensure_private_dir(root)
             blobs = BlobStore(root / "originals")
-            blobs.clean_leftovers()
         except OSError as exc:
             raise failures.from_os(exc, "library folder", root) from None
+        warning = housekeeping.folder_warning(root) if existed else None
+        if warning is not None:
+            log.info("%s", warning)
+            self._warnings.append(warning)
         self._blobs = blobs
+        housekeeping.check_library_file(root / LIBRARY_FILE, blobs)
         self._store = Store(root / LIBRARY_FILE)
         try:
             self._disk_cache = DiskCache(
@@ -91,9 +111,20 @@ class StreamImageManager:
             self._store.close()
             raise
         self._importer = Importer(
-            settings, self._store, self._blobs, self._disk_cache, clock, self._lock
+            settings,
+            self._store,
+            self._blobs,
+            self._disk_cache,
+            clock,
+            self._lock,
+            library_lock=self._library_lock,
         )
         self._memory_cache: MemoryCache[Any] | None = None
+        if housekeeping_at_start and self.needs_housekeeping():
+            try:
+                self.collect_orphans(wait=None)
+            except (OSError, StreamImagesError) as exc:  # tidying never stops a command
+                log.info("housekeeping skipped: %s", exc)
 
     # -- lifetime ------------------------------------------------------------------------------
 
@@ -177,6 +208,30 @@ class StreamImageManager:
             settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
         ) as disk:
             return disk.unusable_reason or blocked
+
+    @property
+    def startup_warnings(self) -> list[str]:
+        """Things to tell the user once (e.g. a library folder others can read)."""
+        return list(self._warnings)
+
+    # -- housekeeping --------------------------------------------------------------------------
+
+    def needs_housekeeping(self) -> bool:
+        """Whether collect_orphans() has not run in this library for an hour."""
+        return housekeeping.needs_housekeeping(self._root)
+
+    def collect_orphans(
+        self, grace_seconds: float = ORPHAN_GRACE_SECONDS, *, wait: float | None = 30.0
+    ) -> OrphanReport:
+        """Remove what crashes left: temp files of dead writers, originals no row uses and
+        renditions of images with no row, all older than `grace_seconds`, under the library
+        lock (skipped when `wait` is None and another process holds it)."""
+        report = housekeeping.collect_orphans(
+            self._root, self._blobs, self._store, self._disk_cache, grace_seconds, wait=wait
+        )
+        if report.originals or report.renditions or report.temp_files:
+            log.info("housekeeping: %s", report)
+        return report
 
     # -- streams -------------------------------------------------------------------------------
 
@@ -341,8 +396,10 @@ class StreamImageManager:
     def _forget(self, row: StreamImage) -> None:
         """Files of a deleted row; a failure leaves an orphan file, never a row without data."""
         try:
-            if not self._store.sha_in_use(row.sha256):
-                self._blobs.remove(row.sha256, row.format)
+            # Exclusive: no import elsewhere is between reusing this blob and inserting its row.
+            with file_lock(self._library_lock):
+                if not self._store.sha_in_use(row.sha256):
+                    self._blobs.remove(row.sha256, row.format)
         except (OSError, StreamImagesError) as exc:
             log.warning("blob %s of deleted image %s not removed: %s", row.sha256, row.id, exc)
         try:

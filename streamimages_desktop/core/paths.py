@@ -39,8 +39,12 @@ def ensure_cache_dir(path: Path) -> Path:
     ensure_private_dir(path)
     tag = path / "CACHEDIR.TAG"
     if not tag.exists():
-        tag.write_text(CACHEDIR_TAG, encoding="ascii")
-        os.chmod(tag, 0o600)
+        try:  # owner-only from the start, like every file the app makes
+            fd = os.open(tag, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        except FileExistsError:  # another process made it meanwhile
+            return path
+        with os.fdopen(fd, "wb") as f:
+            f.write(CACHEDIR_TAG.encode("ascii"))
     return path
 
 

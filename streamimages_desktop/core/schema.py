@@ -77,8 +77,11 @@ def migrate(conn: sqlite3.Connection) -> int:
     """Bring the library up to SCHEMA_VERSION in one transaction; return the version found.
 
     The version is read inside BEGIN IMMEDIATE so two processes opening a new library at once
-    cannot both run the same step.
+    cannot both run the same step. An up-to-date library is not write-locked at all, so opening
+    it never waits on another process's write.
     """
+    if int(conn.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
+        return SCHEMA_VERSION
     conn.execute("BEGIN IMMEDIATE")
     try:
         found = int(conn.execute("PRAGMA user_version").fetchone()[0])

@@ -5,11 +5,15 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from streamimages_desktop.core import atomic, paths
+from streamimages_desktop.core import atomic, paths, process_lock
+from tests.core.library_procs import child_env
 
 
 def test_write_replaces_whole_file_with_private_mode(tmp_path: Path) -> None:
@@ -38,12 +42,50 @@ def test_disk_full_keeps_old_content_and_leaves_no_temp(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.bin"]
 
 
-def test_leftovers_from_an_interrupted_write_are_removed(tmp_path: Path) -> None:
+def _age(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def _dead_writer_token() -> str:
+    """The token of a process that has ended (its pid may be reused: the start time differs)."""
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from streamimages_desktop.core import process_lock as p;print(p.process_token())",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=child_env(),
+    )
+    return child.stdout.strip()
+
+
+def test_leftovers_of_a_dead_writer_are_removed_once_old(tmp_path: Path) -> None:
     (tmp_path / "ab").mkdir()
-    (tmp_path / "ab" / f".tmp123{atomic.TEMP_SUFFIX}").write_bytes(b"half")
+    dead = tmp_path / "ab" / f".{'0' * 16}.w{_dead_writer_token()}{atomic.TEMP_SUFFIX}"
+    legacy = tmp_path / "ab" / f".tmp123{atomic.TEMP_SUFFIX}"  # an older version's name
+    for part in (dead, legacy):
+        part.write_bytes(b"half")
     (tmp_path / "ab" / "keep.jpg").write_bytes(b"whole")
-    assert atomic.remove_leftovers(tmp_path) == 1
+
+    assert atomic.remove_leftovers(tmp_path) == 0  # young: inside the grace period
+    for part in (dead, legacy):
+        _age(part, atomic.TEMP_GRACE_SECONDS + 1)
+    assert atomic.remove_leftovers(tmp_path) == 2
     assert [p.name for p in (tmp_path / "ab").iterdir()] == ["keep.jpg"]
+
+
+def test_a_live_writers_temp_file_is_never_removed(tmp_path: Path) -> None:
+    mine = tmp_path / atomic.temp_name()
+    mine.write_bytes(b"being written")
+    _age(mine, 10 * atomic.TEMP_GRACE_SECONDS)
+    assert atomic.temp_writer(mine.name) == process_lock.process_token()
+
+    assert atomic.remove_leftovers(tmp_path, grace=0) == 0
+    assert mine.exists()
 
 
 def test_cache_dir_is_private_and_tagged(tmp_path: Path) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from streamimages_desktop.core import access, imaging
+from streamimages_desktop.core import access, housekeeping, imaging
 from streamimages_desktop.core.cache import MemoryCache
 from streamimages_desktop.core.errors import AccessDenied, NotFound, StreamExists
 from streamimages_desktop.core.importer import ImportOptions
@@ -84,6 +86,9 @@ def test_library_folders_are_private_and_leftovers_are_cleaned(settings: Setting
     leftover = settings.stream_images_dir / "originals" / "ab" / "cd" / ".tmpx.part"
     leftover.parent.mkdir(parents=True)
     leftover.write_bytes(b"half a blob, from a crash")
+    old = time.time() - 2 * housekeeping.ORPHAN_GRACE_SECONDS
+    os.utime(leftover, (old, old))
+    (settings.stream_images_dir / housekeeping.MARKER_FILE).unlink()  # an hour has passed
     with StreamImageManager(settings) as manager:
         assert manager.settings is settings
     assert not leftover.exists()

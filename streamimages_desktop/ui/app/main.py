@@ -77,7 +77,8 @@ def run_gui(settings: Settings, args: Any) -> int:
         return 1
     try:
         try:
-            manager = StreamImageManager(settings)
+            # Orphan collection runs on a worker once the window is up (see _housekeep).
+            manager = StreamImageManager(settings, housekeeping_at_start=False)
         except (StreamImagesError, SettingsError) as exc:
             report("Cannot open the library", f"cannot open the library {library}: {exc}")
             return 1
@@ -110,6 +111,7 @@ def _run(
     runner = TaskRunner(max_threads=1, parent=window)
     handler = failures.FailureHandler(window=window)
     handler.install()  # bugs: the log file, an internal-error dialog, also from Qt slots
+    _housekeep(manager, runner)
     try:
         if screenshot is None:
             window.show()
@@ -129,3 +131,12 @@ def _run(
         handler.uninstall()
         window.close()
         window.deleteLater()
+
+
+def _housekeep(manager: StreamImageManager, runner: TaskRunner) -> None:
+    """Collect what crashes left (at most once an hour) on a worker, after anything queued."""
+
+    def collect() -> object:
+        return manager.collect_orphans(wait=None) if manager.needs_housekeeping() else None
+
+    runner.submit(collect, lambda _report: None, priority=-1)

@@ -1,0 +1,159 @@
+"""Tidying a library after crashes: orphan originals, stale renditions, abandoned temp files.
+
+A SIGKILL between writing a blob and inserting its row (or between deleting a row and its
+blob) leaves a file nobody uses. The collector removes such files once they are older than a
+grace period, holding the library lock exclusively; an import holds it shared from its blob
+write to its row insert, so a file is never collected while its row is on the way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from streamimages_desktop.core.atomic import TEMP_GRACE_SECONDS, create_private_file
+from streamimages_desktop.core.blobs import BlobStore
+from streamimages_desktop.core.disk_cache import DiskCache
+from streamimages_desktop.core.errors import LibraryError
+from streamimages_desktop.core.process_lock import file_lock
+from streamimages_desktop.core.store import Store
+
+log = logging.getLogger(__name__)
+
+LOCK_FILE: Final = ".library.lock"
+MARKER_FILE: Final = ".housekeeping"
+ORPHAN_GRACE_SECONDS: Final = TEMP_GRACE_SECONDS
+HOUSEKEEPING_INTERVAL_SECONDS: Final = 3600.0
+_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class OrphanReport:
+    """What one collection removed; `skipped` when another process was collecting already."""
+
+    originals: int = 0
+    renditions: int = 0
+    temp_files: int = 0
+    skipped: bool = False
+
+
+def needs_housekeeping(root: Path, now: float | None = None) -> bool:
+    """Whether the last collection in this library is over an hour old (or never ran)."""
+    try:
+        last = (root / MARKER_FILE).stat().st_mtime
+    except OSError:
+        return True
+    return (time.time() if now is None else now) - last >= HOUSEKEEPING_INTERVAL_SECONDS
+
+
+def collect_orphans(
+    root: Path,
+    blobs: BlobStore,
+    store: Store,
+    disk_cache: DiskCache,
+    grace: float = ORPHAN_GRACE_SECONDS,
+    *,
+    wait: float | None = None,
+) -> OrphanReport:
+    """Remove temp files of dead writers, originals no row uses and renditions of no row.
+
+    Only what is older than `grace` seconds. Skips (report.skipped) when another process holds
+    the lock and `wait` is None. Files that cannot be removed stay for the next run.
+    """
+    with file_lock(root / LOCK_FILE, wait=wait) as held:
+        if not held:
+            return OrphanReport(skipped=True)
+        temp_files = blobs.clean_leftovers(grace)
+        keys = store.all_image_keys()
+        used = {sha for _id, sha in keys}
+        settled = time.time() - grace
+        originals = 0
+        for sha, path, mtime in blobs.stored():
+            if sha in used or mtime > settled:
+                continue
+            try:
+                path.unlink()
+                originals += 1
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                log.warning("orphan original %s not removed: %s", path, exc)
+        try:
+            renditions = disk_cache.discard_images_except({i for i, _sha in keys}, grace)
+        except LibraryError as exc:
+            log.warning("stale renditions not removed: %s", exc)
+            renditions = 0
+        _touch(root / MARKER_FILE)
+    return OrphanReport(originals, renditions, temp_files)
+
+
+def _touch(marker: Path) -> None:
+    with contextlib.suppress(OSError):
+        create_private_file(marker)
+        os.utime(marker)
+
+
+def check_library_file(db_path: Path, blobs: BlobStore) -> None:
+    """Refuse a library file that is empty or unreadable while originals exist.
+
+    SQLite would silently treat an empty file as a new library, orphaning every original.
+    A fresh folder (no file, or no originals) is fine: a new library is made.
+    """
+    try:
+        size = db_path.stat().st_size
+    except FileNotFoundError:
+        size = None
+    except OSError as exc:
+        raise _unreadable(db_path, exc) from None
+    if size is None:
+        problem = "is missing"
+    elif size == 0:
+        problem = "is empty"
+    else:
+        try:
+            with open(db_path, "rb") as f:
+                header = f.read(len(_SQLITE_MAGIC))
+        except OSError as exc:
+            raise _unreadable(db_path, exc) from None
+        if header == _SQLITE_MAGIC:
+            return
+        problem = "is not an SQLite database"
+    if _any_original(blobs):
+        raise _damaged(db_path, f"{problem} but the library holds originals")
+
+
+def _damaged(db_path: Path, problem: str) -> LibraryError:
+    return LibraryError(
+        f"the library file {db_path} {problem}: restore it from a backup, "
+        "or run `streamimages check --repair`"
+    )
+
+
+def _unreadable(db_path: Path, exc: OSError) -> LibraryError:
+    if isinstance(exc, PermissionError):
+        return LibraryError(f"the library file {db_path} cannot be read: check its permissions")
+    return _damaged(db_path, f"cannot be read ({exc.strerror or exc})")
+
+
+def _any_original(blobs: BlobStore) -> bool:
+    return next(iter(blobs.stored()), None) is not None
+
+
+def folder_warning(root: Path) -> str | None:
+    """A warning when others may read the library folder (it existed before, made by hand)."""
+    try:
+        mode = root.stat().st_mode
+    except OSError:
+        return None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return (
+            f"the library folder {root} can be read by other users (mode {stat.S_IMODE(mode):o}); "
+            f"run `chmod 700 {root}` to keep it private"
+        )
+    return None
