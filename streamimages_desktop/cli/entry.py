@@ -14,6 +14,7 @@ from PIL import Image
 
 from streamimages_desktop import __version__
 from streamimages_desktop.cli import cache as cli_cache
+from streamimages_desktop.cli import check as cli_check
 from streamimages_desktop.cli.format import (
     escape,
     image_details,
@@ -132,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     upd.set_defaults(usage_error=upd.error)
 
     cli_cache.add_parsers(sub)
+    cli_check.add_parser(sub)
     return parser
 
 
@@ -240,6 +242,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command in _COMMANDS:
         with StreamImageManager(settings) as manager:
             return _COMMANDS[args.command](manager, args)
+    if args.command == "check":
+        return cli_check.run(args, settings)
     return cli_cache.run(args, settings)
 
 

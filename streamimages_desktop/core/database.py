@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from streamimages_desktop.core import read_only
 from streamimages_desktop.core.errors import LibraryError
 from streamimages_desktop.core.schema import migrate
 
@@ -18,6 +19,11 @@ BUSY_TIMEOUT_MS = 5000
 def _environment_error(path: Path, exc: sqlite3.DatabaseError) -> LibraryError | None:
     """A user-facing LibraryError for what the environment did to us; None for a bug."""
     text = str(exc).lower()
+    if getattr(exc, "sqlite_errorcode", 0) & 0xFF in (
+        sqlite3.SQLITE_CORRUPT,
+        sqlite3.SQLITE_NOTADB,
+    ):
+        return LibraryError(f"the library {path} is damaged: run `streamimages check --repair`")
     if "disk is full" in text:
         return LibraryError(f"the disk is full: could not write the library {path}")
     if "readonly" in text or "read-only" in text:
@@ -29,7 +35,7 @@ def _environment_error(path: Path, exc: sqlite3.DatabaseError) -> LibraryError |
     if "disk i/o error" in text:
         return LibraryError(f"a disk error stopped reading or writing the library {path}")
     if "not a database" in text or "malformed" in text:
-        return LibraryError(f"{path} is not a StreamImages library, or it is damaged")
+        return LibraryError(f"the library {path} is damaged: run `streamimages check --repair`")
     if "no such module: fts5" in text:
         return LibraryError("this Python's SQLite lacks FTS5, which the library needs")
     return None
@@ -48,11 +54,16 @@ class Database:
         self._lock = threading.Lock()
         self._by_thread: dict[int, sqlite3.Connection] = {}
         self._closed = False
+        # Not writable (folder or file): read-only SQLite, so list/show/stats still work.
+        self.read_only = not read_only.is_writable(self.path)
         try:
             with self._translated():
                 conn = self._conn()
-                conn.execute("PRAGMA journal_mode = WAL")
-                migrate(conn)
+                if self.read_only:
+                    read_only.require_current_schema(conn, self.path)
+                else:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    migrate(conn)
         except BaseException:
             self.close()
             raise
@@ -84,7 +95,10 @@ class Database:
 
     def _connect(self) -> sqlite3.Connection:
         # check_same_thread=False only so close() and _prune() may close it from elsewhere.
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        if self.read_only:
+            conn = read_only.connect_read_only(self.path)
+        else:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
@@ -131,6 +145,8 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any error. Nested calls join the outer one."""
+        if self.read_only:
+            raise LibraryError(read_only.read_only_message(self.path))
         conn = self._conn()
         if conn.in_transaction:
             yield conn

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from streamimages_desktop.core import access, imaging, paths
+from streamimages_desktop.core import access, backups, imaging, library_check, paths
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
 from streamimages_desktop.core.errors import LibraryError, NotFound, StreamImagesError
@@ -32,6 +32,7 @@ from streamimages_desktop.core.models import (
     Visibility,
     validate_stream_id,
 )
+from streamimages_desktop.core.read_only import read_only_message
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.store import Store
 
@@ -83,6 +84,13 @@ class StreamImageManager:
             raise _folder_error("library", root, exc) from None
         self._blobs = blobs
         self._store = Store(root / LIBRARY_FILE)
+        if not self._store.read_only:
+            backups.snapshot_if_due(
+                self._store.path,
+                clock(),
+                settings.library_backup_interval_hours * 3600.0,
+                settings.library_backups_kept,
+            )
         try:
             self._disk_cache = DiskCache(
                 settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
@@ -122,10 +130,24 @@ class StreamImageManager:
     def disk_cache(self) -> DiskCache:
         return self._disk_cache
 
+    @property
+    def read_only(self) -> bool:
+        """The library cannot be written: browsing works, every change is refused."""
+        return self._store.read_only
+
+    def _require_writable(self) -> None:
+        if self._store.read_only:
+            raise LibraryError(read_only_message(self._store.path))
+
+    def check(self, *, full: bool = False) -> library_check.CheckReport:
+        """`streamimages check` on this library (see core/library_check.py)."""
+        return library_check.check(self._store.path, self._disk_cache, full=full)
+
     # -- streams -------------------------------------------------------------------------------
 
     def create_stream(self, viewer: Viewer, stream_id: str, title: str | None = None) -> Stream:
         access.require_edit(viewer)
+        self._require_writable()
         stream = Stream(
             validate_stream_id(stream_id), title or stream_id, viewer.user_id, self._clock()
         )
@@ -137,11 +159,13 @@ class StreamImageManager:
 
     def rename_stream(self, viewer: Viewer, stream_id: str, title: str) -> None:
         access.require_edit(viewer)
+        self._require_writable()
         self._store.rename_stream(stream_id, title)
 
     def delete_stream(self, viewer: Viewer, stream_id: str) -> int:
         """Delete the stream's rows first, then the blobs nobody uses any more and renditions."""
         access.require_edit(viewer)
+        self._require_writable()
         with self._lock:
             rows = self._store.delete_stream(stream_id)
             for row in rows:
@@ -165,6 +189,7 @@ class StreamImageManager:
         files not reached get no result, so the list is shorter than the progress total.
         """
         access.require_edit(viewer)
+        self._require_writable()
         validate_stream_id(stream_id)
         return self._importer.import_paths(
             viewer.user_id, stream_id, paths, options, progress, cancel
@@ -180,6 +205,7 @@ class StreamImageManager:
     ) -> ImportResult:
         """Import pasted bytes; `name` (e.g. clipboard-2026-11-24-101500.png) is only a label."""
         access.require_edit(viewer)
+        self._require_writable()
         validate_stream_id(stream_id)
         return self._importer.import_bytes(viewer.user_id, stream_id, data, name, options)
 
@@ -206,7 +232,7 @@ class StreamImageManager:
     def open_image(self, viewer: Viewer, image_id: str) -> StreamImage:
         """Like image(); a subscriber or viewer opening it counts one view, the owner does not."""
         found = self.image(viewer, image_id)
-        if not access.counts_views(viewer):
+        if not access.counts_views(viewer) or self._store.read_only:  # no count, still shown
             return found
         now = self._clock()
         try:
@@ -257,6 +283,7 @@ class StreamImageManager:
         visibility: Visibility | str | None = None,
     ) -> StreamImage:
         access.require_edit(viewer)
+        self._require_writable()
         if title is not None and not title.strip():
             raise StreamImagesError("a title cannot be empty")
         return self._store.update_image(
@@ -270,6 +297,7 @@ class StreamImageManager:
     def delete_images(self, viewer: Viewer, image_ids: Iterable[str]) -> int:
         """Rows first, then each blob no row uses any more, then renditions; missing ids skip."""
         access.require_edit(viewer)
+        self._require_writable()
         deleted = 0
         for image_id in image_ids:
             with self._lock:

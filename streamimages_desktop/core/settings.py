@@ -66,6 +66,8 @@ class Settings:
     stream_images_dir: Path = field(default_factory=paths.default_library_dir)
     image_cache_dir: Path = field(default_factory=paths.default_cache_dir)
     allowed_image_extensions: frozenset[str] = DEFAULT_EXTENSIONS
+    library_backup_interval_hours: float = 24.0
+    library_backups_kept: int = 7
 
     @property
     def max_upload_bytes(self) -> int:
@@ -133,5 +135,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "STREAM_IMAGES_DIR": _path,
     "IMAGE_CACHE_DIR": _path,
     "ALLOWED_IMAGE_EXTENSIONS": _extensions,
+    "LIBRARY_BACKUP_INTERVAL_HOURS": _number(float, 0.001, 87600),
+    "LIBRARY_BACKUPS_KEPT": _number(int, 0, 1000),  # 0: no snapshots
 }
 assert {f.name.upper() for f in fields(Settings)} == set(_PARSERS)
