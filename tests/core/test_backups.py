@@ -138,3 +138,24 @@ def test_the_two_settings_parse_and_refuse_with_their_names(tmp_path: Path) -> N
         Settings.load({"LIBRARY_BACKUPS_KEPT": "-1"}, config_file=tmp_path / "none")
     with pytest.raises(SettingsError, match="LIBRARY_BACKUP_INTERVAL_HOURS"):
         Settings.load({"LIBRARY_BACKUP_INTERVAL_HOURS": "0"}, config_file=tmp_path / "none")
+
+
+def test_a_damaged_library_never_pushes_a_good_snapshot_out(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = DayClock()
+    with StreamImageManager(settings, clock=clock) as manager:
+        manager.import_bytes(OWNER, "s1", image_bytes(), "one.png")
+    library = settings.stream_images_dir / LIBRARY_FILE
+    with sqlite3.connect(library) as db:
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'images'").fetchone()
+    db.close()
+    with open(library, "r+b") as f:  # the images table's page: the file still opens
+        f.seek((root - 1) * page_size)
+        f.write(bytes(page_size))
+    for day in range(1, 9):
+        clock.now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC) + timedelta(days=day)
+        start(settings, clock)
+    assert names(settings) == ["library-20261124-100000.sqlite3"]
+    assert "the library looks damaged" in caplog.text
