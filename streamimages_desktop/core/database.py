@@ -19,11 +19,6 @@ BUSY_TIMEOUT_MS = 5000
 def _environment_error(path: Path, exc: sqlite3.DatabaseError) -> LibraryError | None:
     """A user-facing LibraryError for what the environment did to us; None for a bug."""
     text = str(exc).lower()
-    if getattr(exc, "sqlite_errorcode", 0) & 0xFF in (
-        sqlite3.SQLITE_CORRUPT,
-        sqlite3.SQLITE_NOTADB,
-    ):
-        return LibraryError(f"the library {path} is damaged: run `streamimages check --repair`")
     if "disk is full" in text:
         return LibraryError(f"the disk is full: could not write the library {path}")
     if "readonly" in text or "read-only" in text:
