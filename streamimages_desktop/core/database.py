@@ -53,6 +53,8 @@ class Database:
         self.read_only = not read_only.is_writable(self.path)
         try:
             with self._translated():
+                if not self.read_only:
+                    read_only.probe(self.path)  # damage is named before the WAL can be lost
                 conn = self._conn()
                 if self.read_only:
                     read_only.require_current_schema(conn, self.path)

@@ -28,6 +28,7 @@ from streamimages_desktop.core.schema import SCHEMA_VERSION
 FTS_TABLE = "images_fts"
 ORIGINALS_DIR = "originals"
 MAX_INTEGRITY_LINES = 20
+_DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 DATABASE, FULL_TEXT, ORIGINAL, RENDITION = "database", "full-text index", "original", "rendition"
 
 
@@ -85,7 +86,7 @@ def check(library_file: Path, cache: DiskCache | None, *, full: bool = False) ->
         return report
     try:
         _integrity(conn, report)
-        _full_text(conn, report)
+        _full_text(report)
         try:
             rows = conn.execute("SELECT id, sha256, format, bytes FROM images ORDER BY seq")
             rows_read = rows.fetchall()
@@ -129,15 +130,17 @@ def _open(library_file: Path, report: CheckReport) -> sqlite3.Connection | None:
         else:
             report.notes.append(f"the library {library_file} {state}: no images yet")
         return None
+    # Read-only even where it could write: a read-write connection to a file SQLite does not
+    # recognise deletes its -wal on close (see read_only.probe).
+    report.read_only = not read_only.is_writable(library_file)
+    if report.read_only:
+        report.notes.append(f"the library {library_file} is read-only: checked as it is")
     try:
-        if read_only.is_writable(library_file):
-            conn = sqlite3.connect(library_file, isolation_level=None, check_same_thread=False)
-        else:
-            conn = read_only.connect_read_only(library_file)
-            report.read_only = True
-            report.notes.append(f"the library {library_file} is read-only: checked as it is")
+        conn = read_only.connect_read_only(library_file)
     except (sqlite3.Error, LibraryError) as exc:
-        report.findings.append(Finding(DATABASE, f"cannot open the library {library_file}: {exc}"))
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        state = "is damaged" if code in _DAMAGE_CODES else "cannot be opened"
+        report.findings.append(Finding(DATABASE, f"the library {library_file} {state}: {exc}"))
         return None
     conn.text_factory = lambda raw: raw.decode("utf-8", "backslashreplace")
     try:
@@ -171,16 +174,22 @@ def _integrity(conn: sqlite3.Connection, report: CheckReport) -> None:
         )
 
 
-def _full_text(conn: sqlite3.Connection, report: CheckReport) -> None:
-    if report.read_only:  # the check is an INSERT, which a read-only connection refuses
+def _full_text(report: CheckReport) -> None:
+    """The FTS5 check is an INSERT, so it needs a read-write connection (opened only now that
+    SQLite has recognised the file)."""
+    if report.read_only:
         report.notes.append("the full-text index was not checked: the library is read-only")
         return
+    conn = sqlite3.connect(report.library, isolation_level=None)
     try:
+        conn.execute("PRAGMA busy_timeout = 5000")
         conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES('integrity-check', 1)")
     except sqlite3.DatabaseError as exc:
         report.findings.append(
             Finding(FULL_TEXT, f"the full-text index does not match the images: {exc}")
         )
+    finally:
+        conn.close()
 
 
 def _original(

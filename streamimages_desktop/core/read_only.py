@@ -1,4 +1,5 @@
-"""Opening a library that may not be written: read-only SQLite, with or without its WAL."""
+"""Read-only SQLite for the library: a library that may not be written, and a first look at
+any library before a read-write connection may touch its -wal."""
 
 from __future__ import annotations
 
@@ -57,6 +58,19 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(
         f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False
     )
+
+
+def probe(path: Path) -> None:
+    """Read the file with a read-only connection; raises sqlite3.DatabaseError if SQLite does
+    not recognise it. A read-write connection to such a file deletes its -wal and -shm when it
+    closes, destroying committed changes a repair might still want."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        conn.close()
 
 
 def require_current_schema(conn: sqlite3.Connection, path: Path) -> None:

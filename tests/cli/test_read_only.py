@@ -209,11 +209,18 @@ def test_browsing_works_and_every_write_refuses_with_one_line(
     assert "note: the full-text index was not checked: the library is read-only" in checked.stdout
 
     flag = ro.run(
-        code="from streamimages_desktop.core.manager import StreamImageManager as M\n"
+        code="from datetime import datetime, UTC\n"
+        "from streamimages_desktop.core.manager import StreamImageManager as M\n"
         "from streamimages_desktop.core.settings import Settings\n"
-        "m = M(Settings.load()); print(m.read_only); m.close()"
+        "from streamimages_desktop.core.store import Store\n"
+        "m = M(Settings.load()); print(m.read_only); m.close()\n"
+        "store = Store(Settings.load().stream_images_dir / 'library.sqlite3')\n"
+        "try:\n"
+        f"    store.record_view('{ids['public']}', datetime.now(UTC))\n"
+        "except Exception as exc:\n"
+        "    print(exc)\n"
     )
-    assert flag.stdout == "True\n", flag.stderr
+    assert flag.stdout == f"True\n{refusal(ro)[len('streamimages: ') :]}", flag.stderr
     ro.unlock()
     assert tree(ro.lib) == before  # nothing written, not even a snapshot or a -shm
 

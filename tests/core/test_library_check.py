@@ -242,6 +242,23 @@ def test_a_deleted_wal_loses_only_what_it_held_and_the_library_stays_sound(
     assert titles(settings) == ["shot 0", "shot 1"]
 
 
+def test_repair_never_replays_the_damaged_files_wal_into_the_snapshot(settings: Settings) -> None:
+    add_images(settings, range(2))
+    backups.take_snapshot(library(settings), T0 + timedelta(days=1), keep=7)
+    crash_after_two_more(settings)  # rows of the damaged file wait in its WAL
+    garble(library(settings))
+    wal = Path(f"{library(settings)}-wal")
+    wal_bytes = wal.read_bytes()
+    assert_refused(settings)
+    assert run_check(settings).damaged(DATABASE)
+    assert wal.read_bytes() == wal_bytes  # neither opening nor checking lost it
+    repaired = run_repair(settings)
+    assert not repaired.after.findings
+    assert titles(settings) == ["shot 0", "shot 1"]
+    kept = library(settings).with_name(f"{LIBRARY_FILE}.damaged-20261126-100000-wal")
+    assert kept.read_bytes() == wal_bytes
+
+
 def rendition_files(settings: Settings) -> list[Path]:
     return sorted(p for p in (settings.image_cache_dir / FILES_DIR).rglob("*.jpg"))
 
