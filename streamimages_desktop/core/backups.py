@@ -18,6 +18,7 @@ from pathlib import Path
 
 from streamimages_desktop.core.atomic import TEMP_SUFFIX, fsync_dir
 from streamimages_desktop.core.paths import ensure_private_dir
+from streamimages_desktop.core.schema import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -122,3 +123,55 @@ def snapshot_if_due(
     except (OSError, sqlite3.Error) as exc:
         log.warning("library snapshot in %s not taken: %s", folder, exc)
         return None
+
+
+def good_snapshot(path: Path) -> bool:
+    """A snapshot passes integrity_check and has a schema this version reads."""
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        ok = [r[0] for r in conn.execute("PRAGMA integrity_check(1)")] == ["ok"]
+        return ok and 1 <= version <= SCHEMA_VERSION
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+def restore_newest_snapshot(library_file: Path, now: datetime) -> tuple[Path, Path | None] | None:
+    """Put the newest good snapshot in place of the library; None when there is none.
+
+    The copy is made and fsynced first, the damaged file is kept under a `.damaged-` name, its
+    -wal and -shm are moved with it (a stale WAL must never be replayed into the restored
+    file), then one rename puts the copy in place.
+    """
+    snapshot = next((s for s in snapshots(backups_dir(library_file)) if good_snapshot(s)), None)
+    if snapshot is None:
+        return None
+    folder = library_file.parent
+    tmp = folder / f".{library_file.name}-restore-{os.getpid()}.part"
+    try:
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out, open(snapshot, "rb") as src:
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        kept: Path | None = None
+        if library_file.exists():
+            kept = folder / f"{library_file.name}.damaged-{now.astimezone(UTC):%Y%m%d-%H%M%S}"
+            os.link(library_file, kept)  # so the library's name never points at nothing
+        for suffix in ("-wal", "-shm", "-journal"):
+            side = library_file.with_name(library_file.name + suffix)
+            if side.exists():
+                os.replace(side, Path(f"{kept}{suffix}") if kept else side.with_suffix(".old"))
+        os.replace(tmp, library_file)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    fsync_dir(folder)
+    return snapshot, kept

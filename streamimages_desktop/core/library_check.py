@@ -9,16 +9,13 @@ library will not open. Nothing damaged is ever deleted: a restore keeps the dama
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from streamimages_desktop.core import backups, imaging, read_only
-from streamimages_desktop.core.atomic import fsync_dir
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.database import Database
 from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
@@ -284,7 +281,7 @@ def repair(
     steps: list[str] = []
     report = check(library_file, cache, full=full)
     if report.damaged(DATABASE):
-        restored = restore_newest_snapshot(library_file, now or datetime.now(UTC))
+        restored = backups.restore_newest_snapshot(library_file, now or datetime.now(UTC))
         if restored is None:
             steps.append(
                 f"no good snapshot in {backups.backups_dir(library_file)}: "
@@ -323,57 +320,3 @@ def _make_thumbs(library_file: Path, cache: DiskCache | None, thumbs: list[Thumb
         cache.put(RenditionKey(thumb.image_id, "thumb", thumb.sha256), data)
         made += 1
     return [f"made {made} missing thumbnail{'s' * (made != 1)}", *lines]
-
-
-def good_snapshot(path: Path) -> bool:
-    """A snapshot passes integrity_check and has a schema this version reads."""
-    try:
-        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return False
-    try:
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        ok = [r[0] for r in conn.execute("PRAGMA integrity_check(1)")] == ["ok"]
-        return ok and 1 <= version <= SCHEMA_VERSION
-    except sqlite3.DatabaseError:
-        return False
-    finally:
-        conn.close()
-
-
-def restore_newest_snapshot(library_file: Path, now: datetime) -> tuple[Path, Path | None] | None:
-    """Put the newest good snapshot in place of the library; None when there is none.
-
-    The copy is made and fsynced first, the damaged file is kept under a `.damaged-` name, its
-    -wal and -shm are moved with it (a stale WAL must never be replayed into the restored
-    file), then one rename puts the copy in place.
-    """
-    snapshot = next(
-        (s for s in backups.snapshots(backups.backups_dir(library_file)) if good_snapshot(s)), None
-    )
-    if snapshot is None:
-        return None
-    folder = library_file.parent
-    tmp = folder / f".{library_file.name}-restore-{os.getpid()}.part"
-    try:
-        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out, open(snapshot, "rb") as src:
-            while chunk := src.read(1 << 20):
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        kept: Path | None = None
-        if library_file.exists():
-            kept = folder / f"{library_file.name}.damaged-{now.astimezone(UTC):%Y%m%d-%H%M%S}"
-            os.link(library_file, kept)  # so the library's name never points at nothing
-        for suffix in ("-wal", "-shm", "-journal"):
-            side = library_file.with_name(library_file.name + suffix)
-            if side.exists():
-                os.replace(side, Path(f"{kept}{suffix}") if kept else side.with_suffix(".old"))
-        os.replace(tmp, library_file)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    fsync_dir(folder)
-    return snapshot, kept
