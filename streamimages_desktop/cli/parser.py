@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from streamimages_desktop import __version__
+from streamimages_desktop.cli import check as cli_check
 from streamimages_desktop.cli.console import PROG
 from streamimages_desktop.cli.format import printable
 from streamimages_desktop.core.cache_sim import MAX_PAGES, MAX_REQUESTS, PATTERNS, PRESETS
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_library(sub)
     _add_cache(sub)
     _add_cache_sim(sub)
+    cli_check.add_parser(sub)
     return parser
 
 

@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from streamimages_desktop.core import read_only
 from streamimages_desktop.core.atomic import create_private_file
 from streamimages_desktop.core.errors import EnvironmentProblem, ProblemKind
 from streamimages_desktop.core.failures import from_sqlite, sqlite_kind
@@ -56,12 +57,18 @@ class Database:
         self._lock = threading.Lock()
         self._by_thread: dict[int, sqlite3.Connection] = {}
         self._closed = False
+        # Not writable (folder or file): read-only SQLite, so list/show/stats still work.
+        self.read_only = not read_only.is_writable(self.path)
         try:
             with self._translated():
-                with contextlib.suppress(OSError):  # sqlite then names the problem
-                    create_private_file(self.path)
-                self._open_with_retry()
-                make_files_private(self.path)
+                if self.read_only:
+                    read_only.require_current_schema(self._conn(), self.path)
+                else:
+                    read_only.probe(self.path)  # damage is named before the WAL can be lost
+                    with contextlib.suppress(OSError):  # sqlite then names the problem
+                        create_private_file(self.path)
+                    self._open_with_retry()
+                    make_files_private(self.path)
         except BaseException:
             self.close()
             raise
@@ -114,7 +121,10 @@ class Database:
 
     def _connect(self) -> sqlite3.Connection:
         # check_same_thread=False only so close() and _prune() may close it from elsewhere.
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        if self.read_only:
+            conn = read_only.connect_read_only(self.path)
+        else:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             conn.row_factory = sqlite3.Row
             # A damaged row's bytes that are not UTF-8 read as visible \xNN, not an error.
@@ -161,6 +171,8 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any error. Nested calls join the outer one."""
+        if self.read_only:
+            raise EnvironmentProblem(read_only.read_only_message(self.path), ProblemKind.READ_ONLY)
         conn = self._conn()
         if conn.in_transaction:
             yield conn

@@ -84,7 +84,11 @@ def from_sqlite(exc: sqlite3.Error, path: Path, what: str = "library") -> Enviro
         ProblemKind.BUSY: f"the {what} {path} is busy (locked by another program); try again",
         ProblemKind.MISSING: f"cannot open the {what} {path}; check that the folder exists",
         ProblemKind.PERMISSION: f"cannot open the {what} {path}; check its permissions",
-        ProblemKind.DAMAGED: f"{path} is not a StreamImages {what}, or it is damaged",
+        ProblemKind.DAMAGED: (
+            f"the library {path} is damaged: run `streamimages check --repair`"
+            if what == "library"
+            else f"{path} is not a StreamImages {what}, or it is damaged"
+        ),
         ProblemKind.UNSUPPORTED: f"this Python's SQLite lacks FTS5, which the {what} needs",
     }
     default = f"a disk error stopped reading or writing the {what} {path}"

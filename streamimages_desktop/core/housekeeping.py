@@ -118,12 +118,10 @@ def check_library_file(db_path: Path, blobs: BlobStore) -> None:
     else:
         try:
             with open(db_path, "rb") as f:
-                header = f.read(len(_SQLITE_MAGIC))
+                f.read(len(_SQLITE_MAGIC))
         except OSError as exc:
             raise _unreadable(db_path, exc) from None
-        if header == _SQLITE_MAGIC:
-            return
-        problem = "is not an SQLite database"
+        return  # a garbled file: the database names it damaged and points at check --repair
     if _any_original(blobs):
         raise _damaged(db_path, f"{problem} but the library holds originals")
 

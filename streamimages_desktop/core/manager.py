@@ -11,12 +11,25 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from streamimages_desktop.core import access, failures, housekeeping, imaging, paths
+from streamimages_desktop.core import (
+    access,
+    backups,
+    failures,
+    housekeeping,
+    imaging,
+    library_check,
+    paths,
+)
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.cache import CacheStats, MemoryCache
 from streamimages_desktop.core.disk_cache import INDEX_NAME, DiskCache, RenditionKey
 from streamimages_desktop.core.disk_cache import DiskCacheStats as DiskCacheStats
-from streamimages_desktop.core.errors import EnvironmentProblem, NotFound, StreamImagesError
+from streamimages_desktop.core.errors import (
+    EnvironmentProblem,
+    NotFound,
+    ProblemKind,
+    StreamImagesError,
+)
 from streamimages_desktop.core.housekeeping import ORPHAN_GRACE_SECONDS, OrphanReport
 from streamimages_desktop.core.importer import (
     Importer,
@@ -35,6 +48,7 @@ from streamimages_desktop.core.models import (
     validate_stream_id,
 )
 from streamimages_desktop.core.process_lock import file_lock
+from streamimages_desktop.core.read_only import read_only_message
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.store import Store
 
@@ -100,6 +114,13 @@ class StreamImageManager:
         self._blobs = blobs
         housekeeping.check_library_file(root / LIBRARY_FILE, blobs)
         self._store = Store(root / LIBRARY_FILE)
+        if not self._store.read_only:
+            backups.snapshot_if_due(
+                self._store.path,
+                clock(),
+                settings.library_backup_interval_hours * 3600.0,
+                settings.library_backups_kept,
+            )
         try:
             self._disk_cache = DiskCache(
                 settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
@@ -120,7 +141,7 @@ class StreamImageManager:
             library_lock=self._library_lock,
         )
         self._memory_cache: MemoryCache[Any] | None = None
-        if housekeeping_at_start and self.needs_housekeeping():
+        if housekeeping_at_start and not self._store.read_only and self.needs_housekeeping():
             try:
                 self.collect_orphans(wait=None)
             except (OSError, StreamImagesError) as exc:  # tidying never stops a command
@@ -233,10 +254,46 @@ class StreamImageManager:
             log.info("housekeeping: %s", report)
         return report
 
+    @property
+    def read_only(self) -> bool:
+        """The library cannot be written: browsing works, every change is refused."""
+        return self._store.read_only
+
+    def _require_writable(self) -> None:
+        if self._store.read_only:
+            raise EnvironmentProblem(read_only_message(self._store.path), ProblemKind.READ_ONLY)
+
+    def check(self, *, full: bool = False) -> library_check.CheckReport:
+        """`streamimages check` on this library (see core/library_check.py)."""
+        return library_check.check(self._store.path, self._disk_cache, full=full)
+
+    @staticmethod
+    def check_library(
+        settings: Settings, *, full: bool = False, repair: bool = False
+    ) -> tuple[list[str], library_check.CheckReport]:
+        """Check (and with `repair`, first repair) the library without opening it as a
+        manager would, which refuses a damaged one. Returns the repair steps and the report."""
+        library = settings.stream_images_dir / LIBRARY_FILE
+        try:
+            cache: DiskCache | None = DiskCache(
+                settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
+            )
+        except (OSError, StreamImagesError):
+            cache = None  # the check says the renditions were not looked at, and goes on
+        try:
+            if repair:
+                repaired = library_check.repair(library, cache, full=full)
+                return list(repaired.steps), repaired.after
+            return [], library_check.check(library, cache, full=full)
+        finally:
+            if cache is not None:
+                cache.close()
+
     # -- streams -------------------------------------------------------------------------------
 
     def create_stream(self, viewer: Viewer, stream_id: str, title: str | None = None) -> Stream:
         access.require_edit(viewer)
+        self._require_writable()
         stream = Stream(
             validate_stream_id(stream_id), title or stream_id, viewer.user_id, self._clock()
         )
@@ -248,11 +305,13 @@ class StreamImageManager:
 
     def rename_stream(self, viewer: Viewer, stream_id: str, title: str) -> None:
         access.require_edit(viewer)
+        self._require_writable()
         self._store.rename_stream(stream_id, title)
 
     def delete_stream(self, viewer: Viewer, stream_id: str) -> int:
         """Delete the stream's rows first, then the blobs nobody uses any more and renditions."""
         access.require_edit(viewer)
+        self._require_writable()
         with self._lock:
             rows = self._store.delete_stream(stream_id)
             for row in rows:
@@ -276,6 +335,7 @@ class StreamImageManager:
         files not reached get no result, so the list is shorter than the progress total.
         """
         access.require_edit(viewer)
+        self._require_writable()
         validate_stream_id(stream_id)
         return self._importer.import_paths(
             viewer.user_id, stream_id, paths, options, progress, cancel
@@ -291,6 +351,7 @@ class StreamImageManager:
     ) -> ImportResult:
         """Import pasted bytes; `name` (e.g. clipboard-2026-11-24-101500.png) is only a label."""
         access.require_edit(viewer)
+        self._require_writable()
         validate_stream_id(stream_id)
         return self._importer.import_bytes(viewer.user_id, stream_id, data, name, options)
 
@@ -317,7 +378,7 @@ class StreamImageManager:
     def open_image(self, viewer: Viewer, image_id: str) -> StreamImage:
         """Like image(); a subscriber or viewer opening it counts one view, the owner does not."""
         found = self.image(viewer, image_id)
-        if not access.counts_views(viewer):
+        if not access.counts_views(viewer) or self._store.read_only:  # no count, still shown
             return found
         now = self._clock()
         try:
@@ -371,6 +432,7 @@ class StreamImageManager:
         visibility: Visibility | str | None = None,
     ) -> StreamImage:
         access.require_edit(viewer)
+        self._require_writable()
         if title is not None and not title.strip():
             raise StreamImagesError("a title cannot be empty")
         return self._store.update_image(
@@ -384,6 +446,7 @@ class StreamImageManager:
     def delete_images(self, viewer: Viewer, image_ids: Iterable[str]) -> int:
         """Rows first, then each blob no row uses any more, then renditions; missing ids skip."""
         access.require_edit(viewer)
+        self._require_writable()
         deleted = 0
         for image_id in image_ids:
             with self._lock:

@@ -106,6 +106,12 @@ class Settings:
         paths.default_cache_dir, "user cache dir / image_cache", "the rendition cache folder"
     )
     allowed_image_extensions: frozenset[str] = _extensions("file types an import accepts")
+    library_backup_interval_hours: float = _number(
+        24.0, 0.001, 87600, "hours", "at most one library snapshot per this many hours"
+    )
+    library_backups_kept: int = _number(
+        7, 0, 1000, "snapshots", "how many library snapshots to keep (0: none)"
+    )
 
     @property
     def max_upload_bytes(self) -> int:

@@ -135,7 +135,9 @@ def test_a_broken_library_is_one_line_and_exit_1(tmp_path: Path) -> None:
     library = tmp_path / "lib" / "library.sqlite3"
     library.write_bytes(b"this is not SQLite at all" * 100)
     err = assert_clean_error(run(tmp_path, "list"), 1)
-    assert err == f"streamimages: {library} is not a StreamImages library, or it is damaged\n"
+    assert err == (
+        f"streamimages: the library {library} is damaged: run `streamimages check --repair`\n"
+    )
     assert library.read_bytes() == b"this is not SQLite at all" * 100  # left untouched
 
     library.unlink()

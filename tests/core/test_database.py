@@ -80,7 +80,7 @@ def test_a_read_only_library_file_is_read_only(
         subprocess.run(["chattr", "-i", str(db_path)], capture_output=True, check=False)
         db_path.chmod(0o644)
     assert info.value.kind is ProblemKind.READ_ONLY
-    assert str(info.value) == f"the library {db_path} is read-only; check its permissions"
+    assert str(info.value) == f"the library {db_path} is read-only: nothing can be changed there"
 
 
 def test_a_library_at_its_page_limit_is_full(db: Database, db_path: Path) -> None:
@@ -98,7 +98,9 @@ def test_a_file_of_random_bytes_is_damaged(db_path: Path) -> None:
     with pytest.raises(EnvironmentProblem) as info:
         Database(db_path)
     assert info.value.kind is ProblemKind.DAMAGED
-    assert str(info.value) == f"{db_path} is not a StreamImages library, or it is damaged"
+    assert str(info.value) == (
+        f"the library {db_path} is damaged: run `streamimages check --repair`"
+    )
 
 
 def test_a_library_in_a_missing_folder_is_missing(tmp_path: Path) -> None:

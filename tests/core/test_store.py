@@ -172,7 +172,7 @@ def test_newer_library_is_refused_naming_both_versions(db_path: Path) -> None:
 def test_garbage_file_is_refused(db_path: Path) -> None:
     db_path.parent.mkdir()
     db_path.write_bytes(b"this is not sqlite at all\n" * 200)
-    with pytest.raises(LibraryError, match="not a StreamImages library"):
+    with pytest.raises(LibraryError, match="is damaged: run `streamimages check --repair`"):
         Store(db_path)
 
 

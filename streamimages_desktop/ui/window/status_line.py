@@ -57,6 +57,9 @@ class StatusLine(QStatusBar):
         self.path_label = self._label("Library folder")
         self.path_label.setText(str(library))
         self.path_label.setToolTip(f"Library: {library}")
+        if manager.read_only:  # browsing works; every change is refused
+            self.path_label.setText(f"Read-only: {library}")
+            self.path_label.setToolTip(f"Library (read-only, nothing can be changed): {library}")
         self.path_label.setMaximumWidth(320)
 
     def _label(self, name: str) -> QLabel:
