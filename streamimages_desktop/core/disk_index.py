@@ -22,7 +22,11 @@ SCHEMA_VERSION = 1
 # A file the index does not know may be another process's put between its rename and its
 # INSERT (or its temp file before the rename); the sweep leaves such young files alone.
 SWEEP_GRACE_SECONDS = 600.0
-_FILE_RE = re.compile(r"([0-9a-f]{32})-(thumb|display)-([0-9a-f]{64})-([0-9a-f]{16})\.jpg")
+# A rendition word, optionally size-keyed: "thumb", "display", "thumb@400", "display@2048".
+RENDITION_RE = re.compile(r"(?:thumb|display)(?:@[1-9][0-9]{1,4})?")
+_FILE_RE = re.compile(
+    rf"([0-9a-f]{{32}})-({RENDITION_RE.pattern})-([0-9a-f]{{64}})-([0-9a-f]{{16}})\.jpg"
+)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS renditions(
     image_id TEXT NOT NULL,

@@ -40,6 +40,25 @@ log = logging.getLogger(__name__)
 LIBRARY_FILE = "library.sqlite3"
 _WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS})
 RENDITION_SIZES: dict[str, int] = {"thumb": imaging.THUMB_SIZE, "display": imaging.DISPLAY_SIZE}
+MIN_RENDITION_SIDE = 64
+
+
+def rendition_side(rendition: str, max_side: int) -> int:
+    """The longest side of a rendition: a named one, or a size-keyed "thumb@400"/"display@2048".
+
+    Sizes run from MIN_RENDITION_SIDE to `max_side` (VIEWER_DISPLAY_MAX_PX), so a caller
+    cannot make the cache hold renditions larger than the setting allows.
+    """
+    name, at, side = rendition.partition("@")
+    if not at and name in RENDITION_SIZES:
+        return RENDITION_SIZES[name]
+    sized = at and name in RENDITION_SIZES and side.isdigit() and not side.startswith("0")
+    if sized and MIN_RENDITION_SIDE <= int(side) <= max_side:
+        return int(side)
+    raise ValueError(
+        f"unknown rendition {rendition!r}: use one of {sorted(RENDITION_SIZES)},"
+        f" or one of them @{MIN_RENDITION_SIDE}..{max_side} pixels"
+    )
 
 
 def utc_now() -> datetime:
@@ -216,31 +235,40 @@ class StreamImageManager:
         return replace(found, views=found.views + 1, last_accessed=now)
 
     def rendition(self, viewer: Viewer, image_id: str, rendition: str = "thumb") -> bytes:
-        """JPEG bytes: access is checked before any cache is asked; a miss is regenerated."""
-        size = RENDITION_SIZES.get(rendition)
-        if size is None:
-            raise ValueError(
-                f"unknown rendition {rendition!r}: use one of {sorted(RENDITION_SIZES)}"
-            )
+        """JPEG bytes: access is checked before any cache is asked; a miss is regenerated.
+
+        `rendition` is "thumb", "display" or a size-keyed one ("thumb@400", "display@2048").
+        """
+        size = rendition_side(rendition, self._settings.viewer_display_max_px)
         found = self.image(viewer, image_id)
         key = RenditionKey(found.id, rendition, found.sha256)
         cached = self._disk_cache.get(key)
         if cached is not None:
             return cached
-        try:
-            original = self._blobs.read(found.sha256, found.format)
-        except FileNotFoundError:
-            raise NotFound(
-                f"the original of image {image_id} is missing from the library"
-            ) from None
-        except OSError as exc:
-            raise LibraryError(f"cannot read the original of image {image_id}: {exc}") from None
-        data = imaging.render(original, size)
+        data = imaging.render(self._original_of(found), size)
         try:
             self._disk_cache.put(key, data)
         except (OSError, StreamImagesError) as exc:  # still return it; next time regenerates
             log.warning("rendition %s of %s not cached: %s", rendition, image_id, exc)
         return data
+
+    def original(self, viewer: Viewer, image_id: str) -> bytes:
+        """The stored original's bytes (the viewer plays animated GIF and WebP from them)."""
+        return self._original_of(self.image(viewer, image_id))
+
+    def exif_summary(self, viewer: Viewer, image_id: str) -> list[tuple[str, str]]:
+        """Camera, date taken, exposure and the like; only the owner may read metadata."""
+        access.require_edit(viewer)
+        return imaging.exif_summary(self._original_of(self.image(viewer, image_id)))
+
+    def _original_of(self, found: StreamImage) -> bytes:
+        try:
+            return self._blobs.read(found.sha256, found.format)
+        except FileNotFoundError:
+            missing = f"the original of image {found.id} is missing from the library"
+            raise NotFound(missing) from None
+        except OSError as exc:
+            raise LibraryError(f"cannot read the original of image {found.id}: {exc}") from None
 
     def stats(self, viewer: Viewer, stream_id: str | None = None) -> Stats:
         return self._store.stats(viewer, stream_id)
