@@ -41,23 +41,25 @@ LIBRARY_FILE = "library.sqlite3"
 _WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS})
 RENDITION_SIZES: dict[str, int] = {"thumb": imaging.THUMB_SIZE, "display": imaging.DISPLAY_SIZE}
 MIN_RENDITION_SIDE = 64
+MAX_THUMB_SIDE = 1024  # the largest tile (320 px) on a 3x screen
 
 
 def rendition_side(rendition: str, max_side: int) -> int:
     """The longest side of a rendition: a named one, or a size-keyed "thumb@400"/"display@2048".
 
-    Sizes run from MIN_RENDITION_SIDE to `max_side` (VIEWER_DISPLAY_MAX_PX), so a caller
-    cannot make the cache hold renditions larger than the setting allows.
+    Thumbnails run from MIN_RENDITION_SIDE to MAX_THUMB_SIDE and display renditions up to
+    `max_side` (VIEWER_DISPLAY_MAX_PX), so no caller makes the cache hold larger ones.
     """
     name, at, side = rendition.partition("@")
     if not at and name in RENDITION_SIZES:
         return RENDITION_SIZES[name]
+    top = MAX_THUMB_SIDE if name == "thumb" else max_side
     sized = at and name in RENDITION_SIZES and side.isdigit() and not side.startswith("0")
-    if sized and MIN_RENDITION_SIDE <= int(side) <= max_side:
+    if sized and MIN_RENDITION_SIDE <= int(side) <= top:
         return int(side)
     raise ValueError(
         f"unknown rendition {rendition!r}: use one of {sorted(RENDITION_SIZES)},"
-        f" or one of them @{MIN_RENDITION_SIDE}..{max_side} pixels"
+        f" or one of them @{MIN_RENDITION_SIDE}..{top} pixels"
     )
 
 

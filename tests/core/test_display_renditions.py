@@ -52,6 +52,7 @@ def test_rendition_side_is_bounded_by_the_setting() -> None:
     assert rendition_side("thumb", 2560) == 200
     assert rendition_side("thumb@400", 2560) == 400
     assert rendition_side("display@2048", 2560) == 2048
+    assert rendition_side("thumb@640", 256) == 640  # thumbnails do not follow the viewer's limit
     for bad in ("display@4096", "display@10", "poster@300", "display@-5"):
         with pytest.raises(ValueError, match="unknown rendition"):
             rendition_side(bad, 2560)
