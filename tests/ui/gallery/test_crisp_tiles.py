@@ -121,7 +121,8 @@ SCALED = textwrap.dedent(
         app.exec()
         gallery.shutdown()
         pixmap = found[0]
-        print(gallery.devicePixelRatioF(), pixmap.width(), pixmap.devicePixelRatio(), gallery.tile_size)
+        print(gallery.devicePixelRatioF(), pixmap.width(), pixmap.devicePixelRatio(),
+              gallery.tile_size)
     """
 )
 
