@@ -148,9 +148,14 @@ class ImageActions(QObject):
     def _on_edit_triggered(self) -> None:
         ids = self._targets()
         image = self._image(ids[0]) if ids else None
-        if image is None or not can_edit(self._viewer):
+        if image is not None:
+            self.edit_image(image)
+
+    def edit_image(self, image: StreamImage, parent: QWidget | None = None) -> None:
+        """Ask for a new title and description of `image` (the grid's or the viewer's)."""
+        if not can_edit(self._viewer):
             return
-        dialog = dialogs.EditImageDialog(image.title, image.description, self._window)
+        dialog = dialogs.EditImageDialog(image.title, image.description, parent or self._window)
         dialog.accepted.connect(lambda: self._save_text(image.id, *dialog.values()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
@@ -165,7 +170,11 @@ class ImageActions(QObject):
         )
 
     def _set_visibility(self, visibility: Visibility) -> None:
-        ids, viewer = self._targets(), self._viewer
+        self.set_visibility_of(self._targets(), visibility)
+
+    def set_visibility_of(self, ids: list[str], visibility: Visibility) -> None:
+        """Give `ids` another visibility on a worker; `changed` reports it."""
+        viewer = self._viewer
         if not ids or not can_edit(viewer):
             return
 
