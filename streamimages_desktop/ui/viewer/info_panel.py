@@ -63,6 +63,7 @@ class InfoPanel(QFrame):
         values: one label per entry of FIELDS.
         exif_form: the camera summary rows (owner only; hidden when there is none).
         edit_button, visibility_box: the owner's controls.
+        position_label: where the image is in the grid's order, and the zoom.
     """
 
     edit_requested = Signal()
@@ -87,7 +88,7 @@ class InfoPanel(QFrame):
             self.values[name] = _value_label(self, name)
             form.addRow(f"{name}:", self.values[name])
         self.exif_title = QLabel("Camera (owner only)", self)
-        self.exif_title.setStyleSheet("font-weight: 600; margin-top: 8px;")
+        self.exif_title.setStyleSheet("font-weight: 600;")
         self.exif_form = QFormLayout()
         self.edit_button = QPushButton("Edit title and description…", self)
         self.edit_button.setAccessibleName("Edit title and description")
@@ -104,12 +105,19 @@ class InfoPanel(QFrame):
         layout.addWidget(self.description_label)
         layout.addSpacing(8)
         layout.addLayout(form)
+        layout.addSpacing(8)
         layout.addWidget(self.exif_title)
         layout.addLayout(self.exif_form)
         layout.addSpacing(12)
+        self.visibility_caption = QLabel("Who may see it:", self)
+        self.visibility_caption.setBuddy(self.visibility_box)
+        layout.addWidget(self.visibility_caption)
         layout.addWidget(self.visibility_box)
         layout.addWidget(self.edit_button)
         layout.addStretch(1)
+        self.position_label = _value_label(self, "Position and zoom")
+        self.position_label.setStyleSheet("color: palette(mid);")
+        layout.addWidget(self.position_label)
         self.show_image(None)
 
     def value(self, name: str) -> str:
@@ -122,8 +130,8 @@ class InfoPanel(QFrame):
     def set_owner(self, owner: bool) -> None:
         """Edit controls and the camera summary are the owner's only."""
         self._owner = owner
-        self.edit_button.setVisible(owner)
-        self.visibility_box.setVisible(owner)
+        for widget in (self.edit_button, self.visibility_box, self.visibility_caption):
+            widget.setVisible(owner)
         self._fill_exif()
 
     def show_image(self, image: StreamImage | None) -> None:
@@ -138,6 +146,12 @@ class InfoPanel(QFrame):
             self.visibility_box.setCurrentIndex(self.visibility_box.findData(image.visibility))
         self.edit_button.setEnabled(image is not None)
         self.visibility_box.setEnabled(image is not None)
+
+    def set_position(self, index: int | None, count: int, zoom: float, fit: bool) -> None:
+        """ "3 of 12 · Fit (48%)": where the image is in the grid's order, and the zoom."""
+        where = f"{index + 1} of {count}" if index is not None else "Not in the grid"
+        scale = f"Fit ({round(zoom * 100)}%)" if fit else f"{round(zoom * 100)}%"
+        self.position_label.setText(f"{where}  ·  {scale}")
 
     def set_exif(self, rows: list[tuple[str, str]]) -> None:
         self._exif = list(rows)

@@ -108,6 +108,7 @@ class ViewerWindow(QWidget):
         self.info.edit_requested.connect(self._on_edit_requested)
         self.info.visibility_requested.connect(self._on_visibility_requested)
         self.info.set_owner(False)
+        self.view.zoom_changed.connect(self._update_position)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -227,6 +228,7 @@ class ViewerWindow(QWidget):
         self.image = image
         self.setWindowTitle(f"{image.title} — Viewer")
         self.info.show_image(image)
+        self._update_position()
         self._load_pixels(image, prefetch=True)
         generation, viewer = self._generation, self._viewer
         if image.format in ANIMATED_FORMATS:
@@ -265,6 +267,10 @@ class ViewerWindow(QWidget):
     def _show_pixmap(self, image: StreamImage, pixmap: QPixmap) -> None:
         self.view.set_pixmap(pixmap, QSize(image.width, image.height))
         self.pixmap_shown.emit(image.id)
+
+    def _update_position(self, *_args: object) -> None:
+        rows = self._rows()
+        self.info.set_position(self._position(rows), len(rows), self.view.zoom, self.view.is_fit)
 
     def _clear(self, text: str) -> None:
         self.player.stop()
