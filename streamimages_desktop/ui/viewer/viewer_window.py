@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 from streamimages_desktop.core.access import can_edit, can_see
 from streamimages_desktop.core.models import OWNER, StreamImage, Viewer, Visibility
 from streamimages_desktop.ui.tasks import TaskRunner
-from streamimages_desktop.ui.viewer.animation import ANIMATED_FORMATS, FramePlayer, decode_frames
+from streamimages_desktop.ui.viewer import animation
+from streamimages_desktop.ui.viewer.animation import ANIMATED_FORMATS, FramePlayer
 from streamimages_desktop.ui.viewer.image_view import ImageView
 from streamimages_desktop.ui.viewer.info_panel import InfoPanel
 from streamimages_desktop.ui.viewer.prefetch import DisplayLoader, display_rendition
@@ -246,7 +247,7 @@ class ViewerWindow(QWidget):
             )
 
     def _frames_of(self, viewer: Viewer, image_id: str, side: int) -> object:
-        return decode_frames(self._manager.original(viewer, image_id), side)
+        return animation.decode_frames(self._manager.original(viewer, image_id), side)
 
     def _load_pixels(self, image: StreamImage, *, prefetch: bool) -> None:
         dpr = self.devicePixelRatioF()
