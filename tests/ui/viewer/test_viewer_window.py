@@ -15,6 +15,7 @@ from streamimages_desktop.core.access import can_see
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, Sort, Viewer, Visibility
 from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from streamimages_desktop.ui.viewer.viewer_window import ViewerWindow
 from streamimages_desktop.ui.window.dialogs import EditImageDialog
 from streamimages_desktop.ui.window.main_window import MainWindow
@@ -339,3 +340,28 @@ def test_grab_the_viewer(library: Groups, make_window: WindowFactory, qtbot: QtB
     qtbot.waitUntil(lambda: window._runner.pending == 0)
     SHOTS.mkdir(exist_ok=True)
     assert viewer.grab().save(str(SHOTS / "viewer_window.png"))
+
+
+def test_the_viewer_itself_steps_over_images_its_role_may_not_see(
+    library: Groups, manager: StreamImageManager, pixmap_cache: PixmapCache, qtbot: QtBot
+) -> None:
+    """Even from a sequence that still holds hidden rows (a grid not yet re-queried)."""
+    rows = {image.id: image for image in manager.images(OWNER, "mixed")}
+    by_visibility = [[rows[i] for i in library[v]] for v in Visibility]
+    everything = [image for three in zip(*by_visibility, strict=True) for image in three]
+    viewer = ViewerWindow(manager, pixmap_cache, sequence=lambda: everything)
+    qtbot.addWidget(viewer)
+    try:
+        as_viewer = Viewer(Role.VIEWER)
+        public = [i.id for i in everything if i.visibility is Visibility.PUBLIC]
+        with qtbot.waitSignal(viewer.pixmap_shown, timeout=10_000):
+            viewer.show_image(as_viewer, public[0])
+        seen = [viewer.image_id]
+        while viewer.step(1):
+            seen.append(viewer.image_id)
+        viewer.last()
+        seen.append(viewer.image_id)
+        assert seen == [*public, public[-1]]
+    finally:
+        viewer.close()
+        viewer.shutdown()
