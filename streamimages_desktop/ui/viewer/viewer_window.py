@@ -88,6 +88,7 @@ class ViewerWindow(QWidget):
         self._image_actions = image_actions
         self._qsettings = qsettings
         self._placed = False
+        self._fit_on_show = False
         self._generation = 0
         self._viewer: Viewer = OWNER
         self._image_id: str | None = None
@@ -288,7 +289,8 @@ class ViewerWindow(QWidget):
         if not self._placed:
             self._placed = True
             saved = view_state.load_viewer_geometry(self._qsettings)
-            if saved is not None and self.restoreGeometry(saved):
+            self._fit_on_show = saved is not None and self.restoreGeometry(saved)
+            if self._fit_on_show:
                 view_state.fit_to_screen(self)
             else:
                 self.resize(*DEFAULT_SIZE)
@@ -452,6 +454,9 @@ class ViewerWindow(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self._fit_on_show:  # again, now that the frame around the window is known
+            self._fit_on_show = False
+            view_state.fit_to_screen(self)
         self.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QShowEvent,
 )
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolTip, QWidget
 
@@ -303,7 +304,8 @@ class MainWindow(QMainWindow):
     # --- settings ----------------------------------------------------------------------------
 
     def _restore(self, view: view_state.ViewState, stream: str | None) -> None:
-        if view.geometry is not None and self.restoreGeometry(view.geometry):
+        self._fit_on_show = view.geometry is not None and self.restoreGeometry(view.geometry)
+        if self._fit_on_show:
             view_state.fit_to_screen(self)  # saved on a larger or since-removed monitor
         else:
             self.resize(*view_state.DEFAULT_SIZE)
@@ -339,6 +341,12 @@ class MainWindow(QMainWindow):
         self.status.shutdown()
         if self.settings_signal is not None:
             self.settings_signal.wait(10_000)  # a limit typed just before quitting is saved
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._fit_on_show:  # again, now that the frame around the window is known
+            self._fit_on_show = False
+            view_state.fit_to_screen(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._remember:
