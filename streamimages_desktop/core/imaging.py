@@ -169,10 +169,26 @@ def render(
 
     `max_pixels` None: only Pillow's own bomb limit applies (the original was checked on import).
     """
+    return encode_rendition(render_pixels(data, max_side, max_pixels=max_pixels), quality)
+
+
+def render_pixels(data: bytes, max_side: int, *, max_pixels: int | None = None) -> Image.Image:
+    """The pixels `render` would encode (L or RGB): for a caller that shows them at once and
+    encodes them for the cache afterwards."""
     fmt = sniff(data)
     limit = max_pixels if max_pixels is not None else _pillow_limit()
     im, _ = _decode(data, fmt, limit, max_side)
-    return _render_loaded(im, _orientation(im), max_side, quality)
+    return _prepare(im, _orientation(im), max_side)
+
+
+def encode_rendition(im: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
+    """JPEG bytes of prepared rendition pixels."""
+    try:
+        out = io.BytesIO()
+        im.save(out, "JPEG", quality=quality, optimize=True)
+    except _DECODE_ERRORS:
+        raise ImageRejected(CORRUPT) from None
+    return out.getvalue()
 
 
 def _pillow_limit() -> int:
@@ -289,16 +305,19 @@ def _orientation(im: Image.Image) -> int:
 
 def _render_loaded(im: Image.Image, orientation: int, side: int, quality: int) -> bytes:
     """Normalise mode, shrink to fit side x side, flatten alpha, turn upright, encode as JPEG."""
+    return encode_rendition(_prepare(im, orientation, side), quality)
+
+
+def _prepare(im: Image.Image, orientation: int, side: int) -> Image.Image:
+    """Normalise mode, shrink to fit side x side, flatten alpha, turn upright."""
     try:
         flat = _flatten(_shrink(_normalise(im), side))
         transpose = _TRANSPOSE.get(orientation)
         if transpose is not None:
             flat = flat.transpose(transpose)
-        out = io.BytesIO()
-        flat.save(out, "JPEG", quality=quality, optimize=True)
     except _DECODE_ERRORS:
         raise ImageRejected(CORRUPT) from None
-    return out.getvalue()
+    return flat
 
 
 def _normalise(im: Image.Image) -> Image.Image:

@@ -6,10 +6,13 @@ import errno
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
+
+from PIL import Image
 
 from streamimages_desktop.core import access, imaging, paths
 from streamimages_desktop.core.blobs import BlobStore
@@ -61,6 +64,15 @@ def rendition_side(rendition: str, max_side: int) -> int:
         f"unknown rendition {rendition!r}: use one of {sorted(RENDITION_SIZES)},"
         f" or one of them @{MIN_RENDITION_SIDE}..{top} pixels"
     )
+
+
+@dataclass(frozen=True)
+class MadeRendition:
+    """A rendition's pixels (L or RGB) made from the original; `store()` encodes them as JPEG,
+    puts that in the disk cache and returns it."""
+
+    pixels: Image.Image
+    store: Callable[[], bytes]
 
 
 def utc_now() -> datetime:
@@ -241,17 +253,32 @@ class StreamImageManager:
 
         `rendition` is "thumb", "display" or a size-keyed one ("thumb@400", "display@2048").
         """
+        made = self.rendition_or_pixels(viewer, image_id, rendition)
+        return made if isinstance(made, bytes) else made.store()
+
+    def rendition_or_pixels(
+        self, viewer: Viewer, image_id: str, rendition: str
+    ) -> bytes | MadeRendition:
+        """The cached JPEG of a rendition, or on a miss its pixels made just now.
+
+        The viewer shows a cold image from the pixels and calls `store()` afterwards, so the
+        JPEG encode and the cache write are not between the key press and the picture.
+        """
         size = rendition_side(rendition, self._settings.viewer_display_max_px)
         found = self.image(viewer, image_id)
         key = RenditionKey(found.id, rendition, found.sha256)
         cached = self._disk_cache.get(key)
         if cached is not None:
             return cached
-        data = imaging.render(self._original_of(found), size)
+        pixels = imaging.render_pixels(self._original_of(found), size)
+        return MadeRendition(pixels, partial(self._store_rendition, key, pixels))
+
+    def _store_rendition(self, key: RenditionKey, pixels: Image.Image) -> bytes:
+        data = imaging.encode_rendition(pixels)
         try:
             self._disk_cache.put(key, data)
         except (OSError, StreamImagesError) as exc:  # still return it; next time regenerates
-            log.warning("rendition %s of %s not cached: %s", rendition, image_id, exc)
+            log.warning("rendition %s of %s not cached: %s", key.rendition, key.image_id, exc)
         return data
 
     def original(self, viewer: Viewer, image_id: str) -> bytes:

@@ -11,7 +11,7 @@ from PIL import Image
 from streamimages_desktop.core.disk_cache import RenditionKey
 from streamimages_desktop.core.errors import AccessDenied
 from streamimages_desktop.core.importer import ImportOptions
-from streamimages_desktop.core.manager import StreamImageManager, rendition_side
+from streamimages_desktop.core.manager import MadeRendition, StreamImageManager, rendition_side
 from streamimages_desktop.core.models import OWNER, Role, Viewer, Visibility
 from streamimages_desktop.core.settings import Settings
 from tests.images import picture, write_image
@@ -96,3 +96,17 @@ def test_an_image_without_exif_has_an_empty_summary(
 ) -> None:
     image_id = imported(manager, write_image(tmp_path / "plain.png", "PNG"))
     assert manager.exif_summary(OWNER, image_id) == []
+
+
+def test_a_cold_rendition_comes_as_pixels_and_is_cached_by_store(
+    manager: StreamImageManager, tmp_path: Path
+) -> None:
+    image_id = imported(manager, write_image(tmp_path / "big.png", "PNG", size=(1000, 800)))
+    made = manager.rendition_or_pixels(OWNER, image_id, "display@500")
+    assert isinstance(made, MadeRendition)
+    assert made.pixels.size == (500, 400) and made.pixels.mode == "RGB"
+    assert manager.disk_cache.stats().items == 1  # only the import's thumbnail so far
+    stored = made.store()
+    assert jpeg_size(stored) == (500, 400)
+    assert manager.rendition_or_pixels(Viewer(Role.VIEWER), image_id, "display@500") == stored
+    assert manager.rendition(OWNER, image_id, "display@500") == stored

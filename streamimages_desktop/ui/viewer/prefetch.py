@@ -2,24 +2,42 @@
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
 
+from PIL import Image
 from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage, QPixmap
 
 from streamimages_desktop.core.errors import ImageRejected, StreamImagesError
+from streamimages_desktop.core.manager import MadeRendition
 from streamimages_desktop.core.models import Viewer
 from streamimages_desktop.ui.gallery.pixmap_cache import PREVIEW_PAGE, PixmapCache
 from streamimages_desktop.ui.tasks import TaskRunner
 
 BUCKET = 256  # display sides are rounded up to this, so screens of similar size share files
-SHOWN, NEIGHBOUR = 10, 0  # task priorities: the image asked for first, then its neighbours
+# Task priorities: the image asked for first, then its neighbours, then cache writes.
+SHOWN, NEIGHBOUR, STORE = 10, 0, -10
+
+log = logging.getLogger(__name__)
 
 
 class DisplaySource(Protocol):
-    def rendition(self, viewer: Viewer, image_id: str, rendition: str = "thumb") -> bytes: ...
+    def rendition_or_pixels(
+        self, viewer: Viewer, image_id: str, rendition: str
+    ) -> bytes | MadeRendition: ...
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A display rendition ready for QPixmap.fromImage; `store` caches a freshly made one."""
+
+    image: QImage
+    store: Callable[[], bytes] | None = None
 
 
 def display_rendition(screen: QSize, dpr: float, max_px: int) -> str:
@@ -29,12 +47,33 @@ def display_rendition(screen: QSize, dpr: float, max_px: int) -> str:
     return f"display@{max(BUCKET, min(side, max_px))}"
 
 
-def decode_display(source: DisplaySource, viewer: Viewer, image_id: str, rendition: str) -> QImage:
-    """Worker side: the access-checked rendition (made on first use) decoded to a QImage."""
-    image = QImage.fromData(source.rendition(viewer, image_id, rendition))
+def qimage_of(pixels: Image.Image) -> QImage:
+    """Pillow's L or RGB pixels as a QImage that owns a copy of them."""
+    if pixels.mode == "L":
+        fmt, depth = QImage.Format.Format_Grayscale8, 1
+    else:
+        pixels = pixels if pixels.mode == "RGB" else pixels.convert("RGB")
+        fmt, depth = QImage.Format.Format_RGB888, 3
+    data = pixels.tobytes()
+    width, height = pixels.size
+    return QImage(data, width, height, width * depth, fmt).copy()
+
+
+def decode_display(source: DisplaySource, viewer: Viewer, image_id: str, rendition: str) -> Decoded:
+    """Worker side: the access-checked rendition as a QImage.
+
+    A cached one is decoded from its JPEG; a cold one is shown from the pixels just made, and
+    `store` (run later, on a worker) encodes and caches it.
+    """
+    made = source.rendition_or_pixels(viewer, image_id, rendition)
+    if isinstance(made, bytes):
+        image = QImage.fromData(made)
+        store = None
+    else:
+        image, store = qimage_of(made.pixels), made.store
     if image.isNull():
         raise ImageRejected("the display rendition could not be decoded")
-    return image
+    return Decoded(image, store)
 
 
 class DisplayLoader(QObject):
@@ -100,14 +139,19 @@ class DisplayLoader(QObject):
         return True
 
     def _on_loaded(
-        self, generation: int, image_id: str, rendition: str, dpr: float, image: QImage
+        self, generation: int, image_id: str, rendition: str, dpr: float, decoded: Decoded
     ) -> None:
+        if decoded.store is not None:  # cache the new rendition once the pixels are shown
+            self.runner.submit(decoded.store, lambda _data: None, self._on_store_failed, STORE)
         if generation != self._generation:
             return
         self._in_flight.discard((image_id, rendition))
-        pixmap = QPixmap.fromImage(image)
+        pixmap = QPixmap.fromImage(decoded.image)
         self._cache.put(PREVIEW_PAGE, image_id, rendition, dpr, pixmap)
         self.ready.emit(image_id, rendition, pixmap)
+
+    def _on_store_failed(self, exc: Exception) -> None:
+        log.warning("a display rendition was not cached: %s", exc)
 
     def _on_failed(self, generation: int, image_id: str, rendition: str, exc: Exception) -> None:
         if generation != self._generation:

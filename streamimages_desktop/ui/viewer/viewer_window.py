@@ -110,6 +110,10 @@ class ViewerWindow(QWidget):
         self.info.edit_requested.connect(self._on_edit_requested)
         self.info.visibility_requested.connect(self._on_visibility_requested)
         self.info.set_owner(False)
+        self._deferred: list[Callable[[], object]] = []
+        self._deferred_timer = QTimer(self, singleShot=True, interval=50)
+        self._deferred_timer.timeout.connect(self._run_deferred)
+        self.view.painted.connect(self._run_deferred)
         self.view.zoom_changed.connect(self._update_position)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -175,15 +179,20 @@ class ViewerWindow(QWidget):
         self.info.set_exif([])
         known = self._visible_row(image_id)
         if known is not None:
-            self._present(known)  # the grid's row: paint now, the view count follows
+            self._present(known)  # the grid's row: paint now, count the view just after
         else:
             self._clear("Loading…")
         self._open_window()
-        self._runner.submit(
+        open_it = partial(
+            self._runner.submit,
             partial(self._manager.open_image, viewer, image_id),
             partial(self._on_opened, generation),
             partial(self._on_failed, generation),
         )
+        if known is not None:
+            self._later(open_it)
+        else:
+            open_it()
 
     def reload(self) -> None:
         """The image was edited: fetch its details again (no view is counted)."""
@@ -209,7 +218,8 @@ class ViewerWindow(QWidget):
         self.info.set_owner(can_edit(viewer) and self._image_actions is not None)
         if not can_edit(viewer):
             self.info.set_exif([])
-        self._load_pixels(self.image, prefetch=True)
+        if self._load_pixels(self.image):
+            self._later(partial(self._background, self._generation))
 
     def forget(self, image_id: str | None = None) -> None:
         """Clear and close (only if showing `image_id`, when given): it was deleted or hidden."""
@@ -231,7 +241,7 @@ class ViewerWindow(QWidget):
         self.setWindowTitle(f"{image.title} — Viewer")
         self.info.show_image(image)
         self._update_position()
-        self._load_pixels(image, prefetch=True)
+        shown = self._load_pixels(image)
         generation, viewer = self._generation, self._viewer
         if image.format in ANIMATED_FORMATS:
             side = int(self._rendition.rpartition("@")[2])
@@ -240,6 +250,17 @@ class ViewerWindow(QWidget):
                 partial(self._on_frames, generation),
                 lambda _exc: None,  # stays a still picture
             )
+        if shown:  # else once the pixels arrive (_on_ready): nothing competes with them
+            self._later(partial(self._background, generation))
+
+    def _background(self, generation: int) -> None:
+        """After the picture is on screen: prefetch the neighbours, read the camera summary."""
+        image, viewer = self.image, self._viewer
+        if generation != self._generation or image is None:
+            return
+        dpr = self.devicePixelRatioF()
+        for neighbour in self._neighbours(image.id):
+            self.loader.prefetch(viewer, neighbour.id, self._rendition, dpr)
         if can_edit(viewer):
             self._runner.submit(
                 partial(self._manager.exif_summary, viewer, image.id),
@@ -247,24 +268,37 @@ class ViewerWindow(QWidget):
                 lambda _exc: None,
             )
 
+    def _later(self, job: Callable[[], object]) -> None:
+        """Run `job` after the next paint (or soon, if no paint comes): work that is not the
+        picture itself waits until the picture is on screen."""
+        self._deferred.append(job)
+        if not self._deferred_timer.isActive():
+            self._deferred_timer.start()
+
+    def _run_deferred(self) -> None:
+        self._deferred_timer.stop()
+        jobs, self._deferred = self._deferred, []
+        for job in jobs:
+            job()
+
     def _frames_of(self, viewer: Viewer, image_id: str, side: int) -> object:
         return animation.decode_frames(self._manager.original(viewer, image_id), side)
 
-    def _load_pixels(self, image: StreamImage, *, prefetch: bool) -> None:
+    def _load_pixels(self, image: StreamImage) -> bool:
+        """Paint `image` from memory if its rendition is there (True), else ask a worker."""
         dpr = self.devicePixelRatioF()
         screen = self.screen()
         size = screen.size() if screen is not None else QSize(*DEFAULT_SIZE)
         self._rendition = display_rendition(size, dpr, self._manager.settings.viewer_display_max_px)
-        if self.player.frame_count == 0:
-            cached = self.loader.cached(image.id, self._rendition, dpr)
-            if cached is not None:
-                self._show_pixmap(image, cached)
-            else:
-                self._clear_picture("Loading…")
-                self.loader.request(self._viewer, image.id, self._rendition, dpr)
-        if prefetch:
-            for neighbour in self._neighbours(image.id):
-                self.loader.prefetch(self._viewer, neighbour.id, self._rendition, dpr)
+        if self.player.frame_count:
+            return True
+        cached = self.loader.cached(image.id, self._rendition, dpr)
+        if cached is not None:
+            self._show_pixmap(image, cached)
+            return True
+        self._clear_picture("Loading…")
+        self.loader.request(self._viewer, image.id, self._rendition, dpr)
+        return False
 
     def _show_pixmap(self, image: StreamImage, pixmap: QPixmap) -> None:
         self.view.set_pixmap(pixmap, QSize(image.width, image.height))
@@ -417,6 +451,7 @@ class ViewerWindow(QWidget):
             return  # a prefetched neighbour, or an image already stepped past
         if self.player.frame_count == 0:
             self._show_pixmap(image, pixmap)
+        self._later(partial(self._background, self._generation))
 
     def _on_loader_failed(self, image_id: str, reason: str) -> None:
         if image_id == self._image_id and self.view.pixmap.isNull():

@@ -145,12 +145,14 @@ def test_display_renditions_and_frames_are_made_and_decoded_on_workers_and_neigh
         import_file(manager, image_dir / f"still-{n}.jpg")
     import_file(manager, write_animation(image_dir / "moving.gif", "GIF"))
     decodes = record_threads(monkeypatch, prefetch, "decode_display")
-    renders = record_threads(monkeypatch, imaging, "render")
+    renders = record_threads(monkeypatch, imaging, "render_pixels")
+    encodes = record_threads(monkeypatch, imaging, "encode_rendition")
     frames = record_threads(monkeypatch, animation, "decode_frames")
     window = make_window(stream="media")
     order = [image.id for image in window.gallery.model.images]
     decodes.clear()
     renders.clear()  # grid thumbnails so far; the viewer's work starts here
+    encodes.clear()
     viewer = show(qtbot, window, order[1])
     rendition = viewer._rendition
     dpr = viewer.devicePixelRatioF()
@@ -167,9 +169,13 @@ def test_display_renditions_and_frames_are_made_and_decoded_on_workers_and_neigh
         with qtbot.waitSignal(viewer.pixmap_shown, timeout=10_000):
             window.preview.show_image(window.viewer, image_id)
     qtbot.waitUntil(lambda: not window._runner.busy and not viewer.loader.runner.busy)
-    assert renders and frames and decodes
+    assert renders and frames and decodes and encodes
     gui = threading.main_thread()
-    assert all(thread is not gui for thread, _ in decodes + renders + frames)
+    assert all(thread is not gui for thread, _ in decodes + renders + frames + encodes)
+    # A cold rendition was shown from its pixels and then written to the disk cache.
+    assert manager.rendition_or_pixels(window.viewer, order[1], rendition) == (
+        manager.rendition(window.viewer, order[1], rendition)
+    )
 
 
 def exif_jpeg(path: Path) -> Path:
