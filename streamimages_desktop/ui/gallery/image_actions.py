@@ -29,7 +29,7 @@ class ImageActions(QObject):
     Every change runs on a worker; when it is done `changed` tells the window to re-query.
 
     Signals:
-        open_requested(str): show this image in the preview.
+        open_requested(str): show this image in the viewer.
         changed(str): images were edited or deleted; the text is a status line.
         deleted(list): the ids of images just deleted (previews and caches forget them).
 
@@ -56,7 +56,7 @@ class ImageActions(QObject):
         self._viewer = OWNER
         self._ids: list[str] = []  # what the open context menu acts on
         self.last_menu: QMenu | None = None
-        self.open_action = self._action("Open preview", self._on_open_triggered)
+        self.open_action = self._action("Open in viewer", self._on_open_triggered)
         self.edit_action = self._action("Edit title and description…", self._on_edit_triggered)
         self.delete_action = self._action("Delete…", self._on_delete_triggered)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))

@@ -61,7 +61,7 @@ class ViewerWindow(QWidget):
     Attributes:
         view: the ImageView; info: the InfoPanel; player: the FramePlayer of animations.
         slideshow: the QTimer that steps the slideshow (its interval is the setting).
-        loader: the DisplayLoader; actions: the window's QActions by name (see KEYS).
+        loader: the DisplayLoader; key_actions: the QActions by name (see KEYS).
     """
 
     loaded = Signal(object)
@@ -120,7 +120,7 @@ class ViewerWindow(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.info)
-        self.actions = self._build_actions()
+        self.key_actions = self._build_actions()
         self.resize(*DEFAULT_SIZE)
 
     def _build_actions(self) -> dict[str, QAction]:
