@@ -253,8 +253,11 @@ class StreamImageManager:
 
         `rendition` is "thumb", "display" or a size-keyed one ("thumb@400", "display@2048").
         """
-        made = self.rendition_or_pixels(viewer, image_id, rendition)
-        return made if isinstance(made, bytes) else made.store()
+        key, found, cached = self._cached(viewer, image_id, rendition)
+        if cached is not None:
+            return cached
+        data = imaging.render(self._original_of(found), rendition_side(rendition, self._top))
+        return self._put_rendition(key, data)
 
     def rendition_or_pixels(
         self, viewer: Viewer, image_id: str, rendition: str
@@ -264,17 +267,30 @@ class StreamImageManager:
         The viewer shows a cold image from the pixels and calls `store()` afterwards, so the
         JPEG encode and the cache write are not between the key press and the picture.
         """
-        size = rendition_side(rendition, self._settings.viewer_display_max_px)
-        found = self.image(viewer, image_id)
-        key = RenditionKey(found.id, rendition, found.sha256)
-        cached = self._disk_cache.get(key)
+        key, found, cached = self._cached(viewer, image_id, rendition)
         if cached is not None:
             return cached
+        size = rendition_side(rendition, self._top)
         pixels = imaging.render_pixels(self._original_of(found), size)
         return MadeRendition(pixels, partial(self._store_rendition, key, pixels))
 
+    @property
+    def _top(self) -> int:
+        return self._settings.viewer_display_max_px
+
+    def _cached(
+        self, viewer: Viewer, image_id: str, rendition: str
+    ) -> tuple[RenditionKey, StreamImage, bytes | None]:
+        """The key, the row (access checked first) and the cached bytes or None."""
+        rendition_side(rendition, self._top)  # an unknown rendition is refused before any read
+        found = self.image(viewer, image_id)
+        key = RenditionKey(found.id, rendition, found.sha256)
+        return key, found, self._disk_cache.get(key)
+
     def _store_rendition(self, key: RenditionKey, pixels: Image.Image) -> bytes:
-        data = imaging.encode_rendition(pixels)
+        return self._put_rendition(key, imaging.encode_rendition(pixels))
+
+    def _put_rendition(self, key: RenditionKey, data: bytes) -> bytes:
         try:
             self._disk_cache.put(key, data)
         except (OSError, StreamImagesError) as exc:  # still return it; next time regenerates
