@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPixmap, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QPixmap, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from streamimages_desktop.core.access import can_edit, can_see
@@ -17,7 +17,9 @@ from streamimages_desktop.ui.viewer import animation
 from streamimages_desktop.ui.viewer.animation import ANIMATED_FORMATS, FramePlayer
 from streamimages_desktop.ui.viewer.image_view import ImageView
 from streamimages_desktop.ui.viewer.info_panel import InfoPanel
+from streamimages_desktop.ui.viewer.keys import build_key_actions
 from streamimages_desktop.ui.viewer.prefetch import DisplayLoader, display_rendition
+from streamimages_desktop.ui.viewer.stepping import GridOrder, Rows
 from streamimages_desktop.ui.window import view_state
 
 if TYPE_CHECKING:
@@ -26,23 +28,6 @@ if TYPE_CHECKING:
     from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 
 DEFAULT_SIZE = (1100, 760)
-Sequence_ = Callable[[], Sequence[StreamImage]]
-
-# (name, text, keys): the keys gThumb, Shotwell and Eye of GNOME agree on.
-KEYS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("next", "Next image", ("Right", "Space", "PgDown")),
-    ("previous", "Previous image", ("Left", "Backspace", "PgUp")),
-    ("first", "First image", ("Home",)),
-    ("last", "Last image", ("End",)),
-    ("zoom_in", "Zoom in", ("+", "=", "Ctrl++")),
-    ("zoom_out", "Zoom out", ("-", "Ctrl+-")),
-    ("actual_size", "Actual size (1:1)", ("1", "Ctrl+0")),
-    ("fit", "Fit to window", ("0", "F")),
-    ("fullscreen", "Full screen", ("F11",)),
-    ("slideshow", "Slideshow", ("F5",)),
-    ("info", "Show information", ("I",)),
-    ("leave", "Leave full screen, stop the slideshow or close", ("Esc",)),
-)
 
 
 class ViewerWindow(QWidget):
@@ -74,7 +59,7 @@ class ViewerWindow(QWidget):
         runner: TaskRunner | None = None,
         parent: QWidget | None = None,
         *,
-        sequence: Sequence_ | None = None,
+        sequence: Rows | None = None,
         image_actions: ImageActions | None = None,
         qsettings: QSettings | None = None,
     ) -> None:
@@ -84,7 +69,7 @@ class ViewerWindow(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._manager = manager
         self._runner = runner or TaskRunner(max_threads=2, parent=self)
-        self._sequence: Sequence_ = sequence or (lambda: ())
+        self.order = GridOrder(sequence)
         self._image_actions = image_actions
         self._qsettings = qsettings
         self._placed = False
@@ -93,7 +78,6 @@ class ViewerWindow(QWidget):
         self._viewer: Viewer = OWNER
         self._image_id: str | None = None
         self._rendition = ""
-        self._last_index = 0
         self.image: StreamImage | None = None
         self.view = ImageView(self)
         self.info = InfoPanel(self)
@@ -137,21 +121,9 @@ class ViewerWindow(QWidget):
             "slideshow": self.toggle_slideshow,
             "info": lambda: self.info.setVisible(not self.info.isVisible()),
             "leave": self.leave,
+            "close": self.close,
         }
-        actions: dict[str, QAction] = {}
-        for name, text, keys in KEYS:
-            action = QAction(text, self)
-            action.setShortcuts([QKeySequence(k) for k in keys])
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.triggered.connect(slots[name])
-            self.addAction(action)
-            actions[name] = action
-        close = QAction("Close viewer", self)
-        close.setShortcut(QKeySequence(QKeySequence.StandardKey.Close))
-        close.triggered.connect(self.close)
-        self.addAction(close)
-        actions["close"] = close
-        return actions
+        return build_key_actions(self, slots)
 
     # --- compatibility with the old preview's names -----------------------------------------
 
@@ -177,7 +149,7 @@ class ViewerWindow(QWidget):
         self.player.stop()
         self.info.set_owner(can_edit(viewer) and self._image_actions is not None)
         self.info.set_exif([])
-        known = self._visible_row(image_id)
+        known = self.order.find(viewer, image_id)
         if known is not None:
             self._present(known)  # the grid's row: paint now, count the view just after
         else:
@@ -230,12 +202,6 @@ class ViewerWindow(QWidget):
         self._clear("")
         self.close()
 
-    def _visible_row(self, image_id: str) -> StreamImage | None:
-        for image in self._sequence():
-            if image.id == image_id:
-                return image if can_see(self._viewer, image.visibility) else None
-        return None
-
     def _present(self, image: StreamImage) -> None:
         self.image = image
         self.setWindowTitle(f"{image.title} — Viewer")
@@ -259,7 +225,7 @@ class ViewerWindow(QWidget):
         if generation != self._generation or image is None:
             return
         dpr = self.devicePixelRatioF()
-        for neighbour in self._neighbours(image.id):
+        for neighbour in self.order.neighbours(viewer, image.id):
             self.loader.prefetch(viewer, neighbour.id, self._rendition, dpr)
         if can_edit(viewer):
             self._runner.submit(
@@ -305,8 +271,9 @@ class ViewerWindow(QWidget):
         self.pixmap_shown.emit(image.id)
 
     def _update_position(self, *_args: object) -> None:
-        rows = self._rows()
-        self.info.set_position(self._position(rows), len(rows), self.view.zoom, self.view.is_fit)
+        rows = self.order.rows(self._viewer)
+        at = self.order.position(rows, self._image_id)
+        self.info.set_position(at, len(rows), self.view.zoom, self.view.is_fit)
 
     def _clear(self, text: str) -> None:
         self.player.stop()
@@ -336,45 +303,25 @@ class ViewerWindow(QWidget):
 
     # --- stepping ---------------------------------------------------------------------------
 
-    def _rows(self) -> list[StreamImage]:
-        return [i for i in self._sequence() if can_see(self._viewer, i.visibility)]
-
-    def _position(self, rows: list[StreamImage]) -> int | None:
-        for n, image in enumerate(rows):
-            if image.id == self._image_id:
-                self._last_index = n
-                return n
-        return None
-
-    def _neighbours(self, image_id: str) -> list[StreamImage]:
-        rows = self._rows()
-        at = self._position(rows)
-        if at is None:
-            return []
-        return [rows[n] for n in (at + 1, at - 1) if 0 <= n < len(rows)]
-
     def step(self, delta: int) -> bool:
         """Show the image `delta` rows on in the grid's order; False at either end."""
-        rows = self._rows()
-        at = self._position(rows)
-        if at is None:  # the image left the grid: its successor took its place
-            target = self._last_index if delta > 0 else self._last_index - 1
-        else:
-            target = at + delta
-        if not rows or not 0 <= target < len(rows) or self._image_id is None:
+        if self._image_id is None:
             return False
-        self._go(rows[target])
-        return True
+        target = self.order.step(self._viewer, self._image_id, delta)
+        if target is not None:
+            self._go(target)
+        return target is not None
 
     def first(self) -> None:
-        rows = self._rows()
-        if rows and self._image_id is not None:
-            self._go(rows[0])
+        self._go_to_end(last=False)
 
     def last(self) -> None:
-        rows = self._rows()
-        if rows and self._image_id is not None:
-            self._go(rows[-1])
+        self._go_to_end(last=True)
+
+    def _go_to_end(self, *, last: bool) -> None:
+        target = self.order.end(self._viewer, last)
+        if target is not None and self._image_id is not None:
+            self._go(target)
 
     def _go(self, image: StreamImage) -> None:
         if image.id != self._image_id:
