@@ -169,16 +169,42 @@ def render(
 
     `max_pixels` None: only Pillow's own bomb limit applies (the original was checked on import).
     """
-    return encode_rendition(render_pixels(data, max_side, max_pixels=max_pixels), quality)
-
-
-def render_pixels(data: bytes, max_side: int, *, max_pixels: int | None = None) -> Image.Image:
-    """The pixels `render` would encode (L or RGB): for a caller that shows them at once and
-    encodes them for the cache afterwards."""
     fmt = sniff(data)
     limit = max_pixels if max_pixels is not None else _pillow_limit()
     im, _ = _decode(data, fmt, limit, max_side)
-    return _prepare(im, _orientation(im), max_side)
+    return _render_loaded(im, _orientation(im), max_side, quality)
+
+
+def preview_pixels(data: bytes, max_side: int, *, max_pixels: int | None = None) -> Image.Image:
+    """Pixels to show at once (L or RGB, upright, flattened): decoded at the JPEG scale that
+    covers max_side and box-reduced below twice it, with no resampling filter.
+
+    A viewer paints these scaled while `finish_rendition` makes the exact rendition from them
+    for the cache: a cold image costs little more than its reduced-scale decode.
+    """
+    fmt = sniff(data)
+    limit = max_pixels if max_pixels is not None else _pillow_limit()
+    im, _ = _decode(data, fmt, limit, max_side)
+    orientation = _orientation(im)
+    try:
+        flat = _normalise(im)
+        factor = max(flat.size) // max_side
+        if factor >= 2:
+            flat = flat.reduce(factor)
+        flat = _flatten(flat)
+        transpose = _TRANSPOSE.get(orientation)
+        return flat.transpose(transpose) if transpose is not None else flat
+    except _DECODE_ERRORS:
+        raise ImageRejected(CORRUPT) from None
+
+
+def finish_rendition(pixels: Image.Image, max_side: int, quality: int = JPEG_QUALITY) -> bytes:
+    """The JPEG rendition fitting max_side made from `preview_pixels` (left unchanged)."""
+    try:
+        fitted = _shrink(pixels.copy(), max_side)
+    except _DECODE_ERRORS:
+        raise ImageRejected(CORRUPT) from None
+    return encode_rendition(fitted, quality)
 
 
 def encode_rendition(im: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
@@ -305,11 +331,6 @@ def _orientation(im: Image.Image) -> int:
 
 def _render_loaded(im: Image.Image, orientation: int, side: int, quality: int) -> bytes:
     """Normalise mode, shrink to fit side x side, flatten alpha, turn upright, encode as JPEG."""
-    return encode_rendition(_prepare(im, orientation, side), quality)
-
-
-def _prepare(im: Image.Image, orientation: int, side: int) -> Image.Image:
-    """Normalise mode, shrink to fit side x side, flatten alpha, turn upright."""
     try:
         flat = _flatten(_shrink(_normalise(im), side))
         transpose = _TRANSPOSE.get(orientation)
@@ -317,7 +338,7 @@ def _prepare(im: Image.Image, orientation: int, side: int) -> Image.Image:
             flat = flat.transpose(transpose)
     except _DECODE_ERRORS:
         raise ImageRejected(CORRUPT) from None
-    return flat
+    return encode_rendition(flat, quality)
 
 
 def _normalise(im: Image.Image) -> Image.Image:

@@ -68,8 +68,8 @@ def rendition_side(rendition: str, max_side: int) -> int:
 
 @dataclass(frozen=True)
 class MadeRendition:
-    """A rendition's pixels (L or RGB) made from the original; `store()` encodes them as JPEG,
-    puts that in the disk cache and returns it."""
+    """A rendition's pixels (L or RGB, from its side to under twice it) made from the original;
+    `store()` fits and encodes them as JPEG, puts that in the disk cache and returns it."""
 
     pixels: Image.Image
     store: Callable[[], bytes]
@@ -264,15 +264,16 @@ class StreamImageManager:
     ) -> bytes | MadeRendition:
         """The cached JPEG of a rendition, or on a miss its pixels made just now.
 
-        The viewer shows a cold image from the pixels and calls `store()` afterwards, so the
-        JPEG encode and the cache write are not between the key press and the picture.
+        The viewer paints a cold image from the pixels (scaled) and calls `store()` afterwards,
+        so resampling, the JPEG encode and the cache write are not between the key press and
+        the picture.
         """
         key, found, cached = self._cached(viewer, image_id, rendition)
         if cached is not None:
             return cached
         size = rendition_side(rendition, self._top)
-        pixels = imaging.render_pixels(self._original_of(found), size)
-        return MadeRendition(pixels, partial(self._store_rendition, key, pixels))
+        pixels = imaging.preview_pixels(self._original_of(found), size)
+        return MadeRendition(pixels, partial(self._store_rendition, key, pixels, size))
 
     @property
     def _top(self) -> int:
@@ -287,8 +288,8 @@ class StreamImageManager:
         key = RenditionKey(found.id, rendition, found.sha256)
         return key, found, self._disk_cache.get(key)
 
-    def _store_rendition(self, key: RenditionKey, pixels: Image.Image) -> bytes:
-        return self._put_rendition(key, imaging.encode_rendition(pixels))
+    def _store_rendition(self, key: RenditionKey, pixels: Image.Image, size: int) -> bytes:
+        return self._put_rendition(key, imaging.finish_rendition(pixels, size))
 
     def _put_rendition(self, key: RenditionKey, data: bytes) -> bytes:
         try:

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from streamimages_desktop.core import imaging
 from streamimages_desktop.core.disk_cache import RenditionKey
 from streamimages_desktop.core.errors import AccessDenied
 from streamimages_desktop.core.importer import ImportOptions
 from streamimages_desktop.core.manager import MadeRendition, StreamImageManager, rendition_side
 from streamimages_desktop.core.models import OWNER, Role, Viewer, Visibility
 from streamimages_desktop.core.settings import Settings
-from tests.images import picture, write_image
+from tests.images import picture, with_orientation, write_image
 
 ID, SHA = "a" * 32, "b" * 64
 
@@ -110,3 +111,17 @@ def test_a_cold_rendition_comes_as_pixels_and_is_cached_by_store(
     assert jpeg_size(stored) == (500, 400)
     assert manager.rendition_or_pixels(Viewer(Role.VIEWER), image_id, "display@500") == stored
     assert manager.rendition(OWNER, image_id, "display@500") == stored
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_preview_pixels_are_upright_cover_the_side_and_finish_to_it(orientation: int) -> None:
+    data = with_orientation((1200, 800), orientation)
+    pixels = imaging.preview_pixels(data, 300)
+    assert pixels.mode == "RGB"
+    assert 300 <= max(pixels.size) < 600
+    assert pixels.width > pixels.height  # upright: the picture is landscape
+    red = pixels.getpixel((2, 2))
+    assert isinstance(red, tuple) and red[0] > 200 and red[1] < 60  # red marker top-left
+    finished = imaging.finish_rendition(pixels, 300)
+    assert jpeg_size(finished) == (300, 200)
+    assert max(pixels.size) >= 300  # left as it was

@@ -145,8 +145,8 @@ def test_display_renditions_and_frames_are_made_and_decoded_on_workers_and_neigh
         import_file(manager, image_dir / f"still-{n}.jpg")
     import_file(manager, write_animation(image_dir / "moving.gif", "GIF"))
     decodes = record_threads(monkeypatch, prefetch, "decode_display")
-    renders = record_threads(monkeypatch, imaging, "render_pixels")
-    encodes = record_threads(monkeypatch, imaging, "encode_rendition")
+    renders = record_threads(monkeypatch, imaging, "preview_pixels")
+    encodes = record_threads(monkeypatch, imaging, "finish_rendition")
     frames = record_threads(monkeypatch, animation, "decode_frames")
     window = make_window(stream="media")
     order = [image.id for image in window.gallery.model.images]
