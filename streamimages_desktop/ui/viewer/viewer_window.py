@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QPixmap, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
@@ -74,6 +74,7 @@ class ViewerWindow(QWidget):
         self._qsettings = qsettings
         self._placed = False
         self._fit_on_show = False
+        self._panel_before_full: bool | None = None
         self._generation = 0
         self._viewer: Viewer = OWNER
         self._image_id: str | None = None
@@ -433,6 +434,19 @@ class ViewerWindow(QWidget):
     def _save_geometry(self) -> None:
         if self._qsettings is not None and self._placed and not self.isFullScreen():
             view_state.save_viewer_geometry(self._qsettings, self.saveGeometry())
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Full screen is the picture alone (I shows the panel); leaving it restores the panel."""
+        super().changeEvent(event)
+        if event.type() != QEvent.Type.WindowStateChange:
+            return
+        full = self.isFullScreen()
+        if full and self._panel_before_full is None:
+            self._panel_before_full = self.info.isVisible()
+            self.info.hide()
+        elif not full and self._panel_before_full is not None:
+            self.info.setVisible(self._panel_before_full)
+            self._panel_before_full = None
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

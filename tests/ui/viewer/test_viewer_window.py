@@ -213,10 +213,13 @@ def test_f11_toggles_full_screen_and_esc_leaves_then_closes(
     big_window: MainWindow, qtbot: QtBot
 ) -> None:
     viewer = open_from_grid(qtbot, big_window, grid_order(big_window)[0])
+    assert viewer.info.isVisible()
     press(qtbot, viewer, Qt.Key.Key_F11)
     qtbot.waitUntil(viewer.isFullScreen)
+    assert not viewer.info.isVisible()  # the picture alone
     press(qtbot, viewer, Qt.Key.Key_F11)
     qtbot.waitUntil(lambda: not viewer.isFullScreen())
+    assert viewer.info.isVisible()
     press(qtbot, viewer, Qt.Key.Key_F11)
     qtbot.waitUntil(viewer.isFullScreen)
     press(qtbot, viewer, Qt.Key.Key_Escape)
