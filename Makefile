@@ -32,6 +32,7 @@ bench: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/import_speed.py
 	$(BIN)/python benchmarks/cache_speed.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/gallery.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/viewer.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

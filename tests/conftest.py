@@ -17,7 +17,9 @@ from streamimages_desktop.core.settings import Settings
 def _hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's settings, library or cache."""
     for name in list(os.environ):
-        if name.startswith(("STREAM_IMAGES", "IMAGE_", "MAX_", "ALLOWED_IMAGE", "STREAMIMAGES_")):
+        if name.startswith(
+            ("STREAM_IMAGES", "IMAGE_", "MAX_", "ALLOWED_IMAGE", "STREAMIMAGES_", "VIEWER_")
+        ):
             monkeypatch.delenv(name)
     home = tmp_path / "home"
     monkeypatch.setenv("HOME", str(home))

@@ -26,6 +26,7 @@ from streamimages_desktop.core.disk_index import (
     BUSY_TIMEOUT_SECONDS,
     FILES_DIR,
     INDEX_NAME,
+    RENDITION_RE,
     SCHEMA_VERSION,
     SWEEP_GRACE_SECONDS,
     Trouble,
@@ -68,7 +69,10 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class RenditionKey:
-    """Which file: an image id (uuid hex), "thumb" or "display", and the original's SHA-256.
+    """Which file: an image id (uuid hex), a rendition and the original's SHA-256.
+
+    A rendition is "thumb" or "display", or one of them keyed by its side in pixels
+    ("thumb@400", "display@2048": the grid on a HiDPI screen, the viewer fitted to a screen).
 
     Only validated keys exist, so file names are never built from user text; a replaced
     original has another sha256 and never finds the old rendition.
@@ -81,9 +85,10 @@ class RenditionKey:
     def __post_init__(self) -> None:
         if not isinstance(self.image_id, str) or not _IMAGE_ID_RE.fullmatch(self.image_id):
             raise ValueError(f"image id must be 32 lowercase hex digits, not {self.image_id!r}")
-        if self.rendition not in RENDITIONS:
+        if not isinstance(self.rendition, str) or not RENDITION_RE.fullmatch(self.rendition):
             raise ValueError(
-                f"rendition must be one of {sorted(RENDITIONS)}, not {self.rendition!r}"
+                f"rendition must be one of {sorted(RENDITIONS)}, optionally @pixels,"
+                f" not {self.rendition!r}"
             )
         if not isinstance(self.sha256, str) or not _SHA256_RE.fullmatch(self.sha256):
             raise ValueError(f"sha256 must be 64 lowercase hex digits, not {self.sha256!r}")

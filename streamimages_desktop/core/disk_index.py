@@ -38,8 +38,12 @@ BUSY_TIMEOUT_SECONDS = 10.0
 # INSERT (or its temp file before the rename); the sweep leaves such young files alone.
 SWEEP_GRACE_SECONDS = 600.0
 SWEEP_INTERVAL_SECONDS = 86_400.0  # the folder walk runs at most once a day, not every start
-_FILE_RE = re.compile(r"([0-9a-f]{32})-(thumb|display)-([0-9a-f]{64})-([0-9a-f]{16})\.jpg")
 _TABLES = frozenset({"renditions", "totals", "renditions_added", "renditions_removed"})
+# A rendition word, optionally size-keyed: "thumb", "display", "thumb@400", "display@2048".
+RENDITION_RE = re.compile(r"(?:thumb|display)(?:@[1-9][0-9]{1,4})?")
+_FILE_RE = re.compile(
+    rf"([0-9a-f]{{32}})-({RENDITION_RE.pattern})-([0-9a-f]{{64}})-([0-9a-f]{{16}})\.jpg"
+)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS renditions(
     image_id TEXT NOT NULL,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import re
 import struct
 from dataclasses import dataclass
@@ -175,6 +176,48 @@ def render(
     return _render_loaded(im, _orientation(im), max_side, quality)
 
 
+def preview_pixels(data: bytes, max_side: int, *, max_pixels: int | None = None) -> Image.Image:
+    """Pixels to show at once (L or RGB, upright, flattened): decoded at the JPEG scale that
+    covers max_side and box-reduced below twice it, with no resampling filter.
+
+    A viewer paints these scaled while `finish_rendition` makes the exact rendition from them
+    for the cache: a cold image costs little more than its reduced-scale decode.
+    """
+    fmt = sniff(data)
+    limit = max_pixels if max_pixels is not None else _pillow_limit()
+    im, _ = _decode(data, fmt, limit, max_side)
+    orientation = _orientation(im)
+    try:
+        flat = _normalise(im)
+        factor = max(flat.size) // max_side
+        if factor >= 2:
+            flat = flat.reduce(factor)
+        flat = _flatten(flat)
+        transpose = _TRANSPOSE.get(orientation)
+        return flat.transpose(transpose) if transpose is not None else flat
+    except _DECODE_ERRORS:
+        raise ImageRejected(CORRUPT) from None
+
+
+def finish_rendition(pixels: Image.Image, max_side: int, quality: int = JPEG_QUALITY) -> bytes:
+    """The JPEG rendition fitting max_side made from `preview_pixels` (left unchanged)."""
+    try:
+        fitted = _shrink(pixels.copy(), max_side)
+    except _DECODE_ERRORS:
+        raise ImageRejected(CORRUPT) from None
+    return encode_rendition(fitted, quality)
+
+
+def encode_rendition(im: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
+    """JPEG bytes of prepared rendition pixels."""
+    try:
+        out = io.BytesIO()
+        im.save(out, "JPEG", quality=quality, optimize=True)
+    except _DECODE_ERRORS:
+        raise ImageRejected(CORRUPT) from None
+    return out.getvalue()
+
+
 def _pillow_limit() -> int:
     """Pillow's warning threshold, read (never changed) so its warning is an error here too."""
     limit = Image.MAX_IMAGE_PIXELS
@@ -280,11 +323,9 @@ def _render_loaded(im: Image.Image, orientation: int, side: int, quality: int) -
         transpose = _TRANSPOSE.get(orientation)
         if transpose is not None:
             flat = flat.transpose(transpose)
-        out = io.BytesIO()
-        flat.save(out, "JPEG", quality=quality, optimize=True)
     except _DECODE_ERRORS:
         raise ImageRejected(CORRUPT) from None
-    return out.getvalue()
+    return encode_rendition(flat, quality)
 
 
 def _normalise(im: Image.Image) -> Image.Image:
@@ -315,3 +356,63 @@ def _flatten(im: Image.Image) -> Image.Image:
     background = Image.new("RGB", im.size, BACKGROUND)
     background.paste(im, (0, 0), im)
     return background
+
+
+_EXIF_IFD: Final = 0x8769
+# (label, tag, in the Exif sub-IFD) in the order the viewer lists them.
+_EXIF_FIELDS: Final = (
+    ("Camera", 0x0110, False),
+    ("Lens", 0xA434, True),
+    ("Taken", 0x9003, True),
+    ("Exposure", 0x829A, True),
+    ("Aperture", 0x829D, True),
+    ("ISO", 0x8827, True),
+    ("Focal length", 0x920A, True),
+)
+_MAKE_TAG: Final = 0x010F
+
+
+def exif_summary(data: bytes) -> list[tuple[str, str]]:
+    """A few EXIF facts as (label, text) pairs: camera, lens, date, exposure; [] when none.
+
+    Only the header is read (no pixels are decoded); unreadable metadata gives [].
+    """
+    try:
+        im = Image.open(io.BytesIO(data), formats=[sniff(data)])
+        exif = im.getexif()
+        sub = exif.get_ifd(_EXIF_IFD)
+    except (ImageRejected, *_DECODE_ERRORS):
+        return []
+    found: list[tuple[str, str]] = []
+    for label, tag, in_sub in _EXIF_FIELDS:
+        value = (sub if in_sub else exif).get(tag)
+        text = _exif_text(label, value)
+        if label == "Camera":
+            make = _exif_text("Make", exif.get(_MAKE_TAG))
+            text = text if not make or text.startswith(make) else f"{make} {text}".strip()
+        if text:
+            found.append((label, text))
+    return found
+
+
+def _exif_text(label: str, value: object) -> str:
+    """One EXIF value as a person reads it: 1/250 s, f/2.8, 35 mm; '' for nothing usable."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        return value.strip("\x00 ").strip()[:80]
+    try:
+        number = float(value)  # type: ignore[arg-type]  # IFDRational, int or float
+    except (TypeError, ValueError, ZeroDivisionError):
+        return str(value)[:80]
+    if not math.isfinite(number) or number <= 0:
+        return ""
+    if label == "Exposure":
+        return f"1/{round(1 / number)} s" if number < 1 else f"{number:g} s"
+    if label == "Aperture":
+        return f"f/{number:.1f}".replace(".0", "")
+    if label == "Focal length":
+        return f"{number:g} mm"
+    return f"{number:g}"

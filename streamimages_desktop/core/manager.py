@@ -7,9 +7,12 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from PIL import Image
 
 from streamimages_desktop.core import (
     access,
@@ -56,6 +59,36 @@ log = logging.getLogger(__name__)
 
 LIBRARY_FILE = "library.sqlite3"
 RENDITION_SIZES: dict[str, int] = {"thumb": imaging.THUMB_SIZE, "display": imaging.DISPLAY_SIZE}
+MIN_RENDITION_SIDE = 64
+MAX_THUMB_SIDE = 1024  # the largest tile (320 px) on a 3x screen
+
+
+def rendition_side(rendition: str, max_side: int) -> int:
+    """The longest side of a rendition: a named one, or a size-keyed "thumb@400"/"display@2048".
+
+    Thumbnails run from MIN_RENDITION_SIDE to MAX_THUMB_SIDE and display renditions up to
+    `max_side` (VIEWER_DISPLAY_MAX_PX), so no caller makes the cache hold larger ones.
+    """
+    name, at, side = rendition.partition("@")
+    if not at and name in RENDITION_SIZES:
+        return RENDITION_SIZES[name]
+    top = MAX_THUMB_SIDE if name == "thumb" else max_side
+    sized = at and name in RENDITION_SIZES and side.isdigit() and not side.startswith("0")
+    if sized and MIN_RENDITION_SIDE <= int(side) <= top:
+        return int(side)
+    raise ValueError(
+        f"unknown rendition {rendition!r}: use one of {sorted(RENDITION_SIZES)},"
+        f" or one of them @{MIN_RENDITION_SIDE}..{top} pixels"
+    )
+
+
+@dataclass(frozen=True)
+class MadeRendition:
+    """A rendition's pixels (L or RGB, from its side to under twice it) made from the original;
+    `store()` fits and encodes them as JPEG, puts that in the disk cache and returns it."""
+
+    pixels: Image.Image
+    store: Callable[[], bytes]
 
 
 def utc_now() -> datetime:
@@ -388,34 +421,75 @@ class StreamImageManager:
         return replace(found, views=found.views + 1, last_accessed=now)
 
     def rendition(self, viewer: Viewer, image_id: str, rendition: str = "thumb") -> bytes:
-        """JPEG bytes: access is checked before any cache is asked; a miss is regenerated."""
-        size = RENDITION_SIZES.get(rendition)
-        if size is None:
-            raise ValueError(
-                f"unknown rendition {rendition!r}: use one of {sorted(RENDITION_SIZES)}"
-            )
-        found = self.image(viewer, image_id)
-        key = RenditionKey(found.id, rendition, found.sha256)
-        cached = self._disk_cache.get(key)
+        """JPEG bytes: access is checked before any cache is asked; a miss is regenerated.
+
+        `rendition` is "thumb", "display" or a size-keyed one ("thumb@400", "display@2048").
+        """
+        key, found, cached = self._cached(viewer, image_id, rendition)
         if cached is not None:
             return cached
-        try:
-            original = self._blobs.read(found.sha256, found.format)
-        except FileNotFoundError:
-            raise NotFound(
-                f"the original of image {image_id} is missing from the library"
-            ) from None
-        except OSError as exc:
-            raise EnvironmentProblem(
-                f"cannot read the original of image {image_id}: {failures.os_reason(exc)}",
-                failures.os_kind(exc),
-            ) from None
-        data = imaging.render(original, size)
+        data = imaging.render(self._original_of(found), rendition_side(rendition, self._top))
+        return self._put_rendition(key, data)
+
+    def rendition_or_pixels(
+        self, viewer: Viewer, image_id: str, rendition: str
+    ) -> bytes | MadeRendition:
+        """The cached JPEG of a rendition, or on a miss its pixels made just now.
+
+        The viewer paints a cold image from the pixels (scaled) and calls `store()` afterwards,
+        so resampling, the JPEG encode and the cache write are not between the key press and
+        the picture.
+        """
+        key, found, cached = self._cached(viewer, image_id, rendition)
+        if cached is not None:
+            return cached
+        size = rendition_side(rendition, self._top)
+        pixels = imaging.preview_pixels(self._original_of(found), size)
+        return MadeRendition(pixels, partial(self._store_rendition, key, pixels, size))
+
+    @property
+    def _top(self) -> int:
+        return self._settings.viewer_display_max_px
+
+    def _cached(
+        self, viewer: Viewer, image_id: str, rendition: str
+    ) -> tuple[RenditionKey, StreamImage, bytes | None]:
+        """The key, the row (access checked first) and the cached bytes or None."""
+        rendition_side(rendition, self._top)  # an unknown rendition is refused before any read
+        found = self.image(viewer, image_id)
+        key = RenditionKey(found.id, rendition, found.sha256)
+        return key, found, self._disk_cache.get(key)
+
+    def _store_rendition(self, key: RenditionKey, pixels: Image.Image, size: int) -> bytes:
+        return self._put_rendition(key, imaging.finish_rendition(pixels, size))
+
+    def _put_rendition(self, key: RenditionKey, data: bytes) -> bytes:
         try:
             self._disk_cache.put(key, data)
         except (OSError, StreamImagesError) as exc:  # still return it; next time regenerates
-            log.warning("rendition %s of %s not cached: %s", rendition, image_id, exc)
+            log.warning("rendition %s of %s not cached: %s", key.rendition, key.image_id, exc)
         return data
+
+    def original(self, viewer: Viewer, image_id: str) -> bytes:
+        """The stored original's bytes (the viewer plays animated GIF and WebP from them)."""
+        return self._original_of(self.image(viewer, image_id))
+
+    def exif_summary(self, viewer: Viewer, image_id: str) -> list[tuple[str, str]]:
+        """Camera, date taken, exposure and the like; only the owner may read metadata."""
+        access.require_edit(viewer)
+        return imaging.exif_summary(self._original_of(self.image(viewer, image_id)))
+
+    def _original_of(self, found: StreamImage) -> bytes:
+        try:
+            return self._blobs.read(found.sha256, found.format)
+        except FileNotFoundError:
+            missing = f"the original of image {found.id} is missing from the library"
+            raise NotFound(missing) from None
+        except OSError as exc:
+            raise EnvironmentProblem(
+                f"cannot read the original of image {found.id}: {failures.os_reason(exc)}",
+                failures.os_kind(exc),
+            ) from None
 
     def stats(self, viewer: Viewer, stream_id: str | None = None) -> Stats:
         return self._store.stats(viewer, stream_id)

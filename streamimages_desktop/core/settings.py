@@ -99,6 +99,12 @@ class Settings:
         "pixels",
         "largest picture an import decodes (Pillow's own limit is the most)",
     )
+    viewer_slideshow_seconds: float = _number(
+        4.0, 0.5, 3600, "seconds", "how long the viewer's slideshow shows each image"
+    )
+    viewer_display_max_px: int = _number(
+        2560, 256, 8192, "pixels", "longest side of the viewer's display renditions"
+    )
     stream_images_dir: Path = _folder(  # noqa: RUF009 (it returns a field(), as _number does)
         paths.default_library_dir, "user data dir / stream_images", "the library folder"
     )

@@ -18,7 +18,7 @@ from streamimages_desktop.core.units import format_bytes
 from streamimages_desktop.ui.gallery.model import GalleryModel
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from streamimages_desktop.ui.gallery.thumbnail_loader import ThumbnailLoader
-from streamimages_desktop.ui.viewer.preview_dialog import PreviewDialog
+from streamimages_desktop.ui.viewer.viewer_window import ViewerWindow
 from tests.images import write_image
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support (propagateSizeHints|raise)")
@@ -44,10 +44,10 @@ def tooltip_size(model: GalleryModel, image_id: str) -> str:
     return tip.split("<br>")[-1].split(" · ")[2]  # Visibility · W x H px · SIZE · views
 
 
-def preview_size(qtbot: QtBot, dialog: PreviewDialog, image_id: str) -> str:
+def preview_size(qtbot: QtBot, dialog: ViewerWindow, image_id: str) -> str:
     with qtbot.waitSignal(dialog.loaded, timeout=10_000):
         dialog.show_image(OWNER, image_id)
-    return dialog.facts_label.text().split("  ·  ")[2]  # Visibility · W x H px · SIZE · ...
+    return dialog.info.value("File size")
 
 
 def show_size(tmp_path: Path, image_id: str) -> str:
@@ -85,12 +85,13 @@ def test_one_size_reads_the_same_in_tooltip_preview_and_command_line(
     loader = ThumbnailLoader(manager)
     model = GalleryModel(pixmap_cache, loader)
     model.set_images(OWNER, manager.images(OWNER, "sizes"))
-    dialog = PreviewDialog(manager, pixmap_cache)
+    dialog = ViewerWindow(manager, pixmap_cache)
     qtbot.addWidget(dialog)
     try:
         assert tooltip_size(model, image.id) == text
         assert preview_size(qtbot, dialog, image.id) == text
     finally:
         dialog.close()
+        dialog.shutdown()
         assert loader.shutdown()
     assert show_size(tmp_path, image.id) == text

@@ -30,7 +30,7 @@ class ImageActions(QObject):
     Every change runs on a worker; when it is done `changed` tells the window to re-query.
 
     Signals:
-        open_requested(str): show this image in the preview.
+        open_requested(str): show this image in the viewer.
         changed(str): images were edited or deleted; the text is a status line.
         deleted(list): the ids of images just deleted (previews and caches forget them).
 
@@ -57,7 +57,7 @@ class ImageActions(QObject):
         self._viewer = OWNER
         self._ids: list[str] = []  # what the open context menu acts on
         self.last_menu: QMenu | None = None
-        self.open_action = self._action("Open preview", self._on_open_triggered)
+        self.open_action = self._action("Open in viewer", self._on_open_triggered)
         self.edit_action = self._action("Edit title and description…", self._on_edit_triggered)
         self.delete_action = self._action("Delete…", self._on_delete_triggered)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
@@ -149,9 +149,14 @@ class ImageActions(QObject):
     def _on_edit_triggered(self) -> None:
         ids = self._targets()
         image = self._image(ids[0]) if ids else None
-        if image is None or not can_edit(self._viewer):
+        if image is not None:
+            self.edit_image(image)
+
+    def edit_image(self, image: StreamImage, parent: QWidget | None = None) -> None:
+        """Ask for a new title and description of `image` (the grid's or the viewer's)."""
+        if not can_edit(self._viewer):
             return
-        dialog = dialogs.EditImageDialog(image.title, image.description, self._window)
+        dialog = dialogs.EditImageDialog(image.title, image.description, parent or self._window)
         dialog.accepted.connect(lambda: self._save_text(image.id, *dialog.values()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
@@ -166,7 +171,11 @@ class ImageActions(QObject):
         )
 
     def _set_visibility(self, visibility: Visibility) -> None:
-        ids, viewer = self._targets(), self._viewer
+        self.set_visibility_of(self._targets(), visibility)
+
+    def set_visibility_of(self, ids: list[str], visibility: Visibility) -> None:
+        """Give `ids` another visibility on a worker; `changed` reports it."""
+        viewer = self._viewer
         if not ids or not can_edit(viewer):
             return
 

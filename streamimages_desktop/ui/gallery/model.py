@@ -27,6 +27,13 @@ from streamimages_desktop.ui.gallery.thumbnail_loader import ThumbnailLoader
 ImageIdRole = Qt.ItemDataRole.UserRole + 1
 VisibilityRole = Qt.ItemDataRole.UserRole + 2
 
+# Thumbnail renditions by longest side: a tile asks for the smallest that covers its size in
+# device pixels (tile size x device pixel ratio), so tiles stay crisp on HiDPI screens.
+THUMB_RENDITIONS: tuple[tuple[int, str], ...] = (
+    (200, "thumb"),
+    (400, "thumb@400"),
+    (640, "thumb@640"),
+)
 _MAX_RUNS = 32  # more separate runs of changed rows than this, and a reset is cheaper
 
 _placeholder: QPixmap | None = None
@@ -80,6 +87,15 @@ def tooltip_for(image: StreamImage) -> str:
     return "<br>".join(lines)
 
 
+def thumb_rendition(tile_px: int, dpr: float) -> str:
+    """The smallest thumbnail rendition at least `tile_px` x `dpr` device pixels wide."""
+    need = tile_px * max(1.0, dpr)
+    for side, name in THUMB_RENDITIONS:
+        if side >= need:
+            return name
+    return THUMB_RENDITIONS[-1][1]
+
+
 def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
     """Ascending row numbers grouped into (first, last) runs of adjacent rows."""
     runs: list[tuple[int, int]] = []
@@ -101,7 +117,9 @@ class GalleryModel(QAbstractListModel):
 
     Attributes:
         viewer: the role the rows were chosen for.
-        device_pixel_ratio: the screen's ratio, part of every pixmap cache key.
+        device_pixel_ratio: the screen's ratio, part of every pixmap cache key and set on
+            every thumbnail pixmap (so a 400 px rendition paints a 200 px tile at 2x).
+        tile_size: the tile's width in logical pixels; with the ratio it picks the rendition.
     """
 
     def __init__(
@@ -114,6 +132,7 @@ class GalleryModel(QAbstractListModel):
         self._rows: dict[str, int] = {}
         self.viewer: Viewer = OWNER
         self.device_pixel_ratio = 1.0
+        self.tile_size = 160
         # Thrash guard: an image loaded in this viewport epoch and already evicted again (the
         # cache is smaller than a screen) is not re-requested until the viewport changes.
         self._epoch = 0
@@ -193,8 +212,23 @@ class GalleryModel(QAbstractListModel):
     def set_device_pixel_ratio(self, ratio: float) -> None:
         if ratio != self.device_pixel_ratio:
             self.device_pixel_ratio = ratio
+            self._pick_rendition()
             if self._images:
                 self._changed(0, len(self._images) - 1, [Qt.ItemDataRole.DecorationRole])
+
+    def set_tile_size(self, px: int) -> None:
+        """Tiles of `px` logical pixels: a larger rendition is asked for when they outgrow it."""
+        self.tile_size = px
+        if self._pick_rendition() and self._images:
+            self._changed(0, len(self._images) - 1, [Qt.ItemDataRole.DecorationRole])
+
+    def _pick_rendition(self) -> bool:
+        changed = self._loader.set_rendition(
+            thumb_rendition(self.tile_size, self.device_pixel_ratio)
+        )
+        if changed:
+            self._loaded_in.clear()  # the thrash guard was about the old rendition
+        return changed
 
     def thumbnail_pending(self, row: int) -> bool:
         """True while the thumbnail of `row` is queued or loading."""
@@ -278,6 +312,7 @@ class GalleryModel(QAbstractListModel):
         if row is None:
             return  # no longer shown (deleted, filtered out, another stream)
         pixmap = QPixmap.fromImage(image)
+        pixmap.setDevicePixelRatio(self.device_pixel_ratio)
         self._cache.put(
             GALLERY_PAGE, image_id, self._loader.rendition, self.device_pixel_ratio, pixmap
         )

@@ -51,7 +51,7 @@ class ThumbnailLoader(QObject):
         idle(): nothing is queued or running for the current generation any more.
 
     Attributes:
-        rendition: the rendition this loader asks the manager for ("thumb").
+        rendition: the rendition this loader asks the manager for ("thumb", "thumb@400"...).
     """
 
     loaded = Signal(str, QImage)
@@ -125,6 +125,17 @@ class ThumbnailLoader(QObject):
         self._queue.clear()
         self._running.clear()
         self._failed.clear()
+
+    def set_rendition(self, rendition: str) -> bool:
+        """Ask for another rendition from now on (a tile size or pixel ratio changed).
+
+        Waiting and late results of the old one are dropped; True if it changed.
+        """
+        if rendition == self.rendition:
+            return False
+        self.rendition = rendition
+        self.clear_pending()
+        return True
 
     def shutdown(self, msecs: int = 5000) -> bool:
         """Drop waiting work and wait for running jobs; call before the manager closes."""

@@ -99,6 +99,7 @@ class GalleryWidget(QWidget):
         self.delegate = GalleryDelegate(self.view, DEFAULT_TILE)
         self.view.setItemDelegate(self.delegate)
         self.view.setModel(self.model)
+        self.model.set_tile_size(self.delegate.tile_size)
         self._apply_tile_size()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -168,6 +169,7 @@ class GalleryWidget(QWidget):
         rows = self.view.visible_rows()
         self.view.set_batched(False)
         self.delegate.set_tile_size(px)
+        self.model.set_tile_size(self.delegate.tile_size)
         self._apply_tile_size()
         if rows:
             self.view.scrollTo(self.model.index(rows[0], 0), QListView.ScrollHint.PositionAtTop)

@@ -10,6 +10,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QShowEvent,
 )
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolTip, QWidget
 
@@ -26,7 +27,7 @@ from streamimages_desktop.ui.imports.upload_pane import UploadPane
 from streamimages_desktop.ui.settings_signal import SettingsSignal
 from streamimages_desktop.ui.streams.browser import StreamBrowser
 from streamimages_desktop.ui.tasks import TaskRunner
-from streamimages_desktop.ui.viewer.preview_dialog import PreviewDialog
+from streamimages_desktop.ui.viewer.viewer_window import ViewerWindow
 from streamimages_desktop.ui.window import menus, view_state
 from streamimages_desktop.ui.window.status_line import StatusLine
 from streamimages_desktop.ui.window.toolbar import TILE_DEFAULT, MainToolBar
@@ -105,8 +106,16 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.stream_dock, self.upload_dock], [230, 340], Qt.Orientation.Horizontal
         )
-        self.preview = PreviewDialog(manager, pixmap_cache, self._runner, self)
         self.image_actions = ImageActions(manager, self.gallery, self._runner, self)
+        self.preview = ViewerWindow(
+            manager,
+            pixmap_cache,
+            self._runner,
+            self,
+            sequence=lambda: self.gallery.model.images,
+            image_actions=self.image_actions,
+            qsettings=self._qsettings if remember else None,
+        )
         self.status = StatusLine(manager, self._runner, settings.stream_images_dir, self)
         self.setStatusBar(self.status)
         self._build_menus()
@@ -244,9 +253,8 @@ class MainWindow(QMainWindow):
     def _on_images_changed(self, message: str) -> None:
         self.status.flash(message)
         self.refresh_all()
-        image = self.preview.image
-        if image is not None and self.preview.isVisible():
-            self.preview.show_image(self.viewer, image.id)
+        if self.preview.image is not None and self.preview.isVisible():
+            self.preview.reload()
 
     def _on_images_deleted(self, ids: list[str]) -> None:
         for image_id in ids:
@@ -295,7 +303,10 @@ class MainWindow(QMainWindow):
     # --- settings ----------------------------------------------------------------------------
 
     def _restore(self, view: view_state.ViewState, stream: str | None) -> None:
-        if view.geometry is None or not self.restoreGeometry(view.geometry):
+        self._fit_on_show = view.geometry is not None and self.restoreGeometry(view.geometry)
+        if self._fit_on_show:
+            view_state.fit_to_screen(self)  # saved on a larger or since-removed monitor
+        else:
             self.resize(*view_state.DEFAULT_SIZE)
         if view.state is not None:
             self.restoreState(view.state, view_state.STATE_VERSION)
@@ -323,11 +334,18 @@ class MainWindow(QMainWindow):
         self.upload_pane.cancel()
         self.upload_pane.wait(10_000)
         self.gallery.shutdown()
+        self.preview.shutdown()
         self._runner.clear_queued()
         self._runner.wait(10_000)
         self.status.shutdown()
         if self.settings_signal is not None:
             self.settings_signal.wait(10_000)  # a limit typed just before quitting is saved
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._fit_on_show:  # again, now that the frame around the window is known
+            self._fit_on_show = False
+            view_state.fit_to_screen(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._remember:

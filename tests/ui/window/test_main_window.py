@@ -292,8 +292,8 @@ def test_preview_shows_display_rendition_and_counts_a_view(
     assert preview.isVisible()
     assert not preview.view.pixmap.isNull()
     assert preview.view.pixmap.width() == 64  # the display rendition is never upscaled
-    assert "Subscribers only" in preview.facts_label.text()
-    assert "64 x 48 px" in preview.facts_label.text()
+    assert preview.info.value("Visibility") == "Subscribers only"
+    assert preview.info.value("Dimensions") == "64 x 48 px"
     assert manager.image(OWNER, image_id).views == 1
 
 
