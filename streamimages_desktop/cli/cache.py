@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from streamimages_desktop.cli import workbench
 from streamimages_desktop.cli.format import escape, human_bytes, table, to_json
 from streamimages_desktop.core.cache import MemoryCache, PageStats
 from streamimages_desktop.core.cache_sim import (
@@ -89,11 +90,14 @@ def add_parsers(subparsers: Any) -> None:
         help="simulated seconds between two requests of one viewer",
     )
     sim.add_argument("--json", action="store_true", help="print JSON")
+    workbench.add_arguments(sim)  # the workbench's curves: issue 12
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run `cache ...` or `cache-sim`; returns the exit status."""
     try:
+        if args.command == "cache-sim" and workbench.wants_workbench(args):
+            return workbench.run(args, settings)
         if args.command == "cache-sim":
             return _run_sim(args, settings)
         if args.cache_command == "stats":

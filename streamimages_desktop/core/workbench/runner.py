@@ -1,0 +1,133 @@
+"""Policies simulated at a list of sizes, in worker processes, with progress and cancel.
+
+Each (policy, size) is one job; jobs run in a ProcessPoolExecutor (both cores) and each
+returns its Point. The LRU curve (one pass) and Belady's bound are jobs too. Cancel stops
+queued jobs at once; a running job checks nothing and finishes (jobs are short).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+from streamimages_desktop.core.workbench.belady import belady
+from streamimages_desktop.core.workbench.mrc import lru_curve
+from streamimages_desktop.core.workbench.points import Point
+from streamimages_desktop.core.workbench.policies import make_policy
+from streamimages_desktop.core.workbench.trace import Trace
+
+BELADY = "belady"
+LRU_CURVE = "lru-curve"
+Progress = Callable[[int, int], None]
+
+
+class Cancelled(Exception):
+    """The run was cancelled before it finished."""
+
+
+@dataclass
+class Curves:
+    """Points by policy name (plus "belady"); `lru_curve` when the one-pass curve ran."""
+
+    points: dict[str, list[Point]] = field(default_factory=dict)
+    max_used: dict[str, int] = field(default_factory=dict)
+
+
+def simulate(trace: Trace, policy: str, size: int, ttl: float | None = None) -> tuple[Point, int]:
+    """One policy at one size: its point and the most bytes it ever held."""
+    cache = make_policy(policy, size, ttl)
+    keys, sizes = trace.keys, trace.fixed_sizes()
+    times = trace.times if ttl is not None and trace.times is not None else None
+    request = cache.request
+    hits = hit_bytes = total = peak = 0
+    for i, key in enumerate(keys):
+        s = sizes[i]
+        total += s
+        if request(key, s, times[i] if times is not None else 0.0):
+            hits += 1
+            hit_bytes += s
+        elif cache.used > peak:
+            peak = cache.used
+    n = len(keys)
+    return Point(size, hits / n if n else 0.0, hit_bytes / total if total else 0.0), peak
+
+
+def _job(trace: Trace, name: str, size: int, ttl: float | None) -> tuple[Point, int]:
+    if name == BELADY:
+        return belady(trace, size, ttl), 0
+    return simulate(trace, name, size, ttl)
+
+
+@dataclass
+class CancelToken:
+    """Set from any thread; the runner stops handing out jobs."""
+
+    event: threading.Event = field(default_factory=threading.Event)
+
+    def cancel(self) -> None:
+        self.event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.event.is_set()
+
+
+def run_curves(
+    trace: Trace,
+    policies: list[str],
+    sizes: list[int],
+    ttl: float | None = None,
+    *,
+    with_belady: bool = True,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> Curves:
+    """Every policy (and Belady) at every size; raises Cancelled when cancelled.
+
+    "lru" is computed from the one-pass curve (exact: tests check it against simulation), the
+    others are simulated, one job per (policy, size), on `workers` processes (default: cores).
+    """
+    names = [p for p in policies if p != "lru"] + ([BELADY] if with_belady else [])
+    jobs = [(name, size) for name in names for size in sizes]
+    total = len(jobs) + (1 if "lru" in policies else 0)
+    done = 0
+    curves = Curves()
+    results: dict[tuple[str, int], tuple[Point, int]] = {}
+    count = workers or min(len(jobs), os.cpu_count() or 1) or 1
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        futures: dict[Future[tuple[Point, int]], tuple[str, int]] = {
+            pool.submit(_job, trace, name, size, ttl): (name, size) for name, size in jobs
+        }
+        try:
+            if "lru" in policies:
+                curve = lru_curve(trace, ttl)
+                curves.points["lru"] = curve.points(sizes)
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+            for future in as_completed(futures):
+                if cancel is not None and cancel.cancelled:
+                    raise Cancelled
+                results[futures[future]] = future.result()
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    for name in names:
+        label = name
+        curves.points[label] = [results[(name, size)][0] for size in sizes]
+        curves.max_used[label] = max(results[(name, size)][1] for size in sizes)
+    ordered = {p: curves.points[p] for p in policies}
+    if with_belady:
+        ordered[BELADY] = curves.points[BELADY]
+    curves.points = ordered
+    return curves
