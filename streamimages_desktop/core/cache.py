@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 from streamimages_desktop.core.workbench.policies import DEFAULT_POLICY, Policy, make_policy
 
 V = TypeVar("V")
+Listener = Callable[[str, Hashable, int, float], None]
 
 HIGH_WATER = (9, 10)  # a put that would take usage above 9/10 of the limit starts eviction ...
 LOW_WATER = (8, 10)  # ... which goes on until usage is at most 8/10 (20 % free) after the put
@@ -125,8 +126,15 @@ class MemoryCache(Generic[V]):
         self._policy: Policy | None = None  # None: the seed's watermark LRU, inlined below
         self._policy_name = DEFAULT_POLICY
         self._evicting: tuple[float, _Counters | None] = (0.0, None)
+        self._listener: Listener | None = None
         if policy != DEFAULT_POLICY:
             self.set_policy(policy)
+
+    def set_listener(self, listener: Listener | None) -> None:
+        """Call `listener(page, key, size, now)` on every hit and every stored put (a trace
+        recorder); it runs under the cache lock, so it must only append somewhere."""
+        with self._lock:
+            self._listener = listener
 
     @property
     def policy(self) -> str:
@@ -192,6 +200,8 @@ class MemoryCache(Generic[V]):
             if self._policy is not None:
                 self._policy.hit(full)
             entry.page.hits += 1
+            if self._listener is not None:
+                self._listener(page, key, entry.size, self._clock())
             return entry.value
         finally:
             lock.release()
@@ -219,6 +229,8 @@ class MemoryCache(Generic[V]):
                 if not self._policy.insert(full, size):
                     return False  # the policy refuses it (S3-FIFO: larger than its small queue)
                 self._link(full, _Entry(counters, value, size, now))
+                if self._listener is not None:
+                    self._listener(page, key, size, now)
                 return True
             high_num, high_den = HIGH_WATER
             if (self._usage + size) * high_den > self._limit * high_num:
@@ -227,6 +239,8 @@ class MemoryCache(Generic[V]):
                     counters.evictions_caused += self._evict_oldest(now)
             entry = _Entry(counters, value, size, now)
             self._link(full, entry)
+            if self._listener is not None:
+                self._listener(page, key, size, now)
             return True
 
     def discard(self, page: str, key: Hashable) -> bool:

@@ -1,16 +1,18 @@
 """Policies simulated at a list of sizes, in worker processes, with progress and cancel.
 
-Each (policy, size) is one job; jobs run in a ProcessPoolExecutor (both cores) and each
-returns its Point. The LRU curve (one pass) and Belady's bound are jobs too. Cancel stops
-queued jobs at once; a running job checks nothing and finishes (jobs are short).
+Each (policy, size) is one job (Belady's bound too); jobs run in a ProcessPoolExecutor (both
+cores) while this thread makes the one-pass LRU curve. Cancel returns within 0.1 s of the
+next job's end, drops the queued jobs and does not wait for the running ones (they finish on
+their own in their processes). Small runs stay in the calling thread: spawning costs more.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from streamimages_desktop.core.workbench.belady import belady
@@ -19,6 +21,8 @@ from streamimages_desktop.core.workbench.points import Point
 from streamimages_desktop.core.workbench.policies import make_policy
 from streamimages_desktop.core.workbench.trace import Trace
 
+POLL_SECONDS = 0.1
+INLINE_WORK = 200_000  # requests x jobs below which processes cost more than they save
 BELADY = "belady"
 LRU_CURVE = "lru-curve"
 Progress = Callable[[int, int], None]
@@ -98,30 +102,62 @@ def run_curves(
     curves = Curves()
     results: dict[tuple[str, int], tuple[Point, int]] = {}
     count = workers or min(len(jobs), os.cpu_count() or 1) or 1
-    with ProcessPoolExecutor(max_workers=count) as pool:
+
+    def checker(_fraction: float) -> None:
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled
+
+    checker(0.0)
+    if workers == 0 or (workers is None and trace.requests * len(jobs) < INLINE_WORK):
+        for name, size in jobs:  # small: in this thread, checking cancel between jobs
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled
+            results[(name, size)] = _job(trace, name, size, ttl)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        if "lru" in policies:
+            curves.points["lru"] = lru_curve(trace, ttl).points(sizes)
+            if progress is not None:
+                progress(total, total)
+        return _ordered(curves, results, policies, names, sizes, with_belady)
+    # spawn, not fork: the caller may be a GUI with threads, which fork would copy half-held
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+    try:
         futures: dict[Future[tuple[Point, int]], tuple[str, int]] = {
             pool.submit(_job, trace, name, size, ttl): (name, size) for name, size in jobs
         }
-        try:
-            if "lru" in policies:
-                curve = lru_curve(trace, ttl)
-                curves.points["lru"] = curve.points(sizes)
-                done += 1
-                if progress is not None:
-                    progress(done, total)
-            for future in as_completed(futures):
-                if cancel is not None and cancel.cancelled:
-                    raise Cancelled
+        if "lru" in policies:  # the one pass runs here while the workers simulate
+            curves.points["lru"] = lru_curve(trace, ttl, progress=checker).points(sizes)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        pending = set(futures)
+        while pending:
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled
+            finished, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            for future in finished:
                 results[futures[future]] = future.result()
                 done += 1
                 if progress is not None:
                     progress(done, total)
-            if cancel is not None and cancel.cancelled:
-                raise Cancelled
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # running jobs end on their own
+        raise
+    pool.shutdown()
+    return _ordered(curves, results, policies, names, sizes, with_belady)
+
+
+def _ordered(
+    curves: Curves,
+    results: dict[tuple[str, int], tuple[Point, int]],
+    policies: list[str],
+    names: list[str],
+    sizes: list[int],
+    with_belady: bool,
+) -> Curves:
     for name in names:
         label = name
         curves.points[label] = [results[(name, size)][0] for size in sizes]

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QComboBox,
     QDoubleSpinBox,
     QFrame,
     QGridLayout,
@@ -20,12 +21,14 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from streamimages_desktop.core.cache import CacheStats
 from streamimages_desktop.core.settings import SPECS, Settings, SettingsError, range_text
+from streamimages_desktop.core.workbench.policies import LABELS, POLICIES
 from streamimages_desktop.ui.cache.chart import MIB, CacheChart
 from streamimages_desktop.ui.cache.pages import (
     NO_GETS,
@@ -34,6 +37,7 @@ from streamimages_desktop.ui.cache.pages import (
     human_bytes,
     page_ratio,
 )
+from streamimages_desktop.ui.cache.workbench import WorkbenchPanel
 from streamimages_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -120,6 +124,8 @@ class CachePane(QWidget):
         page_table: one row per page, raw numbers in Qt.UserRole, a Clear button per row.
         disk_status: a one-line message when clearing the disk cache failed (hidden otherwise).
         clear_all_button, clear_disk_button, chart.
+        policy_combo: the live cache's eviction policy (the seed's by default).
+        tabs, workbench: the Live and Workbench tabs; workbench is a WorkbenchPanel.
     """
 
     cleared = Signal(str)
@@ -177,9 +183,19 @@ class CachePane(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setAccessibleName("Cache statistics")
+        self.workbench = WorkbenchPanel(self._memory)  # issue 12: the cache workbench
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Cache views")
+        self.tabs.addTab(scroll, "Live")
+        bench_scroll = QScrollArea(self)  # its controls must not widen the docked pane
+        bench_scroll.setWidget(self.workbench)
+        bench_scroll.setWidgetResizable(True)
+        bench_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        bench_scroll.setAccessibleName("Cache workbench")
+        self.tabs.addTab(bench_scroll, "Workbench")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(self.tabs)
 
     def _build_memory(self, parent: QWidget) -> QGroupBox:
         box = QGroupBox("Memory cache", parent)
@@ -207,9 +223,23 @@ class CachePane(QWidget):
         self.clear_all_button.setAccessibleName("Clear all memory cache pages")
         self.clear_all_button.setToolTip("Drop every cached pixmap; counters are kept")
         self.clear_all_button.clicked.connect(self._on_clear_all_clicked)
+        self.policy_combo = QComboBox(box)
+        self.policy_combo.setAccessibleName("Eviction policy")
+        self.policy_combo.view().setAccessibleName("Eviction policies")
+        self.policy_combo.setToolTip(
+            "Who is evicted when the limit is reached (Workbench compares)"
+        )
+        for name in POLICIES:
+            self.policy_combo.addItem(LABELS[name], name)
+        self.policy_combo.setCurrentIndex(list(POLICIES).index(self._memory.policy))
+        self.policy_combo.currentIndexChanged.connect(self._on_policy_chosen)
+        policy_label = QLabel("&Policy:", box)
+        policy_label.setBuddy(self.policy_combo)
         row = QHBoxLayout()
         row.addWidget(limit_label)
         row.addWidget(self.limit_spin)
+        row.addWidget(policy_label)
+        row.addWidget(self.policy_combo)
         row.addStretch(1)
         row.addWidget(self.clear_all_button)
         grid, self.memory_values = _stat_grid("Memory", MEMORY_FIELDS, box)
@@ -299,6 +329,10 @@ class CachePane(QWidget):
                 self._show_memory_status(str(exc))
             return
         self._apply_limit(limit)
+
+    def _on_policy_chosen(self, _index: int) -> None:
+        self._memory.set_policy(self.policy_combo.currentData())
+        self.refresh_now()
 
     def _on_settings_changed(self, settings: Settings) -> None:
         self.memory_status.setVisible(False)
