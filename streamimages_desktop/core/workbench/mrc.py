@@ -59,9 +59,12 @@ class LRUCurve:
         return [self.at(size) for size in sizes]
 
 
-def sampled(key: int, rate: float) -> bool:
-    """SHARDS' spatial filter: a fixed hash of the key below rate * 2**64."""
-    return ((key + 1) * _GOLDEN) & _MASK < rate * (1 << 64)
+def sampled(key: int, rate: float, salt: int = 0) -> bool:
+    """SHARDS' spatial filter: a fixed hash of the key (and salt) below rate * 2**64."""
+    mixed = ((key + 1 + salt * 0x632BE59BD9B4E019) * _GOLDEN) & _MASK
+    mixed ^= mixed >> 29
+    mixed = (mixed * 0xBF58476D1CE4E5B9) & _MASK
+    return mixed ^ (mixed >> 32) < rate * (1 << 64)
 
 
 def lru_curve(
@@ -69,15 +72,17 @@ def lru_curve(
     ttl: float | None = None,
     sample_rate: float | None = None,
     progress: Progress | None = None,
+    salt: int = 0,
 ) -> LRUCurve:
-    """One pass over the trace; `sample_rate` in (0, 1) turns on SHARDS."""
+    """One pass over the trace; `sample_rate` in (0, 1) turns on SHARDS (`salt` picks the
+    hash, so two salts give two independent samples)."""
     keys, sizes = trace.keys, trace.fixed_sizes()
     times = trace.times
     rate = 1.0 if sample_rate is None else sample_rate
     if not 0 < rate <= 1:
         raise ValueError(f"sample rate must be in (0, 1], not {rate}")
     if rate < 1:
-        chosen = [i for i, k in enumerate(keys) if sampled(k, rate)]
+        chosen = [i for i, k in enumerate(keys) if sampled(k, rate, salt)]
         keys = [keys[i] for i in chosen]
         sizes = [sizes[i] for i in chosen]
         times = None if times is None else [times[i] for i in chosen]
@@ -135,7 +140,9 @@ def lru_curve(
         hit_bytes.append(b)
     if rate < 1 and positions:  # SHARDS-adj: the count the sample should have had
         missing = trace.requests - n * scale
+        mean_size = sum(sizes) / n if n else 0.0
         hits = [x + missing for x in hits]
+        hit_bytes = [x + missing * mean_size for x in hit_bytes]
     return LRUCurve(
         positions=positions,
         hits=hits,
@@ -187,3 +194,26 @@ def _add(deltas: dict[float, list[float]], at: float, hits: float, size: float) 
     else:
         row[0] += hits
         row[1] += size
+
+
+@dataclass(frozen=True)
+class ShardsResult:
+    """A SHARDS curve and its error: the largest gap, over the sizes asked, between it and a
+    second sample drawn with another hash (an estimate that costs one more sampled pass)."""
+
+    points: list[Point]
+    rate: float
+    sampled_requests: int
+    error: float
+
+
+def shards(trace: Trace, rate: float, sizes: list[int], ttl: float | None = None) -> ShardsResult:
+    """The LRU curve from a SHARDS sample at `rate`, with its error estimate."""
+    first = lru_curve(trace, ttl, sample_rate=rate)
+    second = lru_curve(trace, ttl, sample_rate=rate, salt=1)
+    points = first.points(sizes)
+    error = max(
+        (abs(a.hit_ratio - b.hit_ratio) for a, b in zip(points, second.points(sizes), strict=True)),
+        default=0.0,
+    )
+    return ShardsResult(points, rate, first.sampled_requests, error)

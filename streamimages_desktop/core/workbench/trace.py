@@ -1,8 +1,9 @@
 """A trace: who asked for which key of what size, and when; read and written as CSV.
 
 The file is `time,key,size` with that header (seconds, any key string, bytes). It loads in
-libCacheSim's CSV reader with `time-col=1, obj-id-col=2, obj-size-col=3, has-header=true,
-delimiter=,` and `obj-id-is-num=false` (libCacheSim keeps whole seconds of the time).
+libCacheSim's CSV reader with `time-col=1, obj-id-col=2, obj-size-col=3, delimiter=,,
+has-header=true, obj-id-is-num=false` (libCacheSim keeps whole seconds of the time and reads
+ASCII only, so recorded keys are written in ASCII).
 A key keeps the size of its first request in the simulators here, as a cache keeps the object
 it stored; libCacheSim does the same on a hit.
 """
@@ -29,7 +30,11 @@ class TraceError(ValueError):
 
 @dataclass(frozen=True)
 class Trace:
-    """Requests as parallel lists: dense key ids (0..objects-1), sizes, times or None."""
+    """Requests as parallel lists: key ids, sizes, and times (seconds) or None.
+
+    From `from_requests` (and so from files and workloads) the ids are dense, in order of first
+    use, and `names[id]` is the key's text.
+    """
 
     keys: list[int]
     sizes: list[int]
@@ -65,7 +70,7 @@ class Trace:
 
     @property
     def objects(self) -> int:
-        return len(self.names) if self.names else len(set(self.keys))
+        return len(set(self.keys))
 
     def object_sizes(self) -> dict[int, int]:
         """Each key's size: the size of its first request."""
@@ -101,7 +106,12 @@ class Trace:
 def key_text(page: str, key: Hashable) -> str:
     """A recorded cache key as one CSV-safe string: page and key parts joined by ':'."""
     parts = key if isinstance(key, tuple) else (key,)
-    text = ":".join([page, *(str(p) for p in parts)])
+    return _csv_safe(":".join([page, *(str(p) for p in parts)]))
+
+
+def _csv_safe(text: str) -> str:
+    """ASCII without the CSV specials (libCacheSim's reader knows neither quotes nor UTF-8)."""
+    text = text.encode("ascii", "backslashreplace").decode("ascii")
     return text.replace(",", ";").replace('"', "'").replace("\n", " ").replace("\r", " ")
 
 
@@ -111,7 +121,9 @@ def write_csv(trace: Trace, path: Path) -> None:
 
 
 def to_csv(trace: Trace) -> str:
-    names = trace.names or [str(i) for i in range(max(trace.keys, default=-1) + 1)]
+    names = [_csv_safe(n) for n in trace.names] or [
+        str(i) for i in range(max(trace.keys, default=-1) + 1)
+    ]
     out = io.StringIO()
     out.write(",".join(HEADER) + "\n")
     times = trace.times

@@ -85,11 +85,9 @@ def generate(workload: Workload) -> Trace:
     else:
         low, high = workload.size_range
         sizes_of = [rng.randint(low, high) for _ in range(objects)]
-    return Trace(
-        keys=keys,
-        sizes=[sizes_of[k] for k in keys],
-        times=[i * STEP_SECONDS for i in range(count)],
-        names=[f"obj{k}" for k in range(objects)],
+    names = [f"obj{k}" for k in range(objects)]
+    return Trace.from_requests(
+        ((i * STEP_SECONDS, names[k], sizes_of[k]) for i, k in enumerate(keys)),
         label=workload.label,
     )
 
