@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from streamimages_desktop.core.atomic import atomic_write
 from streamimages_desktop.core.cache import MemoryCache
+from streamimages_desktop.core.workbench.mrc import ShardsResult, shards
 from streamimages_desktop.core.workbench.points import Point
 from streamimages_desktop.core.workbench.policies import LABELS, POLICIES
 from streamimages_desktop.core.workbench.recorder import TraceRecorder
@@ -83,6 +84,7 @@ class WorkbenchPanel(QWidget):
         self.recorded: Trace | None = None
         self.trace_path: Path | None = None
         self.curves: dict[str, list[Point]] = {}
+        self.sample: ShardsResult | None = None  # the SHARDS result of the last run, if sampled
         self._build()
 
     def _build(self) -> None:
@@ -119,6 +121,13 @@ class WorkbenchPanel(QWidget):
             check.setAccessibleName(f"Compare {LABELS[name]}")
             self.policy_checks[name] = check
             grid.addWidget(check, 1 + i // 3, i % 3 + (i % 3 > 0))
+        self.shards_check = QCheckBox("Sample the LRU curve (SHARDS) at", sizes)
+        self.shards_check.setAccessibleName("Sample the LRU curve with SHARDS")
+        self.shards_check.setToolTip("For long traces: a hashed sample of the keys, scaled up")
+        self.shards_spin = _double(sizes, 0.1, 100, 1, "SHARDS sampling rate in percent", " %")
+        row = 1 + (len(POLICIES) + 2) // 3
+        grid.addWidget(self.shards_check, row, 0, 1, 2)
+        grid.addWidget(self.shards_spin, row, 2)
 
         self.run_button = QPushButton("&Run", self)
         self.run_button.clicked.connect(self.start)
@@ -206,10 +215,11 @@ class WorkbenchPanel(QWidget):
             )
         recorded, path = self.recorded, self.trace_path
         sizes, ttl = self.sizes(), self._memory.ttl_seconds
+        rate = self.shards_spin.value() / 100 if self.shards_check.isChecked() else None
         cancel = self._cancel = CancelToken()
         progress = self._progress
 
-        def work() -> dict[str, list[Point]]:
+        def work() -> tuple[dict[str, list[Point]], ShardsResult | None]:
             if workload is not None:
                 trace = generate(workload)
             elif source == "recorded":
@@ -218,14 +228,16 @@ class WorkbenchPanel(QWidget):
             else:
                 assert path is not None
                 trace = read_csv(path)
-            return run_curves(
-                trace,
-                policies,
-                sizes,
-                ttl if trace.times is not None else None,
-                progress=progress.changed.emit,
-                cancel=cancel,
+            timed_ttl = ttl if trace.times is not None else None
+            exact = [p for p in policies if rate is None or p != "lru"]
+            points = run_curves(
+                trace, exact, sizes, timed_ttl, progress=progress.changed.emit, cancel=cancel
             ).points
+            if rate is None or "lru" not in policies:
+                return points, None
+            sample = shards(trace, rate, sizes, timed_ttl)
+            ordered = {p: sample.points if p == "lru" else points[p] for p in policies}
+            return {**ordered, "belady": points["belady"]}, sample
 
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -247,13 +259,21 @@ class WorkbenchPanel(QWidget):
             self.progress.setRange(0, total)
             self.progress.setValue(done)
 
-    def _on_done(self, curves: dict[str, list[Point]]) -> None:
+    def _on_done(self, result: tuple[dict[str, list[Point]], ShardsResult | None]) -> None:
         self._reset()
+        curves, self.sample = result
         self.curves = curves
         self.chart.show_curves(curves, self._memory.limit_bytes)
         for button in (self.export_csv_button, self.export_png_button):
             button.setEnabled(True)
-        self.status.setText(self._summary(curves))
+        text = self._summary(curves)
+        if self.sample is not None:
+            text += (
+                f"\nLRU sampled with SHARDS at {self.sample.rate:.1%}: "
+                f"{self.sample.sampled_requests:,} requests; estimated error "
+                f"{100 * self.sample.error:.1f} points"
+            )
+        self.status.setText(text)
         self.finished.emit()
 
     def _on_failed(self, error: Exception) -> None:

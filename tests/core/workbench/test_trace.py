@@ -37,10 +37,10 @@ def test_a_trace_without_times_has_none_and_mixed_times_are_refused(tmp_path: Pa
     path.write_text("time,key,size\n1,a,5\n,b,6\n")
     with pytest.raises(TraceError, match="some rows have a time"):
         read_csv(path)
-    with pytest.raises(TraceError, match="t.csv: line 2: time 'x'"):
+    with pytest.raises(TraceError, match=r"t\.csv: line 2: time 'x'"):
         path.write_text("time,key,size\nx,a,5\n")
         read_csv(path)
-    with pytest.raises(TraceError, match="missing.csv"):
+    with pytest.raises(TraceError, match=r"missing\.csv"):
         read_csv(tmp_path / "missing.csv")
 
 

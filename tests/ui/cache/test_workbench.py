@@ -130,3 +130,15 @@ def test_the_cache_pane_has_a_workbench_tab_and_a_policy_chooser(qtbot: QtBot) -
     qtbot.waitExposed(pane)
     qtbot.wait(50)
     pane.grab().save(str(SHOTS / "workbench-pane.png"))
+
+
+def test_shards_sampling_replaces_the_lru_curve_and_reports_its_error(
+    qtbot: QtBot, panel: WorkbenchPanel
+) -> None:
+    panel.shards_check.setChecked(True)
+    panel.shards_spin.setValue(20)
+    _run(qtbot, panel)
+    assert panel.sample is not None and panel.sample.rate == pytest.approx(0.2)
+    assert panel.curves["lru"] == panel.sample.points
+    assert "LRU sampled with SHARDS at 20.0%: " in panel.status.text()
+    assert "estimated error" in panel.status.text()

@@ -18,7 +18,9 @@ class S3FIFO(Policy):
     a ghost id goes straight to main. Evicting from main: a key with frequency f > 0 goes round
     again with f - 1 (f is capped at 3). This follows the paper's Algorithm 1 and libCacheSim's
     S3FIFO (threshold 2 in both, "freq > 1"); like libCacheSim, a key larger than the small
-    queue is not cached and small is evicted while main is within its share.
+    queue is not cached and small is evicted while main is within its share. One deliberate
+    difference: a key exactly the small queue's size is admitted (libCacheSim tests `>=` and
+    refuses it, so a cache of exactly ten such keys holds nothing there).
     """
 
     name = "s3fifo"
