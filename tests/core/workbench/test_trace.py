@@ -61,6 +61,7 @@ def test_the_recorder_sees_hits_and_stored_puts_not_bare_misses() -> None:
     assert cache.get("g", "a") == 10
     trace = recorder.stop()
     cache.get("g", "a")  # after stop: not recorded
+    assert recorder.requests == 2 and not recorder.recording
     assert (trace.names, trace.sizes, trace.times) == (["g:a"], [10, 10], [0.0, 1.5])
 
 

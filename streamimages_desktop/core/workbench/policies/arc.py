@@ -50,17 +50,15 @@ class ARC(Policy):
 
     def insert(self, key: Hashable, size: int) -> bool:
         self._ghost_hit = 0
-        if key in self._b1:
-            ghost = self._b1.pop(key)
-            self._b1_used -= ghost
-            ratio = max(self._b2_used / self._b1_used, 1.0) if self._b1_used else 1.0
+        if key in self._b1:  # the ratio counts the ghost itself, as the paper and libCacheSim do
+            ratio = max(self._b2_used / self._b1_used, 1.0)
             self._p = min(self._p + self._step(ratio, size), self.capacity)
+            self._b1_used -= self._b1.pop(key)
             self._ghost_hit = 1
         elif key in self._b2:
-            ghost = self._b2.pop(key)
-            self._b2_used -= ghost
-            ratio = max(self._b1_used / self._b2_used, 1.0) if self._b2_used else 1.0
+            ratio = max(self._b1_used / self._b2_used, 1.0)
             self._p = max(self._p - self._step(ratio, size), 0.0)
+            self._b2_used -= self._b2.pop(key)
             self._ghost_hit = 2
         self._incoming = size
         self.make_room(size)
