@@ -26,6 +26,7 @@ from streamimages_desktop.core.workbench.points import Point
 from streamimages_desktop.core.workbench.trace import Trace
 
 _GOLDEN = 0x9E3779B97F4A7C15
+RESOLUTION_OBJECTS = 10  # a SHARDS curve means something from this many sampled objects up
 _MASK = (1 << 64) - 1
 Progress = Callable[[float], None]
 
@@ -198,13 +199,19 @@ def _add(deltas: dict[float, list[float]], at: float, hits: float, size: float) 
 
 @dataclass(frozen=True)
 class ShardsResult:
-    """A SHARDS curve and its error: the largest gap, over the sizes asked, between it and a
-    second sample drawn with another hash (an estimate that costs one more sampled pass)."""
+    """A SHARDS curve and its error.
+
+    `error` is the largest gap, over the sizes from `reliable_from_bytes` on, between it and
+    a second sample drawn with another hash (an estimate that costs one more sampled pass).
+    Below `reliable_from_bytes` (ten sampled objects' worth, scaled: 10 x mean size / rate) a
+    sample cannot resolve the curve: there it is only SHARDS-adj's constant, not a measure.
+    """
 
     points: list[Point]
     rate: float
     sampled_requests: int
     error: float
+    reliable_from_bytes: int
 
 
 def shards(trace: Trace, rate: float, sizes: list[int], ttl: float | None = None) -> ShardsResult:
@@ -212,8 +219,10 @@ def shards(trace: Trace, rate: float, sizes: list[int], ttl: float | None = None
     first = lru_curve(trace, ttl, sample_rate=rate)
     second = lru_curve(trace, ttl, sample_rate=rate, salt=1)
     points = first.points(sizes)
+    mean = trace.footprint_bytes() / max(1, trace.objects)
+    floor = round(RESOLUTION_OBJECTS * mean / rate)
+    pairs = zip(points, second.points(sizes), strict=True)
     error = max(
-        (abs(a.hit_ratio - b.hit_ratio) for a, b in zip(points, second.points(sizes), strict=True)),
-        default=0.0,
+        (abs(a.hit_ratio - b.hit_ratio) for a, b in pairs if a.size_bytes >= floor), default=0.0
     )
-    return ShardsResult(points, rate, first.sampled_requests, error)
+    return ShardsResult(points, rate, first.sampled_requests, error, floor)

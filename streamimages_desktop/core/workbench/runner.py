@@ -40,29 +40,62 @@ class Curves:
     max_used: dict[str, int] = field(default_factory=dict)
 
 
-def simulate(trace: Trace, policy: str, size: int, ttl: float | None = None) -> tuple[Point, int]:
-    """One policy at one size: its point and the most bytes it ever held."""
+def simulate(
+    trace: Trace,
+    policy: str,
+    size: int,
+    ttl: float | None = None,
+    sizes: list[int] | None = None,
+) -> tuple[Point, int]:
+    """One policy at one size: its point and the most bytes it ever held.
+
+    `sizes` is trace.fixed_sizes() when the caller has it already.
+    """
     cache = make_policy(policy, size, ttl)
-    keys, sizes = trace.keys, trace.fixed_sizes()
+    keys = trace.keys
+    sizes = trace.fixed_sizes() if sizes is None else sizes
     times = trace.times if ttl is not None and trace.times is not None else None
-    request = cache.request
-    hits = hit_bytes = total = peak = 0
-    for i, key in enumerate(keys):
-        s = sizes[i]
-        total += s
-        if request(key, s, times[i] if times is not None else 0.0):
-            hits += 1
-            hit_bytes += s
-        elif cache.used > peak:
-            peak = cache.used
-    n = len(keys)
+    hits = hit_bytes = peak = 0
+    if times is None:  # the hot loop of every curve: Policy.request inlined, no TTL
+        contains, hit, insert = cache.contains, cache.hit, cache.insert
+        for i, key in enumerate(keys):
+            if contains(key):
+                hit(key)
+                hits += 1
+                hit_bytes += sizes[i]
+            elif sizes[i] <= size:
+                insert(key, sizes[i])
+                if cache.used > peak:
+                    peak = cache.used
+    else:
+        request = cache.request
+        for i, key in enumerate(keys):
+            if request(key, sizes[i], times[i]):
+                hits += 1
+                hit_bytes += sizes[i]
+            elif cache.used > peak:
+                peak = cache.used
+    n, total = len(keys), sum(sizes)
     return Point(size, hits / n if n else 0.0, hit_bytes / total if total else 0.0), peak
 
 
-def _job(trace: Trace, name: str, size: int, ttl: float | None) -> tuple[Point, int]:
+_worker_trace: tuple[Trace, list[int]] | None = None
+
+
+def _keep_trace(trace: Trace) -> None:
+    """A worker's initializer: the trace crosses to each process once, not once per job."""
+    global _worker_trace
+    _worker_trace = (trace, trace.fixed_sizes())
+
+
+def _job(trace: Trace | None, name: str, size: int, ttl: float | None) -> tuple[Point, int]:
+    sizes = None
+    if trace is None:
+        assert _worker_trace is not None
+        trace, sizes = _worker_trace
     if name == BELADY:
         return belady(trace, size, ttl), 0
-    return simulate(trace, name, size, ttl)
+    return simulate(trace, name, size, ttl, sizes)
 
 
 @dataclass
@@ -123,10 +156,12 @@ def run_curves(
         return _ordered(curves, results, policies, names, sizes, with_belady)
     # spawn, not fork: the caller may be a GUI with threads, which fork would copy half-held
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+    pool = ProcessPoolExecutor(
+        max_workers=count, mp_context=context, initializer=_keep_trace, initargs=(trace,)
+    )
     try:
         futures: dict[Future[tuple[Point, int]], tuple[str, int]] = {
-            pool.submit(_job, trace, name, size, ttl): (name, size) for name, size in jobs
+            pool.submit(_job, None, name, size, ttl): (name, size) for name, size in jobs
         }
         if "lru" in policies:  # the one pass runs here while the workers simulate
             curves.points["lru"] = lru_curve(trace, ttl, progress=checker).points(sizes)

@@ -271,7 +271,9 @@ class WorkbenchPanel(QWidget):
             text += (
                 f"\nLRU sampled with SHARDS at {self.sample.rate:.1%}: "
                 f"{self.sample.sampled_requests:,} requests; estimated error "
-                f"{100 * self.sample.error:.1f} points"
+                f"{100 * self.sample.error:.1f} points from "
+                f"{self.sample.reliable_from_bytes / MIB:.3g} MB (below that a sample this "
+                "small cannot tell)"
             )
         self.status.setText(text)
         self.finished.emit()

@@ -9,6 +9,7 @@ the published step is also held within 1 point). If libcachesim is missing, this
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -75,3 +76,26 @@ def test_the_exact_queue_policies_match_libcachesim_request_for_request(lcs: Any
     size = trace.footprint_bytes() // 10
     for policy in ("lru", "fifo", "clock", "sieve"):
         assert _mine(make_policy(policy, size), trace) == hit_ratio(lcs, policy, size, reqs)
+
+
+SOAK = os.environ.get("STREAMIMAGES_SOAK") == "1"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SOAK, reason="long run: set STREAMIMAGES_SOAK=1")
+@pytest.mark.parametrize("kind", ["zipf", "uniform", "mix", "scan"])
+def test_soak_larger_traces_of_every_kind_stay_within_one_point(lcs: Any, kind: str) -> None:
+    trace = generate(Workload(kind=kind, alpha=0.8, objects=20_000, requests=200_000,
+                              size_range=(1000, 8000), seed=11))  # fmt: skip
+    reqs = requests(lcs, trace)
+    largest = max(trace.object_sizes().values())
+    for fraction in (0.01, 0.03, 0.1, 0.3, 0.6):
+        size = int(trace.footprint_bytes() * fraction)
+        mine: dict[str, Policy] = {p: make_policy(p, size) for p in ("lru", "fifo", "clock")}
+        mine |= {"sieve": make_policy("sieve", size), "s3fifo": make_policy("s3fifo", size)}
+        mine["arc"] = ARC(size, libcachesim_step=True)
+        if size * 0.01 >= largest:
+            mine["wtinylfu"] = WTinyLFU(size, aging=None)
+        for policy, cache in mine.items():
+            ours, theirs = _mine(cache, trace), hit_ratio(lcs, policy, size, reqs)
+            assert abs(ours - theirs) <= TOLERANCE, (kind, policy, size, ours, theirs)

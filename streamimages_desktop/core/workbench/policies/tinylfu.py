@@ -42,6 +42,7 @@ class WTinyLFU(Policy):
         self._window_used = self._probation_used = self._protected_used = 0
         self._counts: dict[Hashable, int] = {}
         self._additions = 0
+        self._reset_at = 0.0
         self._held = 0
         self._set_shares(capacity)
 
@@ -61,13 +62,21 @@ class WTinyLFU(Policy):
         counts = self._counts
         counts[key] = counts.get(key, 0) + 1
         self._additions += 1
+        if self._additions >= self._reset_at:
+            self._age()
+
+    def _age(self) -> None:
+        """Halve the counts once the sample is full (and re-estimate the sample's size)."""
         if self._aging is None:
+            self._reset_at = float("inf")
             return
-        held = self._held or 1
-        mean = (self.used / held) or 1
-        if self._additions >= self._aging * max(16, self.capacity / mean):
+        mean = (self.used / self._held) if self._held else 0
+        keys_held = self.capacity / mean if mean else 16
+        sample = self._aging * max(16, keys_held)
+        if self._additions >= sample:
             self._additions //= 2
-            self._counts = {k: c // 2 for k, c in counts.items() if c > 1}
+            self._counts = {k: c // 2 for k, c in self._counts.items() if c > 1}
+        self._reset_at = min(sample, self._additions + 1024)  # look again soon while it grows
 
     # -- the interface -----------------------------------------------------------------------
 
