@@ -28,8 +28,8 @@ from streamimages_desktop.core.workbench.trace import Trace, TraceError, read_cs
 from streamimages_desktop.core.workbench.workloads import Workload, generate, parse_workload
 
 PROG = "streamimages"
-OPTIONS = ("trace", "workload", "objects", "object_size", "size_range", "policy", "sizes")
-OPTIONS += ("record_trace",)
+OPTIONS: tuple[str, ...] = ("trace", "workload", "objects", "object_size", "size_range")
+OPTIONS += ("policy", "sizes", "record_trace")
 DEFAULT_POLICIES = "seed,lru"
 DEFAULT_WORKLOAD = "zipf:1"
 
@@ -115,8 +115,8 @@ def wants_workbench(args: argparse.Namespace) -> bool:
     return any(getattr(args, name, None) is not None for name in OPTIONS)
 
 
-OLD_ONLY = ("preset", "images", "image_mb", "limit_mb", "viewers", "pattern", "pages")
-OLD_ONLY += ("think_seconds",)
+OLD_ONLY: tuple[str, ...] = ("preset", "images", "image_mb", "limit_mb", "viewers", "pattern")
+OLD_ONLY += ("pages", "think_seconds")
 
 
 def _trace(args: argparse.Namespace) -> Trace:

@@ -6,26 +6,16 @@ trace, the curves, writing CSV and PNG files. The GUI thread only reads widgets 
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
-    QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -33,26 +23,15 @@ from PySide6.QtWidgets import (
 from streamimages_desktop.core.atomic import atomic_write
 from streamimages_desktop.core.cache import MemoryCache
 from streamimages_desktop.core.workbench.mrc import ShardsResult, shards
-from streamimages_desktop.core.workbench.points import Point
-from streamimages_desktop.core.workbench.policies import LABELS, POLICIES
+from streamimages_desktop.core.workbench.points import Point, points_csv
+from streamimages_desktop.core.workbench.policies import LABELS
 from streamimages_desktop.core.workbench.recorder import TraceRecorder
 from streamimages_desktop.core.workbench.runner import Cancelled, CancelToken, run_curves
 from streamimages_desktop.core.workbench.trace import Trace, read_csv, write_csv
-from streamimages_desktop.core.workbench.workloads import Workload, generate
+from streamimages_desktop.core.workbench.workloads import generate
 from streamimages_desktop.ui.cache.curve_chart import MIB, CurveChart
+from streamimages_desktop.ui.cache.workbench_form import WorkbenchForm
 from streamimages_desktop.ui.tasks import TaskRunner
-
-SOURCES = ("zipf", "uniform", "scan", "live-event", "mix", "recorded", "file")
-SOURCE_LABELS = {
-    "zipf": "Zipf",
-    "uniform": "Uniform",
-    "scan": "Sequential scan",
-    "live-event": "Live event (seed preset)",
-    "mix": "Zipf with periodic scans",
-    "recorded": "Recorded trace",
-    "file": "Trace file...",
-}
-POINTS = 12
 
 
 class _Progress(QObject):
@@ -66,8 +45,11 @@ class WorkbenchPanel(QWidget):
 
     Attributes:
         source_combo, alpha_spin, objects_spin, requests_spin, object_mb_spin,
-        min_mb_spin, max_mb_spin, policy_checks (by name), run_button, cancel_button,
-        progress, status, chart, record_button, export_csv_button, export_png_button.
+        min_mb_spin, max_mb_spin, policy_checks (by name), shards_check, shards_spin,
+        run_button, cancel_button, progress, status, chart, record_button,
+        save_trace_button, export_csv_button, export_png_button.
+        recorded: the trace of the last recording; trace_path: the chosen trace file.
+        sample: the SHARDS result of the last run when it sampled the LRU curve.
         curves: the last finished result (policy -> points), empty before the first run.
     """
 
@@ -88,46 +70,15 @@ class WorkbenchPanel(QWidget):
         self._build()
 
     def _build(self) -> None:
-        setup = QGroupBox("Workload", self)
-        form = QFormLayout(setup)
-        self.source_combo = QComboBox(setup)
-        for source in SOURCES:
-            self.source_combo.addItem(SOURCE_LABELS[source], source)
-        self.source_combo.setAccessibleName("Workload or trace")
-        self.source_combo.view().setAccessibleName("Workloads and traces")
-        self.source_combo.currentIndexChanged.connect(self._on_source_changed)
-        self.alpha_spin = _double(setup, 0, 3, 0.9, "Zipf alpha", decimals=2)
-        self.objects_spin = _int(setup, 1, 1_000_000, 1000, "Distinct objects")
-        self.requests_spin = _int(setup, 100, 2_000_000, 50_000, "Requests")
-        self.object_mb_spin = _double(setup, 0.01, 1024, 5, "Object size in megabytes", " MB")
-        form.addRow("&Source:", self.source_combo)
-        form.addRow("&Alpha:", self.alpha_spin)
-        form.addRow("&Objects:", self.objects_spin)
-        form.addRow("Re&quests:", self.requests_spin)
-        form.addRow("Object si&ze:", self.object_mb_spin)
-
-        sizes = QGroupBox("Cache sizes and policies", self)
-        grid = QGridLayout(sizes)
-        self.min_mb_spin = _double(sizes, 0.01, 1 << 20, 25, "Smallest cache size", " MB")
-        self.max_mb_spin = _double(sizes, 0.01, 1 << 20, 5000, "Largest cache size", " MB")
-        grid.addWidget(QLabel("From:", sizes), 0, 0)
-        grid.addWidget(self.min_mb_spin, 0, 1)
-        grid.addWidget(QLabel("to:", sizes), 0, 2)
-        grid.addWidget(self.max_mb_spin, 0, 3)
-        self.policy_checks: dict[str, QCheckBox] = {}
-        for i, name in enumerate(POLICIES):
-            check = QCheckBox(LABELS[name], sizes)
-            check.setChecked(name in ("seed", "lru", "s3fifo"))
-            check.setAccessibleName(f"Compare {LABELS[name]}")
-            self.policy_checks[name] = check
-            grid.addWidget(check, 1 + i // 3, i % 3 + (i % 3 > 0))
-        self.shards_check = QCheckBox("Sample the LRU curve (SHARDS) at", sizes)
-        self.shards_check.setAccessibleName("Sample the LRU curve with SHARDS")
-        self.shards_check.setToolTip("For long traces: a hashed sample of the keys, scaled up")
-        self.shards_spin = _double(sizes, 0.1, 100, 1, "SHARDS sampling rate in percent", " %")
-        row = 1 + (len(POLICIES) + 2) // 3
-        grid.addWidget(self.shards_check, row, 0, 1, 2)
-        grid.addWidget(self.shards_spin, row, 2)
+        self.form = WorkbenchForm(self)
+        form = self.form
+        self.source_combo, self.alpha_spin = form.source_combo, form.alpha_spin
+        self.objects_spin, self.requests_spin = form.objects_spin, form.requests_spin
+        self.object_mb_spin = form.object_mb_spin
+        self.min_mb_spin, self.max_mb_spin = form.min_mb_spin, form.max_mb_spin
+        self.policy_checks = form.policy_checks
+        self.shards_check, self.shards_spin = form.shards_check, form.shards_spin
+        form.file_wanted.connect(self._ask_trace_file)
 
         self.run_button = QPushButton("&Run", self)
         self.run_button.clicked.connect(self.start)
@@ -138,6 +89,10 @@ class WorkbenchPanel(QWidget):
         self.record_button.setCheckable(True)
         self.record_button.setToolTip("Record this window's cache traffic while you browse")
         self.record_button.toggled.connect(self._on_record_toggled)
+        self.save_trace_button = QPushButton("Save trace...", self)
+        self.save_trace_button.setEnabled(False)
+        self.save_trace_button.setToolTip("Write the recorded trace as time,key,size CSV")
+        self.save_trace_button.clicked.connect(self._ask_trace)
         self.export_csv_button = QPushButton("Export CSV...", self)
         self.export_png_button = QPushButton("Export PNG...", self)
         for button in (self.export_csv_button, self.export_png_button):
@@ -156,20 +111,25 @@ class WorkbenchPanel(QWidget):
             self.run_button: "Run the workbench",
             self.cancel_button: "Cancel the workbench run",
             self.record_button: "Record trace",
+            self.save_trace_button: "Save the recorded trace as CSV",
             self.export_csv_button: "Export the curves as CSV",
             self.export_png_button: "Export the chart as PNG",
         }
         for button, name in names.items():
             button.setAccessibleName(name)
         buttons = QHBoxLayout()
-        for widget in (self.run_button, self.cancel_button, self.record_button):
+        for widget in (
+            self.run_button,
+            self.cancel_button,
+            self.record_button,
+            self.save_trace_button,
+        ):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         buttons.addWidget(self.export_csv_button)
         buttons.addWidget(self.export_png_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(setup)
-        layout.addWidget(sizes)
+        layout.addWidget(form)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
@@ -177,45 +137,25 @@ class WorkbenchPanel(QWidget):
 
     # -- running ----------------------------------------------------------------------------
 
-    def selected_policies(self) -> list[str]:
-        return [name for name, check in self.policy_checks.items() if check.isChecked()]
-
-    def sizes(self) -> list[int]:
-        """POINTS log-spaced sizes between the two spin boxes (bytes)."""
-        low = round(min(self.min_mb_spin.value(), self.max_mb_spin.value()) * MIB)
-        high = round(max(self.min_mb_spin.value(), self.max_mb_spin.value()) * MIB)
-        if low == high:
-            return [low]
-        ratio = (high / low) ** (1 / (POINTS - 1))
-        return sorted({round(low * ratio**i) for i in range(POINTS)})
-
     def start(self) -> None:
         """Run the chosen policies on a worker; the chart updates when it finishes."""
         if self._cancel is not None:
             return
-        policies = self.selected_policies()
+        policies = self.form.policies()
         if not policies:
             self.status.setText("Choose at least one policy.")
             return
-        source = self.source_combo.currentData()
+        source = self.form.source()
         if source == "recorded" and not self.recorded:
             self.status.setText("Nothing recorded yet: press Record trace and browse first.")
             return
         if source == "file" and self.trace_path is None:
             self.status.setText("Choose a trace file first.")
             return
-        workload = None
-        if source not in ("recorded", "file"):
-            workload = Workload(
-                kind=source,
-                alpha=self.alpha_spin.value(),
-                objects=self.objects_spin.value(),
-                requests=self.requests_spin.value(),
-                object_size=max(1, round(self.object_mb_spin.value() * MIB)),
-            )
+        workload = self.form.workload()
         recorded, path = self.recorded, self.trace_path
-        sizes, ttl = self.sizes(), self._memory.ttl_seconds
-        rate = self.shards_spin.value() / 100 if self.shards_check.isChecked() else None
+        sizes, ttl = self.form.sizes(), self._memory.ttl_seconds
+        rate = self.form.shards_rate()
         cancel = self._cancel = CancelToken()
         progress = self._progress
 
@@ -304,18 +244,6 @@ class WorkbenchPanel(QWidget):
 
     # -- sources and recording ----------------------------------------------------------------
 
-    def _on_source_changed(self, _index: int) -> None:
-        source = self.source_combo.currentData()
-        synthetic = source not in ("recorded", "file", "live-event")
-        for widget in (self.objects_spin, self.object_mb_spin):
-            widget.setEnabled(synthetic)
-        self.alpha_spin.setEnabled(source in ("zipf", "mix"))
-        self.requests_spin.setEnabled(source not in ("recorded", "file"))
-        if source == "file" and self.isVisible():
-            name, _filter = QFileDialog.getOpenFileName(self, "Trace file", "", "CSV (*.csv)")
-            if name:
-                self.trace_path = Path(name)
-
     def _on_record_toggled(self, on: bool) -> None:
         if on:
             self._recorder.start(self._memory)
@@ -324,8 +252,9 @@ class WorkbenchPanel(QWidget):
             return
         self.recorded = self._recorder.stop()
         self.record_button.setText("Record trace")
+        self.save_trace_button.setEnabled(self.recorded.requests > 0)
         self.status.setText(f"Recorded {self.recorded.requests} requests; choose Recorded trace.")
-        self.source_combo.setCurrentIndex(SOURCES.index("recorded"))
+        self.form.select_source("recorded")
 
     def save_recorded(self, path: Path) -> None:
         """Write the recorded trace as CSV, on the worker."""
@@ -337,15 +266,7 @@ class WorkbenchPanel(QWidget):
 
     def export_csv(self, path: Path) -> None:
         """policy,size_bytes,hit_ratio,byte_hit_ratio per point, written on the worker."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["policy", "size_bytes", "hit_ratio", "byte_hit_ratio"])
-        for name, points in self.curves.items():
-            for p in points:
-                writer.writerow(
-                    [name, p.size_bytes, f"{p.hit_ratio:.6f}", f"{p.byte_hit_ratio:.6f}"]
-                )
-        data = out.getvalue().encode()
+        data = points_csv(self.curves).encode("ascii")
         self._runner.submit(
             lambda: atomic_write(path, data, 0o644), self._on_saved, self._on_failed
         )
@@ -359,7 +280,7 @@ class WorkbenchPanel(QWidget):
 
             buffer = QBuffer()
             buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-            image.save(buffer, "PNG")
+            image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stub says bytes; str works
             atomic_write(path, bytes(buffer.data().data()), 0o644)
 
         self._runner.submit(write, self._on_saved, self._on_failed)
@@ -367,6 +288,18 @@ class WorkbenchPanel(QWidget):
     def _on_saved(self, _result: object) -> None:
         self.status.setText("Saved.")
         self.finished.emit()
+
+    def _ask_trace_file(self) -> None:
+        if not self.isVisible():  # no dialog before the tab is shown (or in tests)
+            return
+        name, _filter = QFileDialog.getOpenFileName(self, "Trace file", "", "CSV (*.csv)")
+        if name:
+            self.trace_path = Path(name)
+
+    def _ask_trace(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Save trace", "trace.csv", "CSV (*.csv)")
+        if name:
+            self.save_recorded(Path(name))
 
     def _ask_csv(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Export curves", "curves.csv", "CSV (*.csv)")
@@ -377,37 +310,3 @@ class WorkbenchPanel(QWidget):
         name, _ = QFileDialog.getSaveFileName(self, "Export chart", "curves.png", "PNG (*.png)")
         if name:
             self.export_png(Path(name))
-
-
-def _int(parent: QWidget, low: int, high: int, value: int, name: str) -> QSpinBox:
-    spin = QSpinBox(parent)
-    spin.setRange(low, high)
-    spin.setValue(value)
-    spin.setGroupSeparatorShown(True)
-    _name_spin(spin, name)
-    return spin
-
-
-def _double(
-    parent: QWidget,
-    low: float,
-    high: float,
-    value: float,
-    name: str,
-    suffix: str = "",
-    decimals: int = 2,
-) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox(parent)
-    spin.setDecimals(decimals)
-    spin.setRange(low, high)
-    spin.setValue(value)
-    spin.setSuffix(suffix)
-    _name_spin(spin, name)
-    return spin
-
-
-def _name_spin(spin: QSpinBox | QDoubleSpinBox, name: str) -> None:
-    spin.setAccessibleName(name)
-    editor = spin.findChild(QLineEdit)
-    if editor is not None:  # what a screen reader lands on when typing
-        editor.setAccessibleName(name)

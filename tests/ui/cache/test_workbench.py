@@ -15,7 +15,8 @@ from streamimages_desktop.core.cache import MemoryCache
 from streamimages_desktop.core.workbench.runner import INLINE_WORK
 from streamimages_desktop.core.workbench.trace import read_csv
 from streamimages_desktop.ui.cache.pane import CachePane
-from streamimages_desktop.ui.cache.workbench import SOURCES, WorkbenchPanel
+from streamimages_desktop.ui.cache.workbench import WorkbenchPanel
+from streamimages_desktop.ui.cache.workbench_form import SOURCES
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 
 MIB = 1024 * 1024
@@ -58,7 +59,7 @@ def test_a_run_draws_every_policy_belady_and_the_live_limit_on_a_log_axis(
     limit = [p.x() for p in panel.chart.limit_series.points()]
     assert limit == [40.0, 40.0]
     for name, points in panel.curves.items():
-        assert len(points) == len(panel.sizes())
+        assert len(points) == len(panel.form.sizes())
         bound = panel.curves["belady"]
         assert all(b.hit_ratio >= p.hit_ratio for b, p in zip(bound, points, strict=True)), name
     assert "near the live limit (40 MB)" in panel.status.text()
@@ -74,10 +75,11 @@ def test_exports_write_the_figures_as_csv_and_the_chart_as_png(
     with qtbot.waitSignal(panel.finished, timeout=10_000):
         panel.export_csv(tmp_path / "curves.csv")
     rows = list(csv.DictReader((tmp_path / "curves.csv").read_text().splitlines()))
-    assert len(rows) == 4 * len(panel.sizes())
+    assert len(rows) == 4 * len(panel.form.sizes())
     assert {r["policy"] for r in rows} == {"seed", "lru", "s3fifo", "belady"}
     with qtbot.waitSignal(panel.finished, timeout=10_000):
         panel.export_png(tmp_path / "chart.png")
+    assert panel.status.text() == "Saved."
     assert not QImage(str(tmp_path / "chart.png")).isNull()
 
 
@@ -103,6 +105,7 @@ def test_record_trace_captures_the_live_cache_and_runs_on_it(
     panel.record_button.setChecked(False)
     assert panel.recorded is not None and panel.recorded.requests == 30
     assert panel.source_combo.currentData() == "recorded"
+    assert panel.save_trace_button.isEnabled()
     with qtbot.waitSignal(panel.finished, timeout=10_000):
         panel.save_recorded(tmp_path / "trace.csv")
     trace = read_csv(tmp_path / "trace.csv")
