@@ -191,6 +191,7 @@ class CachePane(QWidget):
         bench_scroll.setWidget(self.workbench)
         bench_scroll.setWidgetResizable(True)
         bench_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        bench_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         bench_scroll.setAccessibleName("Cache workbench")
         self.tabs.addTab(bench_scroll, "Workbench")
         outer = QVBoxLayout(self)
@@ -233,13 +234,18 @@ class CachePane(QWidget):
             self.policy_combo.addItem(LABELS[name], name)
         self.policy_combo.setCurrentIndex(list(POLICIES).index(self._memory.policy))
         self.policy_combo.currentIndexChanged.connect(self._on_policy_chosen)
+        self.policy_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.policy_combo.setMinimumContentsLength(12)  # the docked pane stays narrow
         policy_label = QLabel("&Policy:", box)
         policy_label.setBuddy(self.policy_combo)
+        policy_row = QHBoxLayout()
+        policy_row.addWidget(policy_label)
+        policy_row.addWidget(self.policy_combo, 1)
         row = QHBoxLayout()
         row.addWidget(limit_label)
         row.addWidget(self.limit_spin)
-        row.addWidget(policy_label)
-        row.addWidget(self.policy_combo)
         row.addStretch(1)
         row.addWidget(self.clear_all_button)
         grid, self.memory_values = _stat_grid("Memory", MEMORY_FIELDS, box)
@@ -249,6 +255,7 @@ class CachePane(QWidget):
         layout = QVBoxLayout(box)
         layout.addWidget(self.memory_bar)
         layout.addLayout(row)
+        layout.addLayout(policy_row)
         layout.addWidget(self.memory_status)
         layout.addLayout(grid)
         return box

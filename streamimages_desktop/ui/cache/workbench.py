@@ -89,12 +89,12 @@ class WorkbenchPanel(QWidget):
         self.record_button.setCheckable(True)
         self.record_button.setToolTip("Record this window's cache traffic while you browse")
         self.record_button.toggled.connect(self._on_record_toggled)
-        self.save_trace_button = QPushButton("Save trace...", self)
+        self.save_trace_button = QPushButton("Save...", self)
         self.save_trace_button.setEnabled(False)
         self.save_trace_button.setToolTip("Write the recorded trace as time,key,size CSV")
         self.save_trace_button.clicked.connect(self._ask_trace)
-        self.export_csv_button = QPushButton("Export CSV...", self)
-        self.export_png_button = QPushButton("Export PNG...", self)
+        self.export_csv_button = QPushButton("CSV...", self)
+        self.export_png_button = QPushButton("PNG...", self)
         for button in (self.export_csv_button, self.export_png_button):
             button.setEnabled(False)
         self.export_csv_button.clicked.connect(self._ask_csv)
@@ -118,19 +118,22 @@ class WorkbenchPanel(QWidget):
         for button, name in names.items():
             button.setAccessibleName(name)
         buttons = QHBoxLayout()
-        for widget in (
-            self.run_button,
-            self.cancel_button,
-            self.record_button,
-            self.save_trace_button,
-        ):
+        for widget in (self.run_button, self.cancel_button):
             buttons.addWidget(widget)
         buttons.addStretch(1)
-        buttons.addWidget(self.export_csv_button)
-        buttons.addWidget(self.export_png_button)
+        files = QHBoxLayout()  # a second row: the docked pane is narrow
+        for widget in (
+            self.record_button,
+            self.save_trace_button,
+            self.export_csv_button,
+            self.export_png_button,
+        ):
+            files.addWidget(widget)
+        files.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(form)
         layout.addLayout(buttons)
+        layout.addLayout(files)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.chart, 1)

@@ -70,22 +70,23 @@ class WorkbenchForm(QWidget):
         self.max_mb_spin = _double(sizes, 0.01, 1 << 20, 5000, "Largest cache size", " MB")
         grid.addWidget(QLabel("From:", sizes), 0, 0)
         grid.addWidget(self.min_mb_spin, 0, 1)
-        grid.addWidget(QLabel("to:", sizes), 0, 2)
-        grid.addWidget(self.max_mb_spin, 0, 3)
+        grid.addWidget(QLabel("To:", sizes), 1, 0)
+        grid.addWidget(self.max_mb_spin, 1, 1)
         self.policy_checks: dict[str, QCheckBox] = {}
         for i, name in enumerate(POLICIES):
-            check = QCheckBox(LABELS[name], sizes)
+            check = QCheckBox("Seed (live)" if name == "seed" else LABELS[name], sizes)
+            check.setToolTip(LABELS[name])
             check.setChecked(name in DEFAULT_POLICIES)
             check.setAccessibleName(f"Compare {LABELS[name]}")
             self.policy_checks[name] = check
-            grid.addWidget(check, 1 + i // 3, i % 3 + (i % 3 > 0))
-        self.shards_check = QCheckBox("Sample the LRU curve (SHARDS) at", sizes)
+            grid.addWidget(check, 2 + i // 2, i % 2)  # two a row: the docked pane is narrow
+        self.shards_check = QCheckBox("Sample LRU (SHARDS)", sizes)
         self.shards_check.setAccessibleName("Sample the LRU curve with SHARDS")
         self.shards_check.setToolTip("For long traces: a hashed sample of the keys, scaled up")
         self.shards_spin = _double(sizes, 0.1, 100, 1, "SHARDS sampling rate in percent", " %")
-        row = 1 + (len(POLICIES) + 2) // 3
-        grid.addWidget(self.shards_check, row, 0, 1, 2)
-        grid.addWidget(self.shards_spin, row, 2)
+        row = 2 + (len(POLICIES) + 1) // 2
+        grid.addWidget(self.shards_check, row, 0)
+        grid.addWidget(self.shards_spin, row, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
