@@ -70,11 +70,11 @@ def test_every_policy_is_within_one_point_of_libcachesim(lcs: Any, name: str) ->
     assert checked >= 4 * 6 + 2
 
 
-def test_the_exact_queue_policies_match_libcachesim_request_for_request(lcs: Any) -> None:
+def test_the_fifo_family_matches_libcachesim_exactly(lcs: Any) -> None:
     trace = generate(TRACES["mixed sizes"])
     reqs = requests(lcs, trace)
     size = trace.footprint_bytes() // 10
-    for policy in ("lru", "fifo", "clock", "sieve"):
+    for policy in ("lru", "fifo", "clock", "sieve", "s3fifo"):
         assert _mine(make_policy(policy, size), trace) == hit_ratio(lcs, policy, size, reqs)
 
 

@@ -42,15 +42,15 @@ def test_s3fifo_moves_a_key_hit_twice_in_small_to_main_and_remembers_the_rest() 
     cache = S3FIFO(10)  # small 1, main 9, ghost 9 (shares that bind once the cache is full)
     assert not cache.request("a", 1)
     assert cache.request("a", 1) and cache.request("a", 1)  # a: hit twice in small
-    cache.request("b", 1)
-    cache.request("b", 1)  # b: hit once, not enough
-    for key in "cdefghij":
+    for key in "bcdefghij":  # still filling: small is full, so these go to main
         cache.request(key, 1)
-    assert cache.used == 10 and not cache._main
-    cache.request("k", 1)  # full: small's a goes to main, b leaves for the ghost queue
-    assert list(cache._main) == ["a"] and "b" in cache._ghost and not cache.contains("b")
-    assert not cache.request("b", 1)  # a ghost hit is a miss that goes straight to main
-    assert list(cache._main) == ["a", "b"]
+    assert list(cache._small) == ["a"] and list(cache._main) == list("bcdefghij")
+    cache.request("k", 1)  # full: small's a moves to main; main's b (never hit) leaves
+    assert list(cache._main) == [*"cdefghij", "a"] and list(cache._small) == ["k"]
+    cache.request("l", 1)  # k, not hit in small, leaves for the ghost queue
+    assert "k" in cache._ghost and not cache.contains("k")
+    assert not cache.request("k", 1)  # a ghost hit is a miss that goes straight to main
+    assert "k" in cache._main
 
 
 def test_arc_steps_p_by_the_ghost_ratio_times_the_size_and_libcachesim_by_the_ratio() -> None:

@@ -18,7 +18,9 @@ class S3FIFO(Policy):
     a ghost id goes straight to main. Evicting from main: a key with frequency f > 0 goes round
     again with f - 1 (f is capped at 3). This follows the paper's Algorithm 1 and libCacheSim's
     S3FIFO (threshold 2 in both, "freq > 1"); like libCacheSim, a key larger than the small
-    queue is not cached and small is evicted while main is within its share. One deliberate
+    queue is not cached, small is evicted while main is within its share, and while the cache
+    is still filling (nothing evicted yet) a full small queue sends newcomers to main, so the
+    first keys are not all filtered as one-hit wonders before any pressure. One deliberate
     difference: a key exactly the small queue's size is admitted (libCacheSim tests `>=` and
     refuses it, so a cache of exactly ten such keys holds nothing there).
     """
@@ -41,6 +43,7 @@ class S3FIFO(Policy):
         self._ghost: OrderedDict[Hashable, int] = OrderedDict()
         self._freq: dict[Hashable, int] = {}
         self._small_used = self._main_used = self._ghost_used = 0
+        self._filling = True  # nothing evicted yet: a full small queue spills into main
         self._set_shares(capacity)
 
     def _set_shares(self, capacity: int) -> None:
@@ -67,7 +70,7 @@ class S3FIFO(Policy):
         elif size > self._small_cap:
             return False
         self.make_room(size)
-        if ghost_size is not None:
+        if ghost_size is not None or (self._filling and self._small_used >= self._small_cap):
             self._main[key] = size
             self._main_used += size
         else:
@@ -88,6 +91,7 @@ class S3FIFO(Policy):
         self.used -= size
 
     def evict_one(self) -> None:
+        self._filling = False
         if self._main_used > self._main_cap or not self._small:
             self._evict_main()
         else:
