@@ -171,7 +171,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     ttl = args.ttl_hours * 3600.0 if args.ttl_hours is not None else settings.ttl_seconds
     curves = run_curves(trace, policies, sizes, ttl if trace.times is not None else None)
     seconds = time.perf_counter() - started
-    over = {name: used for name, used in curves.max_used.items() if used > max(sizes)}
+    over = {
+        name
+        for name, used in curves.max_used.items()
+        if any(peak > size for peak, size in zip(used, sizes, strict=True))
+    }
     if args.json:
         record = {
             "trace": {**trace.describe(), "ttl_seconds": ttl if trace.times else None},

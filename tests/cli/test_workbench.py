@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from streamimages_desktop.cli import entry as cli
+from streamimages_desktop.core.workbench import runner
 from streamimages_desktop.core.workbench.mrc import lru_curve
 from streamimages_desktop.core.workbench.trace import Trace, read_csv, write_csv
 from tests.cli.test_cache import run
@@ -149,3 +151,19 @@ def test_old_options_with_workbench_options_are_refused(
     )
     assert status == 2
     assert "--preset is for the single-size simulation" in err
+
+
+def test_a_policy_over_its_size_exits_1_loudly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = runner._job
+
+    def overfull(trace: Any, name: str, size: int, ttl: Any) -> Any:
+        point, peak = real(trace, name, size, ttl)
+        return point, peak + (size if name == "fifo" else 0)
+
+    monkeypatch.setattr(runner, "_job", overfull)
+    argv = ["cache-sim", "--workload", "uniform", "--objects", "50", "--requests", "500"]
+    status, out, err = main(tmp_path, capsys, *argv, "--policy", "lru,fifo", "--sizes", "10MB")
+    assert status == 1
+    assert "LIMIT EXCEEDED by fifo" in err and out.startswith("trace uniform")

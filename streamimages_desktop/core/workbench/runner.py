@@ -24,7 +24,6 @@ from streamimages_desktop.core.workbench.trace import Trace
 POLL_SECONDS = 0.1
 INLINE_WORK = 200_000  # requests x jobs below which processes cost more than they save
 BELADY = "belady"
-LRU_CURVE = "lru-curve"
 Progress = Callable[[int, int], None]
 
 
@@ -34,10 +33,11 @@ class Cancelled(Exception):
 
 @dataclass
 class Curves:
-    """Points by policy name (plus "belady"); `lru_curve` when the one-pass curve ran."""
+    """Points by policy name, in the order asked, then "belady"; and, size by size, the most
+    bytes each simulated policy ever held ("lru" comes from the one pass and holds nothing)."""
 
     points: dict[str, list[Point]] = field(default_factory=dict)
-    max_used: dict[str, int] = field(default_factory=dict)
+    max_used: dict[str, list[int]] = field(default_factory=dict)
 
 
 def simulate(
@@ -196,7 +196,8 @@ def _ordered(
     for name in names:
         label = name
         curves.points[label] = [results[(name, size)][0] for size in sizes]
-        curves.max_used[label] = max(results[(name, size)][1] for size in sizes)
+        if name != BELADY:  # the bound is not a cache that holds bytes
+            curves.max_used[label] = [results[(name, size)][1] for size in sizes]
     ordered = {p: curves.points[p] for p in policies}
     if with_belady:
         ordered[BELADY] = curves.points[BELADY]

@@ -24,7 +24,8 @@ def test_processes_and_the_calling_thread_agree_and_progress_reaches_the_end() -
     assert list(pooled.points) == [*policies, "belady"]
     assert seen[-1] == (len(SIZES) * 4 + 1, len(SIZES) * 4 + 1)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
-    assert all(used <= max(SIZES) for used in pooled.max_used.values())
+    for name, used in pooled.max_used.items():
+        assert all(0 < peak <= size for peak, size in zip(used, SIZES, strict=True)), name
 
 
 def test_cancel_in_flight_raises_cancelled() -> None:
@@ -52,3 +53,13 @@ def test_a_cancel_before_the_start_runs_nothing() -> None:
             TRACE, ["lru", "fifo"], SIZES, cancel=token, progress=lambda d, t: calls.append(d)
         )
     assert calls == []
+
+
+def test_worker_processes_start_from_a_thread_as_the_window_starts_them() -> None:
+    box: list[object] = []
+    thread = threading.Thread(
+        target=lambda: box.append(run_curves(TRACE, ["clock"], SIZES[:1], workers=2).points)
+    )
+    thread.start()
+    thread.join(timeout=60)
+    assert box == [run_curves(TRACE, ["clock"], SIZES[:1], workers=0).points]
