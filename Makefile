@@ -31,6 +31,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/import_speed.py
 	$(BIN)/python benchmarks/cache_speed.py
+	$(BIN)/python benchmarks/cache_workbench.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/gallery.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/viewer.py
 

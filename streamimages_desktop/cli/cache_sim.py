@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from streamimages_desktop.cli import workbench
 from streamimages_desktop.cli.console import error, out
 from streamimages_desktop.cli.format import hours, table, to_json
 from streamimages_desktop.core.cache import PageStats
@@ -39,6 +40,8 @@ def sim_config(args: argparse.Namespace, settings: Settings) -> SimConfig:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Simulate; exit 2 for a configuration the simulator refuses, 1 if the limit was broken."""
+    if workbench.wants_workbench(args):
+        return workbench.run(args, settings)
     try:
         config = sim_config(args, settings)
     except ValueError as exc:

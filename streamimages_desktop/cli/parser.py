@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from streamimages_desktop import __version__
 from streamimages_desktop.cli import check as cli_check
+from streamimages_desktop.cli import workbench
 from streamimages_desktop.cli.console import PROG
 from streamimages_desktop.cli.format import printable
 from streamimages_desktop.core.cache_sim import MAX_PAGES, MAX_REQUESTS, PATTERNS, PRESETS
@@ -197,3 +198,4 @@ def _add_cache_sim(sub: Any) -> None:
         help="simulated seconds between two requests of one viewer",
     )
     sim.add_argument("--json", action="store_true", help="print JSON")
+    workbench.add_arguments(sim)  # miss-ratio curves of many policies (issue 12)

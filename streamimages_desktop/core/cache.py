@@ -10,7 +10,10 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, fields
 from typing import Generic, TypeVar
 
+from streamimages_desktop.core.workbench.policies import DEFAULT_POLICY, Policy, make_policy
+
 V = TypeVar("V")
+Listener = Callable[[str, Hashable, int, float], None]
 
 HIGH_WATER = (9, 10)  # a put that would take usage above 9/10 of the limit starts eviction ...
 LOW_WATER = (8, 10)  # ... which goes on until usage is at most 8/10 (20 % free) after the put
@@ -96,6 +99,10 @@ class MemoryCache(Generic[V]):
     page's entries; each page keeps its own counters and can be cleared on its own. Usage never
     exceeds the limit, not even while a put is in progress: room is made before the value goes
     in. get and put are O(1) (amortised over the evictions a put causes). Thread-safe.
+
+    `policy` picks who is evicted: "seed" (the default, the watermark LRU below) or any name of
+    core.workbench.policies (lru, fifo, clock, sieve, s3fifo, wtinylfu, arc), which then
+    decides alone; `set_policy` switches at run time, keeping what the new policy admits.
     """
 
     def __init__(
@@ -104,6 +111,8 @@ class MemoryCache(Generic[V]):
         ttl_seconds: float,
         size_of: Callable[[V], int],
         clock: Callable[[], float] = time.monotonic,
+        *,
+        policy: str = DEFAULT_POLICY,
     ) -> None:
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple[str, Hashable], _Entry[V]] = OrderedDict()
@@ -114,6 +123,44 @@ class MemoryCache(Generic[V]):
         self._peak = 0
         self._limit = _check_limit(limit_bytes)
         self._ttl = _check_ttl(ttl_seconds)
+        self._policy: Policy | None = None  # None: the seed's watermark LRU, inlined below
+        self._policy_name = DEFAULT_POLICY
+        self._evicting: tuple[float, _Counters | None] = (0.0, None)
+        self._listener: Listener | None = None
+        if policy != DEFAULT_POLICY:
+            self.set_policy(policy)
+
+    def set_listener(self, listener: Listener | None) -> None:
+        """Call `listener(page, key, size, now)` on every hit and every stored put (a trace
+        recorder); it runs under the cache lock, so it must only append somewhere."""
+        with self._lock:
+            self._listener = listener
+
+    @property
+    def policy(self) -> str:
+        """The eviction policy's name ("seed" unless set_policy chose another)."""
+        return self._policy_name
+
+    def set_policy(self, name: str) -> None:
+        """Evict by another policy from now on; ValueError for an unknown name.
+
+        The stored entries are handed to the new policy from least to most recently used;
+        any it pushes out or refuses are evictions.
+        """
+        with self._lock:
+            if name == DEFAULT_POLICY:
+                self._policy, self._policy_name = None, name
+                return
+            policy = make_policy(name, self._limit)
+            self._policy, self._policy_name = None, name
+            self._evicting = (self._clock(), None)
+            policy.on_evict = self._policy_evicted
+            for full, entry in list(self._entries.items()):
+                if full not in self._entries:
+                    continue
+                if not policy.insert(full, entry.size):
+                    self._policy_evicted(full)
+            self._policy = policy
 
     @property
     def limit_bytes(self) -> int:
@@ -150,7 +197,11 @@ class MemoryCache(Generic[V]):
                 entry.page.misses += 1
                 return None
             self._entries.move_to_end(full)
+            if self._policy is not None:
+                self._policy.hit(full)
             entry.page.hits += 1
+            if self._listener is not None:
+                self._listener(page, key, entry.size, self._clock())
             return entry.value
         finally:
             lock.release()
@@ -173,6 +224,14 @@ class MemoryCache(Generic[V]):
                 counters.oversize += 1
                 return False
             now = self._clock()
+            if self._policy is not None:
+                self._evicting = (now, counters)
+                if not self._policy.insert(full, size):
+                    return False  # the policy refuses it (S3-FIFO: larger than its small queue)
+                self._link(full, _Entry(counters, value, size, now))
+                if self._listener is not None:
+                    self._listener(page, key, size, now)
+                return True
             high_num, high_den = HIGH_WATER
             if (self._usage + size) * high_den > self._limit * high_num:
                 low_num, low_den = LOW_WATER
@@ -180,6 +239,8 @@ class MemoryCache(Generic[V]):
                     counters.evictions_caused += self._evict_oldest(now)
             entry = _Entry(counters, value, size, now)
             self._link(full, entry)
+            if self._listener is not None:
+                self._listener(page, key, size, now)
             return True
 
     def discard(self, page: str, key: Hashable) -> bool:
@@ -210,6 +271,9 @@ class MemoryCache(Generic[V]):
         with self._lock:
             self._limit = limit
             now = self._clock()
+            if self._policy is not None:
+                self._evicting = (now, None)
+                self._policy.resize(limit)
             while self._usage > limit:
                 self._evict_oldest(now)
             self._peak = self._usage
@@ -249,11 +313,29 @@ class MemoryCache(Generic[V]):
         if self._usage > self._peak:
             self._peak = self._usage
 
-    def _unlink(self, full: tuple[str, Hashable], entry: _Entry[V]) -> None:
+    def _unlink(
+        self, full: tuple[str, Hashable], entry: _Entry[V], *, policy_knows: bool = False
+    ) -> None:
         del self._entries[full]
+        if self._policy is not None and not policy_knows:
+            self._policy.remove(full)
         self._usage -= entry.size
         entry.page.items -= 1
         entry.page.bytes -= entry.size
+
+    def _policy_evicted(self, full: Hashable) -> None:
+        """The policy pushed `full` out: drop the entry and count it as _evict_oldest does."""
+        entry = self._entries.get(full)  # type: ignore[call-overload]
+        if entry is None:
+            return
+        self._unlink(full, entry, policy_knows=True)  # type: ignore[arg-type]
+        now, causer = self._evicting
+        if now - entry.stored_at > self._ttl:
+            entry.page.expirations += 1
+            return
+        entry.page.evictions += 1
+        if causer is not None:
+            causer.evictions_caused += 1
 
     def _evict_oldest(self, now: float) -> int:
         """Drop the least recently used entry: an expiration if it had expired, else an eviction.

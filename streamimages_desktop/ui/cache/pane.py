@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QComboBox,
     QDoubleSpinBox,
     QFrame,
     QGridLayout,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 from streamimages_desktop.core.cache import CacheStats
 from streamimages_desktop.core.settings import SPECS, Settings, SettingsError, range_text
 from streamimages_desktop.core.units import MIB, format_bytes
+from streamimages_desktop.core.workbench.policies import LABELS, POLICIES
 from streamimages_desktop.ui.cache.chart import CacheChart
 from streamimages_desktop.ui.cache.pages import (
     NO_GETS,
@@ -34,6 +37,7 @@ from streamimages_desktop.ui.cache.pages import (
     hit_ratio_text,
     page_ratio,
 )
+from streamimages_desktop.ui.cache.workbench import WorkbenchPanel
 from streamimages_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -130,6 +134,8 @@ class CachePane(QWidget):
         page_table: one row per page, raw numbers in Qt.UserRole, a Clear button per row.
         disk_status: a one-line message when clearing the disk cache failed (hidden otherwise).
         clear_all_button, clear_disk_button, chart.
+        policy_combo: the live cache's eviction policy (the seed's by default).
+        tabs, workbench: the Live and Workbench tabs; workbench is a WorkbenchPanel.
     """
 
     cleared = Signal(str)
@@ -187,9 +193,20 @@ class CachePane(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setAccessibleName("Cache statistics")
+        self.workbench = WorkbenchPanel(self._memory)  # issue 12: the cache workbench
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Cache views")
+        self.tabs.addTab(scroll, "Live")
+        bench_scroll = QScrollArea(self)  # its controls must not widen the docked pane
+        bench_scroll.setWidget(self.workbench)
+        bench_scroll.setWidgetResizable(True)
+        bench_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        bench_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bench_scroll.setAccessibleName("Cache workbench")
+        self.tabs.addTab(bench_scroll, "Workbench")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(self.tabs)
 
     def _build_memory(self, parent: QWidget) -> QGroupBox:
         box = QGroupBox("Memory cache", parent)
@@ -217,6 +234,25 @@ class CachePane(QWidget):
         self.clear_all_button.setAccessibleName("Clear all memory cache pages")
         self.clear_all_button.setToolTip("Drop every cached pixmap; counters are kept")
         self.clear_all_button.clicked.connect(self._on_clear_all_clicked)
+        self.policy_combo = QComboBox(box)
+        self.policy_combo.setAccessibleName("Eviction policy")
+        self.policy_combo.view().setAccessibleName("Eviction policies")
+        self.policy_combo.setToolTip(
+            "Who is evicted when the limit is reached (Workbench compares)"
+        )
+        for name in POLICIES:
+            self.policy_combo.addItem(LABELS[name], name)
+        self.policy_combo.setCurrentIndex(list(POLICIES).index(self._memory.policy))
+        self.policy_combo.currentIndexChanged.connect(self._on_policy_chosen)
+        self.policy_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.policy_combo.setMinimumContentsLength(12)  # the docked pane stays narrow
+        policy_label = QLabel("&Policy:", box)
+        policy_label.setBuddy(self.policy_combo)
+        policy_row = QHBoxLayout()
+        policy_row.addWidget(policy_label)
+        policy_row.addWidget(self.policy_combo, 1)
         row = QHBoxLayout()
         row.addWidget(limit_label)
         row.addWidget(self.limit_spin)
@@ -229,6 +265,7 @@ class CachePane(QWidget):
         layout = QVBoxLayout(box)
         layout.addWidget(self.memory_bar)
         layout.addLayout(row)
+        layout.addLayout(policy_row)
         layout.addWidget(self.memory_status)
         layout.addLayout(grid)
         return box
@@ -309,6 +346,10 @@ class CachePane(QWidget):
                 self._show_memory_status(str(exc))
             return
         self._apply_limit(limit)
+
+    def _on_policy_chosen(self, _index: int) -> None:
+        self._memory.set_policy(self.policy_combo.currentData())
+        self.refresh_now()
 
     def _on_settings_changed(self, settings: Settings) -> None:
         self.memory_status.setVisible(False)
