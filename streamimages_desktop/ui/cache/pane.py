@@ -201,7 +201,8 @@ class CachePane(QWidget):
         bench_scroll.setWidget(self.workbench)
         bench_scroll.setWidgetResizable(True)
         bench_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        bench_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Never clip a control: a pane narrower than the form scrolls sideways instead.
+        bench_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         bench_scroll.setAccessibleName("Cache workbench")
         self.tabs.addTab(bench_scroll, "Workbench")
         outer = QVBoxLayout(self)

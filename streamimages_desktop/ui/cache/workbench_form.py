@@ -48,6 +48,7 @@ class WorkbenchForm(QWidget):
         super().__init__(parent)
         setup = QGroupBox("Workload", self)
         form = QFormLayout(setup)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow docks: label above
         self.source_combo = QComboBox(setup)
         for source in SOURCES:
             self.source_combo.addItem(SOURCE_LABELS[source], source)
