@@ -42,6 +42,18 @@ def make_files_private(path: Path) -> None:
                 os.chmod(file, 0o600)
 
 
+_TASKS = Path("/proc/self/task")
+
+
+def _thread_alive(ident: int, native_id: int) -> bool:
+    """Whether the thread still runs. Linux lists its threads in /proc: a Qt pool thread that
+    expired is gone from there, while Python keeps its _DummyThread in threading.enumerate()
+    forever (it never hears that a thread it did not start has ended)."""
+    if _TASKS.is_dir():
+        return (_TASKS / str(native_id)).exists()
+    return any(t.ident == ident for t in threading.enumerate())
+
+
 class Database:
     """The library file at `path`, migrated on open; safe to share between threads.
 
@@ -55,7 +67,9 @@ class Database:
         self._busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._by_thread: dict[int, sqlite3.Connection] = {}
+        # (ident, native id) -> connection: the native id tells an ended thread from a new one
+        # that got the same ident.
+        self._by_thread: dict[tuple[int, int], sqlite3.Connection] = {}
         self._closed = False
         # Not writable (folder or file): read-only SQLite, so list/show/stats still work.
         self.read_only = not read_only.is_writable(self.path)
@@ -107,15 +121,15 @@ class Database:
         if conn is not None:
             return conn
         threading.current_thread()  # registers a thread Python did not start, for _prune()
-        ident = threading.get_ident()
+        thread = (threading.get_ident(), threading.get_native_id())
         with self._lock:
             if self._closed:
                 raise EnvironmentProblem("the library is closed", ProblemKind.CLOSED)
-            conn = self._by_thread.get(ident)
+            conn = self._by_thread.get(thread)
             if conn is None:
                 self._prune()
                 conn = self._connect()
-                self._by_thread[ident] = conn
+                self._by_thread[thread] = conn
         self._local.conn = conn
         return conn
 
@@ -139,9 +153,8 @@ class Database:
 
     def _prune(self) -> None:
         """Close the connections of threads that have ended (caller holds the lock)."""
-        alive = {t.ident for t in threading.enumerate()}
-        for ident in [i for i in self._by_thread if i not in alive]:
-            self._by_thread.pop(ident).close()
+        for thread in [t for t in self._by_thread if not _thread_alive(*t)]:
+            self._by_thread.pop(thread).close()
 
     def open_connections(self) -> int:
         """How many per-thread connections are open (connections of ended threads close)."""

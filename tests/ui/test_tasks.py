@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QRunnable, QThreadPool
 from pytestqt.qtbot import QtBot
 
 from streamimages_desktop.core import database
@@ -56,4 +57,25 @@ def test_a_pool_thread_reuses_its_sqlite_connection_across_tasks(
     qtbot.waitUntil(lambda: len(threads) == 6)
     assert len(opened) == 1 and opened[0] != threading.get_ident()
     assert db.open_connections() == 2  # the main thread's (migrations) and the worker's
+    db.close()
+
+
+def test_the_connection_of_an_expired_pool_thread_is_closed(qtbot: QtBot, tmp_path: Path) -> None:
+    """Python keeps a _DummyThread for a Qt pool thread forever; the database must still see
+    that the thread ended and close its connection."""
+    db = Database(tmp_path / "library.sqlite3")
+    pool = QThreadPool()
+    pool.setExpiryTimeout(20)  # ms: the idle pool thread ends almost at once
+    done = threading.Event()
+
+    class Query(QRunnable):
+        def run(self) -> None:
+            db._query("SELECT 1")
+            done.set()
+
+    pool.start(Query())
+    assert done.wait(WAIT)
+    assert pool.waitForDone(int(WAIT * 1000))
+    assert any(isinstance(t, threading._DummyThread) for t in threading.enumerate())
+    qtbot.waitUntil(lambda: db.open_connections() == 1, timeout=int(WAIT * 1000))
     db.close()
