@@ -8,6 +8,7 @@ from typing import Any
 from streamimages_desktop.cli.format import escape
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.core.units import count_of
 
 
 def add_parser(subparsers: Any) -> None:
@@ -31,9 +32,19 @@ def _out(line: str) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """0 when the library is (or, with --repair, ends) free of damage; 1 otherwise."""
-    steps, report = StreamImageManager.check_library(settings, full=args.full, repair=args.repair)
+    steps, report, swept = StreamImageManager.check_library(
+        settings, full=args.full, repair=args.repair
+    )
     for step in steps:
         _out(f"repair: {step}")
+    if swept is not None and swept.skipped:
+        _out("orphans: another program is tidying the library; not collected now")
+    elif swept is not None and (swept.originals or swept.renditions or swept.temp_files):
+        _out(
+            f"orphans: removed {count_of(swept.originals, 'unused original')}, "
+            f"{count_of(swept.renditions, 'rendition')} of images with no row, "
+            f"{count_of(swept.temp_files, 'abandoned temp file')}"
+        )
     for finding in report.findings:
         _out(f"{finding.area}: {finding.text}")
     for note in report.notes:

@@ -303,9 +303,12 @@ class StreamImageManager:
     @staticmethod
     def check_library(
         settings: Settings, *, full: bool = False, repair: bool = False
-    ) -> tuple[list[str], library_check.CheckReport]:
+    ) -> tuple[list[str], library_check.CheckReport, OrphanReport | None]:
         """Check (and with `repair`, first repair) the library without opening it as a
-        manager would, which refuses a damaged one. Returns the repair steps and the report."""
+        manager would, which refuses a damaged one; then, on a sound library, collect what
+        crashes left (orphan originals, renditions of images with no row, dead writers'
+        temp files, older than the grace period). Returns the repair steps, the report and
+        what the collection removed (None when the library could not be tidied)."""
         library = settings.stream_images_dir / LIBRARY_FILE
         try:
             cache: DiskCache | None = DiskCache(
@@ -316,11 +319,16 @@ class StreamImageManager:
         try:
             if repair:
                 repaired = library_check.repair(library, cache, full=full)
-                return list(repaired.steps), repaired.after
-            return [], library_check.check(library, cache, full=full)
+                steps, report = list(repaired.steps), repaired.after
+            else:
+                steps, report = [], library_check.check(library, cache, full=full)
         finally:
             if cache is not None:
                 cache.close()
+        if report.read_only or report.damaged(library_check.DATABASE) or not library.exists():
+            return steps, report, None
+        with StreamImageManager(settings, housekeeping_at_start=False) as manager:
+            return steps, report, manager.collect_orphans()
 
     # -- streams -------------------------------------------------------------------------------
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -95,3 +98,27 @@ def test_check_is_in_the_help(tmp_path: Path) -> None:
     proc = run(tmp_path, "check", "--help")
     assert proc.returncode == 0
     assert "--repair" in proc.stdout and "--full" in proc.stdout
+
+
+def test_check_collects_what_a_crash_left_after_the_grace_period(tmp_path: Path) -> None:
+    """An original no row uses (a kill between blob and row) goes once it is old enough."""
+    seeded(tmp_path)
+    settings = Settings.load({}, library=tmp_path / "lib", cache_dir=tmp_path / "cache")
+    with StreamImageManager(settings, housekeeping_at_start=False) as manager:
+        blobs = manager._blobs
+        data = image_bytes(seed=99)
+        sha = hashlib.sha256(data).hexdigest()
+        blobs.put(data, sha, "PNG")
+        orphan = blobs.path_for(sha, "PNG")
+    old = time.time() - 3600
+    os.utime(orphan, (old, old))
+    assert orphan.exists()
+    proc = run(tmp_path, "check")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == (
+        "orphans: removed 1 unused original, 0 renditions of images with no row, "
+        "0 abandoned temp files"
+    )
+    assert not orphan.exists()
+    again = run(tmp_path, "check")  # nothing left: no orphans line at all
+    assert again.stdout == "checked 2 images (sizes; --full hashes them): no damage found\n"
