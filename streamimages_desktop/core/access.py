@@ -22,12 +22,13 @@ def can_see(viewer: Viewer, visibility: Visibility) -> bool:
 
 
 def can_edit(viewer: Viewer) -> bool:
-    """Only the owner changes, imports or deletes."""
-    return viewer.role is Role.OWNER
+    """Only the owner changes, imports or deletes, and only where the library is writable."""
+    return viewer.role is Role.OWNER and viewer.may_edit
 
 
 def require_edit(viewer: Viewer) -> None:
-    if not can_edit(viewer):
+    """The role rule; the manager refuses a read-only library with its own, clearer line."""
+    if viewer.role is not Role.OWNER:
         raise AccessDenied(f"a {viewer.role.value} may not change the library")
 
 

@@ -41,6 +41,9 @@ class Viewer:
 
     role: Role
     user_id: str = "local"
+    # False on a read-only library: the owner still sees everything but changes nothing,
+    # and every part of the window that offers a change offers none.
+    may_edit: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", Role(self.role))  # accept "viewer" as well as Role.VIEWER

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from streamimages_desktop.core.manager import StreamImageManager
     from streamimages_desktop.ui.gallery.widget import GalleryWidget
 
+READ_ONLY_TIP = "The library is read-only: nothing can be changed"
 OWNER_ONLY_TIP = "Only the owner can change images (Ctrl+1)"
 
 
@@ -87,10 +88,11 @@ class ImageActions(QObject):
         self._viewer = viewer
         owner = can_edit(viewer)
         edits = (self.edit_action, self.delete_action, *self.visibility_actions.values())
+        why = OWNER_ONLY_TIP if viewer.may_edit else READ_ONLY_TIP
         for action in edits:
             action.setEnabled(owner)
-            action.setToolTip("" if owner else OWNER_ONLY_TIP)
-            action.setStatusTip("" if owner else OWNER_ONLY_TIP)
+            action.setToolTip("" if owner else why)
+            action.setStatusTip("" if owner else why)
 
     def _targets(self) -> list[str]:
         return list(self._ids) or self._gallery.selected_ids()

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 DROP_TEXT = (
     "Drop images or folders here,\nor anywhere on the window.\nCtrl+V pastes a copied image."
 )
+READ_ONLY_LIBRARY = "This library is read-only: it can be browsed, but nothing can be imported."
 OWNER_ONLY = "Importing is for the owner.\nSwitch to Owner (Ctrl+1) to add images."
 
 
@@ -190,6 +191,7 @@ class UploadPane(QWidget):
     def set_viewer(self, viewer: Viewer) -> None:
         """Only the owner imports; other roles see a notice instead of the form and its results."""
         self._viewer = viewer
+        self.notice.setText(OWNER_ONLY if viewer.may_edit else READ_ONLY_LIBRARY)
         self._stack.setCurrentIndex(0 if can_edit(viewer) else 1)
 
     def set_streams(self, stream_ids: list[str], current: str | None) -> None:

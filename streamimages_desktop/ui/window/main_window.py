@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self._runner = TaskRunner(max_threads=2, parent=self)
         remembered = view_state.load(self._qsettings)
         start_role = Role(role) if role else remembered.role
-        self.viewer = Viewer(start_role)
+        self.viewer = Viewer(start_role, may_edit=not manager.read_only)
         self._stream_id: str | None = None
         self.setObjectName("main_window")
         self.setAccessibleName("StreamImages")
@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
         self.status.reload_stats(self.viewer, self._stream_id)
 
     def _apply_role(self, role: Role, *, initial: bool = False) -> None:
-        self.viewer = Viewer(role)
+        self.viewer = Viewer(role, may_edit=not self._manager.read_only)
         QToolTip.hideText()  # a tooltip of a now-hidden image must not linger
         self.preview.enforce(self.viewer)
         self.image_actions.set_viewer(self.viewer)

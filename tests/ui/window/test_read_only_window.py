@@ -55,3 +55,27 @@ def test_the_window_browses_a_read_only_library_and_says_so(
     window.resize(1100, 700)
     qtbot.wait(50)
     window.grab().save(str(tmp_path / "read-only-window.png"))
+
+
+def test_a_read_only_library_offers_no_change(
+    make_window: WindowFactory, manager: StreamImageManager, qtbot: QtBot
+) -> None:
+    """The owner still sees everything, but nothing in the window offers a change."""
+    window = make_window()
+    assert len(grid_ids(window)) == 3  # all of them: the owner's view
+    assert not window.viewer.may_edit
+    for action in (window.open_action, window.folder_action, window.paste_action):
+        assert not action.isEnabled()
+    browser = window.stream_browser
+    assert not browser.new_button.isEnabled()
+    assert not browser.rename_button.isEnabled()
+    assert not browser.delete_button.isEnabled()
+    assert window.upload_pane.notice.isVisibleTo(window.upload_pane)
+    assert "read-only" in window.upload_pane.notice.text()
+    menu = window.image_actions.show_menu(
+        window.mapToGlobal(window.rect().center()), grid_ids(window)
+    )
+    assert not window.image_actions.delete_action.isEnabled()
+    assert not window.image_actions.edit_action.isEnabled()
+    assert "read-only" in window.image_actions.delete_action.toolTip()
+    menu.close()
