@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore(remembered, stream)
         self._apply_role(start_role, initial=True)
+        self._show_startup_warnings()
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -180,6 +181,17 @@ class MainWindow(QMainWindow):
         self.gallery.refresh()
         self.stream_browser.reload()
         self.status.reload_stats(self.viewer, self._stream_id)
+
+    def _show_startup_warnings(self) -> None:
+        """What the library said once at opening (a folder others can read, an unusable cache
+        folder): in the status bar, and kept in its tooltip for whoever missed the flash."""
+        warnings = [*self._manager.startup_warnings]
+        if self._manager.cache_warning is not None:
+            warnings.append(self._manager.cache_warning)
+        if warnings:
+            text = "Warning: " + " · ".join(warnings)
+            self.status.flash(text)
+            self.status.setToolTip(text)
 
     def _apply_role(self, role: Role, *, initial: bool = False) -> None:
         self.viewer = Viewer(role, may_edit=not self._manager.read_only)
