@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
-import math
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -11,6 +9,8 @@ from itertools import accumulate
 from typing import Any
 
 from streamimages_desktop.core.cache import MemoryCache, PageStats
+from streamimages_desktop.core.workbench.belady import belady
+from streamimages_desktop.core.workbench.trace import Trace
 
 MB = 1024 * 1024
 PATTERNS = ("zipf", "uniform", "sequential", "scan")
@@ -181,59 +181,8 @@ def optimal_hit_ratio(trace: list[Request], size: int, limit: int, ttl: float) -
     honours the same TTL: an entry whose next request comes after it expires counts as never
     used again, and an expired entry is a miss.
     """
-    never = math.inf
-    following: list[float] = [never] * len(trace)
-    last: dict[tuple[str, int], int] = {}
-    for i in range(len(trace) - 1, -1, -1):
-        key = (trace[i][1], trace[i][2])
-        following[i] = last.get(key, never)
-        last[key] = i
-
-    def useful_until(i: int, stored_at: float) -> float:
-        nxt = following[i]
-        if nxt == never or trace[int(nxt)][0] - stored_at > ttl:
-            return never
-        return nxt
-
-    resident: dict[tuple[str, int], tuple[float, float]] = {}  # key -> (next use, stored_at)
-    heap: list[tuple[float, tuple[str, int]]] = []  # (-next use, key); stale rows are skipped
-    used = hits = 0
-    for i, (when, page, image) in enumerate(trace):
-        key = (page, image)
-        entry = resident.get(key)
-        if entry is not None and when - entry[1] <= ttl:
-            hits += 1
-            nxt = useful_until(i, entry[1])
-            resident[key] = (nxt, entry[1])
-            heapq.heappush(heap, (-nxt, key))
-            continue
-        if entry is not None:  # expired
-            del resident[key]
-            used -= size
-        nxt = useful_until(i, when)
-        if size > limit or nxt == never:
-            continue
-        victims: list[tuple[str, int]] = []
-        room = limit - used
-        while room < size and heap:
-            negative, victim = heapq.heappop(heap)
-            if victim not in resident or resident[victim][0] != -negative or victim in victims:
-                continue  # stale row
-            if -negative < nxt:  # everything left is needed sooner than the newcomer: bypass it
-                heapq.heappush(heap, (negative, victim))
-                break
-            victims.append(victim)
-            room += size
-        if room < size:
-            for victim in victims:
-                heapq.heappush(heap, (-resident[victim][0], victim))
-            continue
-        for victim in victims:
-            del resident[victim]
-        used = limit - room + size
-        resident[key] = (nxt, when)
-        heapq.heappush(heap, (-nxt, key))
-    return hits / len(trace) if trace else 0.0
+    requests = ((when, f"{page}/{index}", size) for when, page, index in trace)
+    return belady(Trace.from_requests(requests), limit, ttl).hit_ratio
 
 
 def _percentile(sorted_values: list[int], q: float) -> float:
