@@ -4,36 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 from streamimages_desktop.core.disk_cache import FILES_DIR, DiskCache, RenditionKey
-
-
-def run(
-    tmp_path: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "streamimages_desktop",
-        "--library",
-        str(tmp_path / "library"),
-        "--cache-dir",
-        str(tmp_path / "cache"),
-        *args,
-    ]
-    return subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
+from tests.cli.shell import run
 
 
 def fill_disk_cache(folder: Path, count: int) -> int:
@@ -62,7 +37,7 @@ def test_stats_report_the_disk_cache_and_leave_memory_to_a_running_window(
     assert record["disk"]["items"] == 0 and record["disk"]["exists"] is False
     assert record["disk"]["limit_bytes"] == 2048 * 1024 * 1024
     assert not (tmp_path / "cache").exists()  # reading stats creates nothing
-    assert not (tmp_path / "library").exists()
+    assert not (tmp_path / "lib").exists()
 
     stored = fill_disk_cache(tmp_path / "cache", 3)
     filled = run(tmp_path, "cache", "stats", "--json")

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Hashable
 from pathlib import Path
 
@@ -14,29 +11,7 @@ import pytest
 from streamimages_desktop.cli import entry as cli
 from streamimages_desktop.core import cache_sim
 from streamimages_desktop.core.cache import MemoryCache
-
-
-def run(
-    tmp_path: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "streamimages_desktop",
-        "--library",
-        str(tmp_path / "library"),
-        "--cache-dir",
-        str(tmp_path / "cache"),
-        *args,
-    ]
-    return subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
+from tests.cli.shell import run
 
 
 def test_cache_sim_live_event_json(tmp_path: Path) -> None:
