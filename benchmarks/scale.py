@@ -16,7 +16,7 @@ Printed, each beside its baseline:
   into `big` (one stream) and into `o07` (100 streams); baseline: the importer's parallel stage
   alone (read + hash + reduced decode + thumbnail on two threads) for the same files.
   Flat means the same figure at every size.
-- commands: wall time and peak RSS of `python -m streamimages_desktop ...` (best of 3) against
+- commands: wall time and peak RSS of `python -m streamimages_desktop ...` (best of 5) against
   a bare `python -c pass` plus the same query run with the stdlib sqlite3 module and printed
   as JSON (the issue's "raw query plus interpreter start-up").
 """
@@ -209,7 +209,7 @@ def run_child(argv: list[str]) -> tuple[float, float]:
     return took, int(proc.stderr.split()[-1]) / 1024
 
 
-def best(argv: list[str], repeat: int = 3) -> tuple[float, float]:
+def best(argv: list[str], repeat: int = 5) -> tuple[float, float]:
     runs = [run_child(argv) for _ in range(repeat)]
     return min(r[0] for r in runs), max(r[1] for r in runs)
 
