@@ -34,6 +34,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/cache_workbench.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/gallery.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/viewer.py
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from streamimages_desktop.cli.format import escape
-from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.units import count_of
 
@@ -32,6 +31,10 @@ def _out(line: str) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """0 when the library is (or, with --repair, ends) free of damage; 1 otherwise."""
+    # Here, not at the top: the parser imports this module for add_parser, and `--help` must
+    # not load the library code (nor Pillow through it).
+    from streamimages_desktop.core.manager import StreamImageManager
+
     steps, report, swept = StreamImageManager.check_library(
         settings, full=args.full, repair=args.repair
     )

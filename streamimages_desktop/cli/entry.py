@@ -4,43 +4,53 @@ one line and an exit status."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 
-from PIL import Image
-
-from streamimages_desktop.cli import cache, cache_sim, check, gui, library
 from streamimages_desktop.cli.console import error, show_warnings_as_lines
-from streamimages_desktop.cli.parser import DASH_HINT, build_parser
+from streamimages_desktop.cli.parser import DASH_HINT, LIBRARY_COMMANDS, build_parser
 from streamimages_desktop.core.errors import StreamImagesError
 from streamimages_desktop.core.settings import Settings, SettingsError
 
-_GROUPS: dict[str | None, Callable[[argparse.Namespace, Settings], int]] = {
-    None: gui.run,  # `streamimages` alone means `gui`
-    "gui": gui.run,
-    "cache": cache.run,
-    "cache-sim": cache_sim.run,
-    "check": check.run,
-    **dict.fromkeys(library.COMMANDS, library.run),
+# Each command's module (under streamimages_desktop.cli), imported only when that command runs:
+# `--help`, a usage error or `cache-sim` never load Pillow, the library code or Qt.
+_GROUPS: dict[str | None, str] = {
+    None: "gui",  # `streamimages` alone means `gui`
+    "gui": "gui",
+    "cache": "cache",
+    "cache-sim": "cache_sim",
+    "check": "check",
+    **dict.fromkeys(LIBRARY_COMMANDS, "library"),
 }
+_NO_PILLOW = frozenset({"cache_sim"})
+
+
+def group_run(command: str | None) -> Callable[[argparse.Namespace, Settings], int]:
+    """The `run` of the module that handles `command`, imported now."""
+    module = importlib.import_module(f"streamimages_desktop.cli.{_GROUPS[command]}")
+    run: Callable[[argparse.Namespace, Settings], int] = module.run
+    return run
 
 
 def quiet_pillow_warnings() -> None:
     """Pillow warns (UserWarning) about damage it works around, such as broken EXIF; the import
     already decides what such a file is worth, so a Python warning line would only alarm.
 
-    Its decompression-bomb warning becomes an error, as the import rules demand. Installed once
-    at start-up, before any worker thread exists (the filter list is process-wide).
+    Its decompression-bomb warning becomes an error, as the import rules demand. Installed once,
+    after parsing and before the command runs (and before any worker thread exists: the filter
+    list is process-wide); it imports Pillow, so only commands that use Pillow call it.
     """
+    from PIL import Image
+
     warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL(\.|$)")
     warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status (0 ok, 1 refused or failed, 2 usage, 130 ^C)."""
-    quiet_pillow_warnings()
     show_warnings_as_lines()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
@@ -55,7 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "set" and (args.title, args.description, args.visibility) == (None,) * 3:
             args.usage_error("nothing to change: give --visibility, --title or --description")
         settings = Settings.load(library=args.library, cache_dir=args.cache_dir)
-        return _GROUPS[args.command](args, settings)
+        if _GROUPS[args.command] not in _NO_PILLOW:
+            quiet_pillow_warnings()
+        return group_run(args.command)(args, settings)
     except SettingsError as exc:  # a bad environment or config value names the setting
         error(str(exc))
         return 2

@@ -32,7 +32,7 @@ def _result_line(result: ImportResult) -> str:
 
 def _require_stream(manager: StreamImageManager, stream_id: str | None) -> None:
     """A stream asked for by name must exist (stream names are not secret; images are)."""
-    if stream_id is not None and all(s.stream.id != stream_id for s in manager.streams(OWNER)):
+    if stream_id is not None and not manager.stream_exists(stream_id):
         raise NotFound(f"no stream {stream_id}")
 
 

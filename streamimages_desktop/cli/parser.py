@@ -23,6 +23,9 @@ from streamimages_desktop.core.models import (
 )
 from streamimages_desktop.core.settings import settings_help_text
 
+# The commands cli/library.py runs (its COMMANDS; a test keeps the two equal), named here so
+# the dispatch needs no import of the library code before a command runs.
+LIBRARY_COMMANDS = ("import", "list", "show", "set", "delete", "streams", "stats")
 ROLES = [r.value for r in Role]
 VISIBILITIES = [v.value for v in Visibility]
 SORTS = [s.value for s in Sort]

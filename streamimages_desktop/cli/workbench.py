@@ -16,7 +16,6 @@ from typing import Any
 from streamimages_desktop.cli.format import escape, table, to_json
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.workbench.policies import POLICIES
-from streamimages_desktop.core.workbench.runner import BELADY, run_curves
 from streamimages_desktop.core.workbench.sizes import (
     auto_sizes,
     human_size,
@@ -150,6 +149,9 @@ def _trace(args: argparse.Namespace) -> Trace:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Build or load the trace, run the curves, print them; the exit status."""
+    # The runner brings multiprocessing: imported when curves are run, not for `--help`.
+    from streamimages_desktop.core.workbench.runner import run_curves
+
     started = time.perf_counter()
     try:
         trace = _trace(args)
@@ -196,6 +198,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def report(trace: Trace, points: dict[str, list[Any]], sizes: list[int], seconds: float) -> str:
     """Hit ratio (byte hit ratio) per size and policy, Belady's bound last."""
+    from streamimages_desktop.core.workbench.runner import BELADY
+
     info = trace.describe()
     head = (
         f"trace {escape(str(info['label']))}: {info['requests']} requests, "

@@ -41,8 +41,14 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+def atomic_write(path: Path, data: bytes, mode: int = 0o600, *, fsync: bool = True) -> None:
     """Write `data` to `path` so readers see the old file or the whole new one, never a part.
+
+    `fsync=False` is for a regenerable cache file whose reader verifies it (the rendition
+    cache checks size and checksum): the rename is still atomic for running readers, but after
+    a power cut the file may be missing or empty, which costs a regeneration, not data.
+    Originals and everything else keep the default: the bytes, then the rename, are durable
+    before this returns.
 
     The file is created with `mode` whatever the umask. Raises OSError (disk full,
     permissions) after trying to remove the temp file; a temp file that cannot be removed
@@ -55,7 +61,8 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
         try:
             os.fchmod(fd, mode)
             write_all(fd, data)
-            os.fsync(fd)
+            if fsync:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)
@@ -63,7 +70,8 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    if fsync:
+        fsync_dir(path.parent)
 
 
 def create_private_file(path: Path) -> None:

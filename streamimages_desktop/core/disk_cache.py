@@ -239,7 +239,9 @@ class DiskCache:
         path = self._path(key.image_id, key.rendition, key.sha256, token)
         assert path is not None
         try:
-            atomic_write(path, data)
+            # Not fsynced: a rendition is regenerable and get() checks its size and checksum,
+            # so a file a power cut truncated is dropped and made again (issue 14).
+            atomic_write(path, data, fsync=False)
         except OSError as exc:
             if exc.errno in _UNWRITABLE_ERRNOS:
                 with self._lock:

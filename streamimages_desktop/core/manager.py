@@ -344,6 +344,11 @@ class StreamImageManager:
     def streams(self, viewer: Viewer) -> list[StreamSummary]:
         return self._store.list_streams(viewer)
 
+    def stream_exists(self, stream_id: str) -> bool:
+        """Whether the stream exists (names are not secret; images are): one key lookup,
+        where streams() counts every stream's images."""
+        return self._store.get_stream(stream_id) is not None
+
     def rename_stream(self, viewer: Viewer, stream_id: str, title: str) -> None:
         access.require_edit(viewer)
         self._require_writable()

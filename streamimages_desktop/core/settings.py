@@ -16,14 +16,14 @@ from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from PIL import Image
-
 from streamimages_desktop.core import paths
 from streamimages_desktop.core.errors import UserError
 
 EXTENSION_CHOICES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp")
 DEFAULT_EXTENSIONS = frozenset(EXTENSION_CHOICES)
-PILLOW_MAX_PIXELS = int(Image.MAX_IMAGE_PIXELS or 89_478_485)
+# Pillow's own default (PIL.Image.MAX_IMAGE_PIXELS, a test checks it), written out so reading
+# the settings (every command, even --help) does not import Pillow.
+PILLOW_MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
 CONFIG_ENV = "STREAMIMAGES_CONFIG"
 
 Kind = Literal["int", "float", "folder", "extensions"]

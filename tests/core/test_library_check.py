@@ -123,7 +123,7 @@ def test_a_damaged_library_is_refused_found_and_restored_from_the_snapshot(
     assert kept.read_bytes() == damaged_bytes
 
 
-@pytest.mark.parametrize("table", ["images", "images_created", "images_sha256"])
+@pytest.mark.parametrize("table", ["images", "images_newest", "images_sha256"])
 def test_damaged_rows_are_refused_found_and_restored(settings: Settings, table: str) -> None:
     three_images_then_a_snapshot_then_one_more(settings)
     zero_page_of(library(settings), table)

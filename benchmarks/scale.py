@@ -1,0 +1,313 @@
+"""Speed at 1k, 10k and 100k images (issue 14): every figure beside its baseline, same run.
+
+Not a test. Run: `make bench` or `.venv/bin/python benchmarks/scale.py [--sizes 1000,10000]`.
+
+Libraries are synthetic and cached between runs in $STREAMIMAGES_BENCH_CACHE (default
+~/.cache/streamimages-bench; delete it to rebuild). They are made fast: the real schema (the
+store opens and migrates the file), then every row inserted in one transaction, FTS and count
+triggers firing as in use. Originals and renditions are NOT written: the commands measured read
+only the database, and start-up must not depend on those folders anyway (the hourly
+housekeeping and the daily cache sweep are marked done once after building). Two shapes per
+size: "one" (every image in stream `big`) and "many" (stream `s50` with 50 images, `mid` with a
+tenth of the library, the rest over 98 more streams: 100 streams).
+
+Printed, each beside its baseline:
+- import: ms per image of 48 real 640x480 JPEGs imported into the library as it is (a copy),
+  into `big` (one stream) and into `o07` (100 streams); baseline: the importer's parallel stage
+  alone (read + hash + reduced decode + thumbnail on two threads) for the same files.
+  Flat means the same figure at every size.
+- commands: wall time and peak RSS of `python -m streamimages_desktop ...` (best of 5) against
+  a bare `python -c pass` plus the same query run with the stdlib sqlite3 module and printed
+  as JSON (the issue's "raw query plus interpreter start-up").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from streamimages_desktop.core.disk_index import mark_swept  # noqa: E402
+from streamimages_desktop.core.importer import ImportOptions, ImportStatus  # noqa: E402
+from streamimages_desktop.core.manager import LIBRARY_FILE, StreamImageManager  # noqa: E402
+from streamimages_desktop.core.models import OWNER  # noqa: E402
+from streamimages_desktop.core.settings import Settings  # noqa: E402
+from streamimages_desktop.core.store import Store  # noqa: E402
+
+CACHE = Path(os.environ.get("STREAMIMAGES_BENCH_CACHE", "~/.cache/streamimages-bench"))
+BUILD_VERSION = "2"  # bump when the synthetic library changes
+IMPORT_FILES = 48
+WORDS = ("sunset", "stage", "crowd", "guitar", "drums", "lights", "backstage", "encore")
+ENV = {"MAX_STREAM_IMAGES_PER_STREAM": "1000000"}
+
+
+# -- building the libraries ---------------------------------------------------------------------
+
+
+def _streams(shape: str, size: int) -> list[tuple[str, int]]:
+    if shape == "one":
+        return [("big", size)]
+    mid = size // 10
+    rest = size - 50 - mid
+    others = [(f"o{i:02d}", rest // 98 + (1 if i < rest % 98 else 0)) for i in range(98)]
+    return [("s50", 50), ("mid", mid), *others]
+
+
+def build(folder: Path, shape: str, size: int) -> None:
+    """Rows straight into the real schema, one transaction; see the module docstring."""
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "library" / LIBRARY_FILE
+    db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    Store(db).close()  # creates and migrates
+    rng = random.Random(size)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN")
+    n = 0
+    for stream, count in _streams(shape, size):
+        conn.execute(
+            "INSERT INTO streams (id, title, owner, created) VALUES (?, ?, 'me', ?)",
+            (stream, stream, "2026-01-01T00:00:00.000000+00:00"),
+        )
+        rows = []
+        for _ in range(count):
+            n += 1
+            when = (
+                f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00.{n:06d}+00:00"
+            )
+            title = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {n}"
+            rows.append(
+                (
+                    uuid.UUID(int=rng.getrandbits(128)).hex,
+                    stream,
+                    title,
+                    "",
+                    f"img_{n}.jpg",
+                    ("public", "subscribers", "private")[n % 3],
+                    "JPEG",
+                    640,
+                    480,
+                    30_000 + n % 5000,
+                    f"{n:064x}",
+                    when,
+                    when,
+                    n % 97,
+                )
+            )
+        conn.executemany(
+            "INSERT INTO images (id, stream_id, title, description, original_name, visibility,"
+            " format, width, height, bytes, sha256, created, updated, views)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    settings = _settings(folder)
+    with StreamImageManager(settings) as manager:  # first open: snapshot, housekeeping
+        manager.collect_orphans(wait=None)
+    mark_swept(settings.image_cache_dir)
+    (folder / "built").write_text(BUILD_VERSION)
+
+
+def library(shape: str, size: int) -> Path:
+    folder = CACHE.expanduser() / f"{shape}-{size}"
+    marker = folder / "built"
+    if not (marker.exists() and marker.read_text() == BUILD_VERSION):
+        shutil.rmtree(folder, ignore_errors=True)
+        started = time.perf_counter()
+        build(folder, shape, size)
+        print(f"  built {shape}-{size} in {time.perf_counter() - started:.1f} s", flush=True)
+    return folder
+
+
+def _settings(folder: Path) -> Settings:
+    os.environ.update(ENV)
+    return Settings.load(library=folder / "library", cache_dir=folder / "cache")
+
+
+# -- import ---------------------------------------------------------------------------------------
+
+
+def photos(count: int) -> list[Path]:
+    folder = CACHE.expanduser() / "photos"
+    paths = [folder / f"p{i:03d}.jpg" for i in range(count)]
+    if not all(p.exists() for p in paths):
+        folder.mkdir(parents=True, exist_ok=True)
+        rng = random.Random(7)
+        for path in paths:
+            small = Image.frombytes("RGB", (40, 30), rng.randbytes(40 * 30 * 3))
+            photo = small.resize((640, 480), Image.Resampling.BICUBIC)
+            photo = Image.blend(photo, Image.effect_noise((640, 480), 20).convert("RGB"), 0.1)
+            photo.save(path, "JPEG", quality=88)
+    return paths
+
+
+def import_ms(folder: Path, stream: str, files: Sequence[Path]) -> tuple[float, float]:
+    """(import, parallel stage alone) in ms per image, into a throw-away copy of `folder`."""
+    with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
+        copy = Path(tmp) / "lib"
+        shutil.copytree(folder, copy)
+        settings = _settings(copy)
+        with StreamImageManager(settings) as manager:
+            importer = manager._importer  # the stage-1 work alone, for the baseline
+            started = time.perf_counter()
+            with ThreadPoolExecutor(2) as pool:
+                list(pool.map(importer.prepare_path, files))
+            prepare = time.perf_counter() - started
+            started = time.perf_counter()
+            results = manager.import_paths(OWNER, stream, list(files), ImportOptions())
+            took = time.perf_counter() - started
+        assert all(r.status is ImportStatus.IMPORTED for r in results), results[:3]
+    return took * 1000 / len(files), prepare * 1000 / len(files)
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+def _child_env() -> dict[str, str]:
+    """As an installed program runs: byte code cached (see main), our package first."""
+    env = dict(os.environ, **ENV, PYTHONPATH=str(REPO))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def run_child(argv: list[str]) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one child process, its output discarded.
+
+    RSS comes from GNU time's %M: Linux carries a process's peak RSS across fork and exec, so
+    this (large) process's own figures would leak into a direct child's.
+    """
+    started = time.perf_counter()
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_child_env(),
+        check=False,
+    )
+    took = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv} exited {proc.returncode}: {proc.stderr}")
+    return took, int(proc.stderr.split()[-1]) / 1024
+
+
+def best(argv: list[str], repeat: int = 5) -> tuple[float, float]:
+    runs = [run_child(argv) for _ in range(repeat)]
+    return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
+RAW = """
+import json, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+rows = conn.execute(sys.argv[2], sys.argv[3:]).fetchall()
+print(json.dumps(rows))
+"""
+
+_COLS = "id, stream_id, title, visibility, width, height, bytes, created, views"
+VIS = "visibility IN ('private', 'public', 'subscribers')"
+
+
+def commands(folder: Path, size: int) -> list[tuple[str, list[str], str, list[str]]]:
+    """(label, streamimages args, raw SQL, its parameters)."""
+    word = "encore"
+    return [
+        ("--help", ["--help"], "SELECT 1", []),
+        (
+            "list --stream s50 --json",
+            ["list", "--stream", "s50", "--json"],
+            f"SELECT {_COLS} FROM images WHERE {VIS} AND stream_id = ? ORDER BY created DESC, id",
+            ["s50"],
+        ),
+        (
+            "list --stream s50 --sort title",
+            ["list", "--stream", "s50", "--sort", "title"],
+            f"SELECT {_COLS} FROM images WHERE {VIS} AND stream_id = ?"
+            " ORDER BY title COLLATE NOCASE, created, id",
+            ["s50"],
+        ),
+        (
+            f"list --search '{word} {size - 7}' --json",
+            ["list", "--search", f"{word} {size - 7}", "--json"],
+            f"SELECT {_COLS} FROM images WHERE {VIS} AND seq IN (SELECT rowid FROM images_fts"
+            " WHERE images_fts MATCH ?) ORDER BY created DESC, id",
+            [f'"{word}"* "{size - 7}"*'],
+        ),
+        (
+            "stats",
+            ["stats"],
+            f"SELECT count(*), sum(bytes), sum(views) FROM images WHERE {VIS}",
+            [],
+        ),
+        (
+            f"stats --stream mid ({size // 10:,})",
+            ["stats", "--stream", "mid"],
+            f"SELECT count(*), sum(bytes), sum(views) FROM images WHERE {VIS} AND stream_id = ?",
+            ["mid"],
+        ),
+        (
+            "streams --json",
+            ["streams", "--json"],
+            "SELECT streams.*, (SELECT count(*) FROM images WHERE stream_id = streams.id)"
+            " FROM streams ORDER BY id",
+            [],
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--no-import", action="store_true", help="command timings only")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    py = sys.executable
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")
+    print(f"python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; cache {CACHE}")
+    # Byte code as an installed program has it (the worktree may run with it switched off).
+    subprocess.run([py, "-m", "compileall", "-q", str(REPO / "streamimages_desktop")], check=True)
+    files = photos(IMPORT_FILES)
+    bare, bare_rss = best([py, "-c", "pass"], 5)
+    print(f"bare interpreter: {bare * 1000:.0f} ms, {bare_rss:.0f} MB")
+    for size in sizes:
+        many, one = library("many", size), library("one", size)
+        print(f"\n== {size:,} images ==")
+        if not args.no_import:
+            for shape, folder, stream in (("one stream", one, "big"), ("100 streams", many, "o07")):
+                ms, floor = import_ms(folder, stream, files)
+                print(
+                    f"  import into {shape:<12} {ms:6.2f} ms/image"
+                    f"   parallel stage alone {floor:5.2f} ms/image   x{ms / floor:.2f}"
+                )
+        db = str(many / "library" / LIBRARY_FILE)
+        base = [py, "-m", "streamimages_desktop", "--library", str(many / "library")]
+        base += ["--cache-dir", str(many / "cache")]
+        for label, argv, sql, params in commands(many, size):
+            took, rss = best([*base, *argv])
+            raw, raw_rss = best([py, "-c", RAW, db, sql, *params])
+            print(
+                f"  {label:<36} {took * 1000:6.0f} ms {rss:5.0f} MB"
+                f"   raw sqlite3 + interpreter {raw * 1000:5.0f} ms {raw_rss:4.0f} MB"
+                f"   x{took / raw:.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
