@@ -78,6 +78,18 @@ class StatusLine(QStatusBar):
         self.role_label.setText(f"Role: {role_name(role)}")
         self._show_counts()
 
+    def set_on_air(self, audience: Role | None) -> None:
+        """On air the role reads "ON AIR: Viewer", the library folder (a home path) is hidden
+        and a message flashed as the owner is cleared."""
+        self.path_label.setVisible(audience is None)
+        if audience is None:
+            self.role_label.setStyleSheet("")
+            self.role_label.setText(f"Role: {role_name(self._role)}")
+            return
+        self.clearMessage()
+        self.role_label.setText(f"ON AIR: {role_name(audience)}")
+        self.role_label.setStyleSheet("color: white; background: #d50000; font-weight: 700;")
+
     def set_counts(self, shown: int | None, total: int | None) -> None:
         """`shown` in the grid (None while loading) of `total` visible (None while unknown)."""
         self._shown, self._total = shown, total
