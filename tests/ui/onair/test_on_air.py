@@ -8,9 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QSettings, Qt
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QApplication, QMessageBox, QToolTip
+from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton, QToolTip
 from pytestqt.qtbot import QtBot
 
 from streamimages_desktop.core.manager import StreamImageManager
@@ -205,10 +205,6 @@ def test_f9_and_the_toolbar_toggle_go_on_air(
         window.on_air.action.activate(window.on_air.action.ActionEvent.Trigger)
     assert window.on_air.on_air
     window.on_air.leave_now()
-    button = window.findChild(type(window.toolbar.search_edit).__mro__[0], "") or None
-    del button
-    from PySide6.QtWidgets import QToolButton
-
     toggle = window.toolbar.findChild(QToolButton, "on_air_button")
     assert toggle is not None and toggle.isVisible()
     toggle.click()
@@ -316,8 +312,6 @@ class GatedSource:
             return self.manager.rendition(viewer, image_id, rendition)
         self.owner_calls += 1
         assert self.gate.wait(10)
-        from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-
         image = QImage(7, 7, QImage.Format.Format_RGB32)
         image.fill(Qt.GlobalColor.red)
         data = QByteArray()
