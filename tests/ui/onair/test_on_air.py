@@ -386,3 +386,28 @@ def test_the_window_on_air_looks_like_the_viewers(
     assert on_air_grab.width() == width
     assert on_air_grab.copy(0, 0, width, height) == viewer_grab.copy(0, 0, width, height)
     assert owner_grab.copy(0, 0, width, height) != viewer_grab.copy(0, 0, width, height)
+
+
+def test_the_viewer_on_air_steps_only_through_what_the_audience_may_see(
+    library: Groups, make_window: WindowFactory, qtbot: QtBot
+) -> None:
+    window = make_window(stream="mixed")
+    public = set(library[Visibility.PUBLIC])
+    first = window.gallery.model.images[0]  # newest first: a private one
+    assert first.visibility is Visibility.PRIVATE
+    shown = library[Visibility.PUBLIC][-1]
+    with qtbot.waitSignal(window.preview.pixmap_shown, timeout=5000):
+        window.gallery.open_requested.emit(shown)
+    go_on_air(window, qtbot)
+    preview = window.preview
+    assert preview.isVisible() and preview.image_id == shown  # a public image stays
+    assert not preview.info.exif_rows()  # the owner's camera summary is gone
+    seen = {shown}
+    for delta in (1, -1):
+        preview.first() if delta == 1 else preview.last()
+        seen.add(preview.image_id)
+        while preview.step(delta):
+            seen.add(preview.image_id)
+            assert "private" not in preview.windowTitle()
+            assert "subscribers" not in preview.windowTitle()
+    assert seen == public
