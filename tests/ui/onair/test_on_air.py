@@ -411,3 +411,21 @@ def test_the_viewer_on_air_steps_only_through_what_the_audience_may_see(
             assert "private" not in preview.windowTitle()
             assert "subscribers" not in preview.windowTitle()
     assert seen == public
+
+
+def test_the_viewer_on_air_does_not_name_the_owners_file(
+    library: Groups, make_window: WindowFactory, qtbot: QtBot
+) -> None:
+    window = make_window(stream="mixed")
+    shown = library[Visibility.PUBLIC][0]
+    with qtbot.waitSignal(window.preview.pixmap_shown, timeout=5000):
+        window.gallery.open_requested.emit(shown)
+    info = window.preview.info
+    assert info.value("Original name").endswith(".png")
+    go_on_air(window, qtbot)
+    assert window.preview.isVisible()
+    assert info.value("Original name") == ""
+    assert not info.values["Original name"].isVisible()
+    window.on_air.leave_now()
+    wait_settled(qtbot, window)
+    assert info.value("Original name").endswith(".png")
