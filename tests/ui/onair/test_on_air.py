@@ -432,3 +432,20 @@ def test_the_viewer_on_air_does_not_name_the_owners_file(
     window.on_air.leave_now()
     wait_settled(qtbot, window)
     assert info.value("Original name").endswith(".png")
+
+
+def test_another_audience_on_air_gets_its_own_thumbnails_at_once(
+    library: Groups, make_window: WindowFactory, pixmap_cache: PixmapCache, qtbot: QtBot
+) -> None:
+    window = make_window(stream="mixed")
+    window.on_air.audience_actions[Role.SUBSCRIBER].trigger()
+    go_on_air(window, qtbot)
+    wait_thumbnails_painted(window, pixmap_cache, qtbot)
+    subscriber_keys = decorations(window)
+    window.on_air.audience_actions[Role.VIEWER].trigger()  # the banner stays: no resize
+    assert window.viewer.role is Role.VIEWER
+    assert not decorations(window) & subscriber_keys
+    wait_settled(qtbot, window)
+    window.gallery.view.viewport().repaint()
+    qtbot.waitUntil(lambda: thumbnails_loaded(window, pixmap_cache))
+    assert grid_ids(window) == set(library[Visibility.PUBLIC])
