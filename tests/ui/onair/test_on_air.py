@@ -449,3 +449,17 @@ def test_another_audience_on_air_gets_its_own_thumbnails_at_once(
     window.gallery.view.viewport().repaint()
     qtbot.waitUntil(lambda: thumbnails_loaded(window, pixmap_cache))
     assert grid_ids(window) == set(library[Visibility.PUBLIC])
+
+
+def test_a_viewer_going_on_air_gets_its_thumbnails_back_at_once(
+    library: Groups, make_window: WindowFactory, pixmap_cache: PixmapCache, qtbot: QtBot
+) -> None:
+    window = make_window(stream="mixed", role=Role.VIEWER)
+    wait_thumbnails_painted(window, pixmap_cache, qtbot)
+    viewer_keys = decorations(window)
+    window.on_air.action.trigger()
+    assert not thumbnails_loaded(window, pixmap_cache)  # emptied: nothing kept from before
+    assert not decorations(window) & viewer_keys
+    window.gallery.view.viewport().repaint()
+    qtbot.waitUntil(lambda: thumbnails_loaded(window, pixmap_cache))
+    assert window.viewer.role is Role.VIEWER and window.on_air.on_air
