@@ -51,6 +51,7 @@ class StatusLine(QStatusBar):
         self._shown: int | None = None
         self._total: int | None = None
         self._generation = 0
+        self._off_air_tip: str | None = None  # on air: the bar's tooltip before, to restore
         self.count_label = self._label("Image counts")
         self.stats_label = self._label("Statistics")
         self.role_label = self._label("Role")
@@ -85,8 +86,14 @@ class StatusLine(QStatusBar):
         if audience is None:
             self.role_label.setStyleSheet("")
             self.role_label.setText(f"Role: {role_name(self._role)}")
+            if self._off_air_tip is not None:
+                self.setToolTip(self._off_air_tip)
+            self._off_air_tip = None
             return
         self.clearMessage()
+        if self._off_air_tip is None:  # the bar's own tooltip may name the library folder
+            self._off_air_tip = self.toolTip()
+        self.setToolTip("")
         self.role_label.setText(f"ON AIR: {role_name(audience)}")
         self.role_label.setStyleSheet("color: white; background: #d50000; font-weight: 700;")
 

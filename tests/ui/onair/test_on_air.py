@@ -94,6 +94,7 @@ def test_on_air_hides_every_non_public_word_in_every_part_of_the_window(
     window.toolbar.search_edit.setText("mixed")  # typed as the owner
     window.toolbar.flush_search()
     window.status.flash("Set mixed-private-00006 to private")
+    window.status.setToolTip(f"Warning: {window._settings.stream_images_dir} is readable")
     view = window.gallery.view
     QToolTip.showText(view.mapToGlobal(QPoint(5, 5)), "mixed-private-00006", view)
     owner_figures = page_row(window, GALLERY_PAGE)
@@ -121,6 +122,7 @@ def test_on_air_hides_every_non_public_word_in_every_part_of_the_window(
     assert status.role_label.text() == "ON AIR: Viewer"
     assert status.currentMessage() == ""
     assert not status.path_label.isVisible()
+    assert status.toolTip() == ""
     stats = status.stats_label.text()
     assert "public" in stats and not any(word in stats for word in HIDDEN_WORDS)
     assert window.windowTitle() == "ON AIR — audience: Viewer"
@@ -172,6 +174,7 @@ def test_leaving_on_air_takes_a_deliberate_confirm(
     library: Groups, make_window: WindowFactory, qtbot: QtBot
 ) -> None:
     window = make_window(stream="mixed")
+    window.status.setToolTip("the bar's own")
     go_on_air(window, qtbot)
     window.on_air.action.trigger()  # F9 again: asks
     box = leave_box(qtbot)
@@ -191,6 +194,7 @@ def test_leaving_on_air_takes_a_deliberate_confirm(
     assert window.windowTitle() == "Viewing as Owner"
     assert window.status.role_label.text() == "Role: Owner"
     assert window.status.path_label.isVisible()
+    assert window.status.toolTip() == "the bar's own"
     assert window.toolbar.role_switcher.role_actions[Role.OWNER].isEnabled()
 
 
