@@ -26,7 +26,9 @@ DEFAULT_EXTENSIONS = frozenset(EXTENSION_CHOICES)
 PILLOW_MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
 CONFIG_ENV = "STREAMIMAGES_CONFIG"
 
-Kind = Literal["int", "float", "folder", "extensions"]
+Kind = Literal["int", "float", "folder", "extensions", "switch"]
+SWITCH_WORDS = {"true": True, "1": True, "yes": True, "on": True}
+SWITCH_WORDS |= {"false": False, "0": False, "no": False, "off": False}
 
 
 class SettingsError(UserError, ValueError):
@@ -66,6 +68,10 @@ def _number(
 def _folder(factory: Callable[[], Path], default_text: str, help: str) -> Any:
     spec = Spec("folder", help, default_text=default_text)
     return field(default_factory=factory, metadata={"spec": spec})
+
+
+def _switch(default: bool, help: str) -> Any:
+    return field(default=default, metadata={"spec": Spec("switch", help)})
 
 
 def _extensions(help: str) -> Any:
@@ -118,6 +124,7 @@ class Settings:
     library_backups_kept: int = _number(
         7, 0, 1000, "snapshots", "how many library snapshots to keep (0: none)"
     )
+    start_on_air: bool = _switch(False, "the window starts on air, showing only what viewers see")
 
     @property
     def max_upload_bytes(self) -> int:
@@ -220,6 +227,10 @@ def parse(name: str, raw: object) -> Any:
         if not exts or exts - DEFAULT_EXTENSIONS:
             raise SettingsError(f"{name}={raw!r}: expected {range_text(name)}")
         return exts
+    if spec.kind == "switch":
+        if text.lower() not in SWITCH_WORDS:
+            raise SettingsError(f"{name}={str(raw)!r}: expected {range_text(name)}")
+        return SWITCH_WORDS[text.lower()]
     value: float | None
     try:
         value = int(text) if spec.kind == "int" else float(text)
@@ -243,6 +254,8 @@ def range_text(name: str) -> str:
         return "a folder path"
     if spec.kind == "extensions":
         return f"some of {' '.join(EXTENSION_CHOICES)}"
+    if spec.kind == "switch":
+        return "true or false"
     return f"from {_num(spec.low)} to {_num(spec.high)}"
 
 
@@ -254,6 +267,8 @@ def default_text(name: str) -> str:
     default = _field(name).default
     if spec.kind == "extensions":
         return " ".join(e for e in EXTENSION_CHOICES if e in default)  # type: ignore[operator]
+    if spec.kind == "switch":
+        return "true" if default else "false"
     return _num(default)  # type: ignore[arg-type]
 
 
@@ -274,8 +289,8 @@ def settings_help_text() -> str:
 
 def toml_value(value: object) -> str:
     """A TOML literal for a setting's value: a number, a string or an array of strings."""
-    if isinstance(value, bool):
-        raise TypeError("settings hold no booleans")
+    if isinstance(value, bool):  # before int: a bool is an int
+        return "true" if value else "false"
     if isinstance(value, int | float):
         return _num(value)
     if isinstance(value, frozenset | set | list | tuple):

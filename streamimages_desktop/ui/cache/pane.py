@@ -38,6 +38,7 @@ from streamimages_desktop.ui.cache.pages import (
     page_ratio,
 )
 from streamimages_desktop.ui.cache.workbench import WorkbenchPanel
+from streamimages_desktop.ui.onair.figures import stats_since
 from streamimages_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -159,6 +160,7 @@ class CachePane(QWidget):
         self._runner = TaskRunner(max_threads=1, parent=self)
         self._wide: bool | None = None
         self._disk_clearing = False
+        self._on_air_base: CacheStats | None = None  # on air: figures count from then
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._on_timer)
@@ -296,13 +298,13 @@ class CachePane(QWidget):
 
     def refresh_now(self) -> None:
         """Read both caches' stats, update every number and add one point to the chart."""
-        stats = self._memory.stats()
+        stats = stats_since(self._memory.stats(), self._on_air_base)
         self._show_memory(stats)
         self._pages_box.show_pages(stats.pages)
         self.chart.add_sample(
             self._clock(), stats.total.bytes, stats.limit_bytes, page_ratio(stats.total)
         )
-        if self._manager is not None and not self._disk_clearing:
+        if self._manager is not None and not self._disk_clearing and not self.on_air:
             # The figures are counter copies, but a clear deletes files: while one runs on
             # the worker, the GUI thread does not ask (it could wait on the clear).
             self._show_disk(self._manager.disk_cache_stats())
@@ -330,6 +332,17 @@ class CachePane(QWidget):
         values["hit_ratio"].setText(hit_ratio_text(stats.hits, stats.misses))
         for key in ("items", "hits", "misses", "evictions", "expirations", "corrupt"):
             values[key].setText(f"{getattr(stats, key):,}")
+
+    @property
+    def on_air(self) -> bool:
+        return self._on_air_base is not None
+
+    def set_on_air(self, on_air: bool) -> None:
+        """On air the memory figures count from now and the disk figures (which count every
+        image's renditions, private ones too) are hidden. Call after the pages are cleared."""
+        self._on_air_base = self._memory.stats() if on_air else None
+        self._disk_box.setVisible(self._manager is not None and not on_air)
+        self.refresh_now()
 
     # -- slots ------------------------------------------------------------------------------
 

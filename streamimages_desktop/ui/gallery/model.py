@@ -313,9 +313,15 @@ class GalleryModel(QAbstractListModel):
             return  # no longer shown (deleted, filtered out, another stream)
         pixmap = QPixmap.fromImage(image)
         pixmap.setDevicePixelRatio(self.device_pixel_ratio)
-        self._cache.put(
-            GALLERY_PAGE, image_id, self._loader.rendition, self.device_pixel_ratio, pixmap
-        )
+        if not self._cache.put(
+            GALLERY_PAGE,
+            image_id,
+            self._loader.rendition,
+            self.device_pixel_ratio,
+            pixmap,
+            made_as=self.viewer.role,
+        ) and self._cache.audience not in (None, self.viewer.role):
+            return  # on air for another role: this result is stale, never painted
         self._loaded_in[image_id] = self._epoch
         self._changed(row, row, [Qt.ItemDataRole.DecorationRole])
 

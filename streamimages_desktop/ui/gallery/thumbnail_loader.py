@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from streamimages_desktop.core.errors import ImageRejected, StreamImagesError
-from streamimages_desktop.core.models import Viewer
+from streamimages_desktop.core.models import Role, Viewer
 from streamimages_desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ class ThumbnailLoader(QObject):
 
     Attributes:
         rendition: the rendition this loader asks the manager for ("thumb", "thumb@400"...).
+        audience: while on air, the only role whose results are delivered (None off air).
     """
 
     loaded = Signal(str, QImage)
@@ -77,6 +78,7 @@ class ThumbnailLoader(QObject):
         self._running: set[str] = set()  # ids in flight for the current generation
         self._in_flight = 0  # all generations: keeps the runner at max_threads jobs
         self._failed: dict[str, str] = {}
+        self.audience: Role | None = None
 
     @property
     def runner(self) -> TaskRunner:
@@ -126,6 +128,18 @@ class ThumbnailLoader(QObject):
         self._running.clear()
         self._failed.clear()
 
+    def set_audience(self, audience: Role | None) -> None:
+        """On air: from now on only results asked for as `audience` are delivered.
+
+        A worker that started as the owner and finishes later is dropped twice over: by the
+        new generation and by its role.
+        """
+        self.audience = audience
+        self.clear_pending()
+
+    def _wanted(self, viewer: Viewer) -> bool:
+        return self.audience is None or viewer.role is self.audience
+
     def set_rendition(self, rendition: str) -> bool:
         """Ask for another rendition from now on (a tile size or pixel ratio changed).
 
@@ -151,8 +165,8 @@ class ThumbnailLoader(QObject):
             generation = self._generation
             self._runner.submit(
                 partial(load_rendition, self._manager, viewer, image_id, self.rendition),
-                partial(self._on_loaded, generation, image_id),
-                partial(self._on_failed, generation, image_id),
+                partial(self._on_loaded, generation, image_id, viewer=viewer),
+                partial(self._on_failed, generation, image_id, viewer=viewer),
             )
 
     def _finish(self, generation: int, image_id: str) -> bool:
@@ -168,15 +182,19 @@ class ThumbnailLoader(QObject):
         if current and not self._queue and not self._running:
             self.idle.emit()
 
-    def _on_loaded(self, generation: int, image_id: str, image: QImage) -> None:
+    def _on_loaded(
+        self, generation: int, image_id: str, image: QImage, *, viewer: Viewer | None = None
+    ) -> None:
         current = self._finish(generation, image_id)
-        if current:
+        if current and (viewer is None or self._wanted(viewer)):
             self.loaded.emit(image_id, image)
         self._after(current)
 
-    def _on_failed(self, generation: int, image_id: str, error: Exception) -> None:
+    def _on_failed(
+        self, generation: int, image_id: str, error: Exception, *, viewer: Viewer | None = None
+    ) -> None:
         current = self._finish(generation, image_id)
-        if current:
+        if current and (viewer is None or self._wanted(viewer)):
             if isinstance(error, StreamImagesError):
                 reason = str(error) or type(error).__name__
             else:

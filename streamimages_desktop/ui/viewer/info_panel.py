@@ -26,6 +26,7 @@ FIELDS = (
     "Views",
     "Original name",
 )
+OWNER_FIELDS = frozenset({"Original name"})  # a file name from the owner's disk
 WIDTH = 280
 
 
@@ -81,7 +82,7 @@ class InfoPanel(QFrame):
         self.title_label = _value_label(self, "Image title")
         self.title_label.setStyleSheet("font-size: 14pt; font-weight: 600;")
         self.description_label = _value_label(self, "Image description")
-        form = QFormLayout()
+        form = self._form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.values: dict[str, QLabel] = {}
         for name in FIELDS:
@@ -128,8 +129,12 @@ class InfoPanel(QFrame):
         return list(self._exif) if self._owner else []
 
     def set_owner(self, owner: bool) -> None:
-        """Edit controls and the camera summary are the owner's only."""
+        """Edit controls, the camera summary and the original file name are the owner's only."""
         self._owner = owner
+        for name in OWNER_FIELDS:
+            self._form.setRowVisible(self.values[name], owner)
+            shown = facts(self._image)[name] if owner and self._image else ""
+            self.values[name].setText(shown)
         for widget in (self.edit_button, self.visibility_box, self.visibility_caption):
             widget.setVisible(owner)
         self._fill_exif()
@@ -141,7 +146,7 @@ class InfoPanel(QFrame):
         self.description_label.setVisible(bool(image and image.description))
         rows = facts(image) if image else dict.fromkeys(FIELDS, "")
         for name, text in rows.items():
-            self.values[name].setText(text)
+            self.values[name].setText(text if self._owner or name not in OWNER_FIELDS else "")
         if image is not None:
             self.visibility_box.setCurrentIndex(self.visibility_box.findData(image.visibility))
         self.edit_button.setEnabled(image is not None)

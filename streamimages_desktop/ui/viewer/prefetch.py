@@ -132,14 +132,21 @@ class DisplayLoader(QObject):
         generation = self._generation
         self.runner.submit(
             partial(decode_display, self._source, viewer, image_id, rendition),
-            partial(self._on_loaded, generation, image_id, rendition, dpr),
+            partial(self._on_loaded, generation, image_id, rendition, dpr, viewer=viewer),
             partial(self._on_failed, generation, image_id, rendition),
             priority=pri,
         )
         return True
 
     def _on_loaded(
-        self, generation: int, image_id: str, rendition: str, dpr: float, decoded: Decoded
+        self,
+        generation: int,
+        image_id: str,
+        rendition: str,
+        dpr: float,
+        decoded: Decoded,
+        *,
+        viewer: Viewer | None = None,
     ) -> None:
         if decoded.store is not None:  # cache the new rendition once the pixels are shown
             self.runner.submit(decoded.store, lambda _data: None, self._on_store_failed, STORE)
@@ -147,7 +154,8 @@ class DisplayLoader(QObject):
             return
         self._in_flight.discard((image_id, rendition))
         pixmap = QPixmap.fromImage(decoded.image)
-        self._cache.put(PREVIEW_PAGE, image_id, rendition, dpr, pixmap)
+        made_as = viewer.role if viewer is not None else None
+        self._cache.put(PREVIEW_PAGE, image_id, rendition, dpr, pixmap, made_as=made_as)
         self.ready.emit(image_id, rendition, pixmap)
 
     def _on_store_failed(self, exc: Exception) -> None:

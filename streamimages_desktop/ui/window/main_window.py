@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolTip, QWidget
 
 from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.importer import ImportResult
-from streamimages_desktop.core.labels import viewing_as
+from streamimages_desktop.core.labels import role_name, viewing_as
 from streamimages_desktop.core.live_settings import LiveSettings
 from streamimages_desktop.core.models import Role, StreamSummary, Viewer
 from streamimages_desktop.core.settings import Settings
@@ -24,6 +24,8 @@ from streamimages_desktop.ui.cache.pane import CachePane
 from streamimages_desktop.ui.gallery.image_actions import ImageActions
 from streamimages_desktop.ui.gallery.widget import GalleryWidget
 from streamimages_desktop.ui.imports.upload_pane import UploadPane
+from streamimages_desktop.ui.onair.banner import OnAirBanner, on_air_button
+from streamimages_desktop.ui.onair.controller import OnAirController
 from streamimages_desktop.ui.settings_signal import SettingsSignal
 from streamimages_desktop.ui.streams.browser import StreamBrowser
 from streamimages_desktop.ui.tasks import TaskRunner
@@ -43,9 +45,12 @@ class MainWindow(QMainWindow):
     Signals:
         role_changed(object): the Role the window now looks as (after every pane re-queried).
 
+    On air (F9, the toolbar toggle, or START_ON_AIR) the role is locked to the stream's
+    audience and every part of the window goes through the same path as a role change.
+
     Attributes:
         toolbar, gallery, stream_browser, upload_pane, cache_pane, preview, image_actions,
-        status: the parts of the window, for app.py and tests.
+        status, on_air, on_air_banner: the parts of the window, for app.py and tests.
         viewer: the Viewer every query is made as.
     """
 
@@ -63,6 +68,7 @@ class MainWindow(QMainWindow):
         stream: str | None = None,
         remember: bool = True,
         live_settings: LiveSettings | None = None,  # None: settings changed here are not saved
+        start_on_air: bool | None = None,  # None: the START_ON_AIR setting
     ) -> None:
         super().__init__(parent)
         self._manager = manager
@@ -74,6 +80,8 @@ class MainWindow(QMainWindow):
         start_role = Role(role) if role else remembered.role
         self.viewer = Viewer(start_role, may_edit=not manager.read_only)
         self._stream_id: str | None = None
+        self._pixmap_cache = pixmap_cache
+        self._role_off_air: Role | None = None  # on air: the role to go back to
         self.setObjectName("main_window")
         self.setAccessibleName("StreamImages")
         self.setAcceptDrops(True)
@@ -83,6 +91,13 @@ class MainWindow(QMainWindow):
 
         self.toolbar = MainToolBar(start_role, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.on_air = OnAirController(self._qsettings, self)
+        self.on_air_banner = OnAirBanner(self)
+        self.insertToolBar(self.toolbar, self.on_air_banner)
+        self.insertToolBarBreak(self.toolbar)  # the banner has the whole top row to itself
+        self.toolbar.add_after_roles(
+            on_air_button(self.on_air.action, self.on_air.audience_menu, self.toolbar)
+        )
         self.gallery = GalleryWidget(manager, pixmap_cache, self)
         self.setCentralWidget(self.gallery)
         self.stream_browser = StreamBrowser(manager, self._runner, self)
@@ -123,6 +138,9 @@ class MainWindow(QMainWindow):
         self._restore(remembered, stream)
         self._apply_role(start_role, initial=True)
         self._show_startup_warnings()
+        self.on_air_banner.show_for(None)  # restoreState may have shown it
+        if settings.start_on_air if start_on_air is None else start_on_air:
+            self.on_air.go_on_air()
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -144,6 +162,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.toolbar.role_switcher.role_changed.connect(self._on_role_changed)
+        self.on_air.changed.connect(self._on_air_changed)
         self.toolbar.search_changed.connect(self._on_query_changed)
         self.toolbar.search_left.connect(self._on_search_left)
         self.toolbar.sort_changed.connect(self._on_query_changed)
@@ -205,9 +224,38 @@ class MainWindow(QMainWindow):
         self._apply_query()
         self.stream_browser.set_viewer(self.viewer)
         self.status.set_role(role)
-        self.setWindowTitle(viewing_as(role))  # Qt appends " — StreamImages", the display name
+        self.status.set_on_air(self.on_air.audience)
+        self.setWindowTitle(self._title(role))  # Qt appends " — StreamImages", the display name
         if not initial:
             self.role_changed.emit(role)
+
+    def _title(self, role: Role) -> str:
+        audience = self.on_air.audience
+        if audience is None:
+            return viewing_as(role)
+        return f"ON AIR — audience: {role_name(audience)}"
+
+    def _on_air_changed(self, audience: Role | None) -> None:
+        """On or off air: the same path as a role change, with the audience's role locked."""
+        if audience is not None and self._role_off_air is None:
+            self._role_off_air = self.viewer.role
+        role = audience if audience is not None else (self._role_off_air or self.viewer.role)
+        if audience is None:
+            self._role_off_air = None
+        self._pixmap_cache.set_audience(audience)  # before anything is painted again
+        self.gallery.loader.set_audience(audience)  # late results of the old role are dropped
+        self.cache_pane.set_on_air(audience is not None)
+        self.on_air_banner.show_for(audience)
+        before = self.viewer.role
+        switcher = self.toolbar.role_switcher
+        switcher.lock(audience)  # may switch the role: _apply_role runs
+        switcher.set_role(role)
+        if self.viewer.role is before:  # no role change, but the title, status, grid change
+            self._apply_role(role)
+        if audience is not None and self.toolbar.search_edit.text():
+            self.toolbar.search_edit.clear()  # words typed as the owner are not shown
+            self.toolbar.flush_search()
+        self.gallery.view.viewport().update()  # every tile asks the cache again
 
     def _empty_text(self) -> str:
         """What an empty grid says: why it is empty and what to do next."""
@@ -216,6 +264,8 @@ class MainWindow(QMainWindow):
             return f"No images match “{search}”.\nPress Esc in the search field to see them all."
         if can_edit(self.viewer):
             return "No images yet. Drop images here or press Ctrl+O"
+        if self.on_air.on_air:
+            return f"Nothing here is visible to a {self.viewer.role.value}."
         return (
             f"Nothing here is visible to a {self.viewer.role.value}.\n"
             "Switch to Owner (Ctrl+1) to add images or change who sees them."
@@ -246,6 +296,7 @@ class MainWindow(QMainWindow):
             return
         self._stream_id = stream_id
         self.upload_pane.set_streams(self.stream_browser.stream_ids(), stream_id)
+        self.on_air.set_stream(stream_id)  # on air: this stream's audience
         self._apply_query()
 
     def _on_streams_loaded(self, _summaries: list[StreamSummary]) -> None:
@@ -332,7 +383,7 @@ class MainWindow(QMainWindow):
         view_state.save(
             self._qsettings,
             view_state.ViewState(
-                role=self.viewer.role,
+                role=self._role_off_air or self.viewer.role,  # on air is not remembered
                 stream=self._stream_id,
                 tile_size=self.toolbar.tile_size(),
                 sort=self.toolbar.sort(),

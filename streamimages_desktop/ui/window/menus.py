@@ -59,6 +59,9 @@ def build(window: MainWindow) -> WindowActions:
     for action in window.toolbar.role_switcher.role_actions.values():
         view_menu.addAction(action)
     view_menu.addSeparator()
+    view_menu.addAction(window.on_air.action)
+    view_menu.addMenu(window.on_air.audience_menu)
+    view_menu.addSeparator()
     for dock in (window.stream_dock, window.upload_dock, window.cache_dock):
         view_menu.addAction(dock.toggleViewAction())
     extension = window.menuBar().findChild(QToolButton, "qt_menubar_ext_button")

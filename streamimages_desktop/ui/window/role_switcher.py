@@ -34,6 +34,7 @@ class RoleSwitcher(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Role switcher")
         self._role = Role(role)
+        self._locked: Role | None = None
         self._group = QActionGroup(self)
         self._group.setExclusive(True)
         self._group.triggered.connect(self._on_group_triggered)
@@ -69,9 +70,29 @@ class RoleSwitcher(QWidget):
     def role(self) -> Role:
         return self._role
 
+    @property
+    def locked(self) -> Role | None:
+        """The role the switcher is locked to (on air), or None."""
+        return self._locked
+
+    def lock(self, role: Role | None) -> None:
+        """Lock to `role` (on air: switch to it, the other roles disabled); None unlocks."""
+        self._locked = None
+        if role is not None:
+            self.set_role(role)
+        self._locked = role
+        for member, action in self.role_actions.items():
+            action.setEnabled(role is None or member is role)
+
     def set_role(self, role: Role | str) -> None:
-        """Switch to `role`; emits role_changed if it differs from the current one."""
+        """Switch to `role`; emits role_changed if it differs from the current one.
+
+        While locked, another role is refused (the checked button stays the locked one).
+        """
         role = Role(role)
+        if self._locked is not None and role is not self._locked:
+            self.role_actions[self._locked].setChecked(True)
+            return
         self.role_actions[role].setChecked(True)
         if role is not self._role:
             self._role = role

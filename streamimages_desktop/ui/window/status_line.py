@@ -51,6 +51,7 @@ class StatusLine(QStatusBar):
         self._shown: int | None = None
         self._total: int | None = None
         self._generation = 0
+        self._off_air_tip: str | None = None  # on air: the bar's tooltip before, to restore
         self.count_label = self._label("Image counts")
         self.stats_label = self._label("Statistics")
         self.role_label = self._label("Role")
@@ -77,6 +78,24 @@ class StatusLine(QStatusBar):
         self._role = role
         self.role_label.setText(f"Role: {role_name(role)}")
         self._show_counts()
+
+    def set_on_air(self, audience: Role | None) -> None:
+        """On air the role reads "ON AIR: Viewer", the library folder (a home path) is hidden
+        and a message flashed as the owner is cleared."""
+        self.path_label.setVisible(audience is None)
+        if audience is None:
+            self.role_label.setStyleSheet("")
+            self.role_label.setText(f"Role: {role_name(self._role)}")
+            if self._off_air_tip is not None:
+                self.setToolTip(self._off_air_tip)
+            self._off_air_tip = None
+            return
+        self.clearMessage()
+        if self._off_air_tip is None:  # the bar's own tooltip may name the library folder
+            self._off_air_tip = self.toolTip()
+        self.setToolTip("")
+        self.role_label.setText(f"ON AIR: {role_name(audience)}")
+        self.role_label.setStyleSheet("color: white; background: #d50000; font-weight: 700;")
 
     def set_counts(self, shown: int | None, total: int | None) -> None:
         """`shown` in the grid (None while loading) of `total` visible (None while unknown)."""

@@ -57,7 +57,7 @@ class MainToolBar(QToolBar):
         self.addWidget(self.role_switcher)
         spacer = QWidget(self)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.addWidget(spacer)
+        self._spacer_action = self.addWidget(spacer)
 
         self.search_edit = QLineEdit(self)
         self.search_edit.setAccessibleName("Search images")
@@ -103,6 +103,10 @@ class MainToolBar(QToolBar):
         extension = self.findChild(QToolButton, "qt_toolbar_ext_button")
         if extension is not None:  # shown when the window is too narrow for every control
             extension.setAccessibleName("More toolbar controls")
+
+    def add_after_roles(self, widget: QWidget) -> None:
+        """Place `widget` right of the role switcher (the on-air toggle)."""
+        self.insertWidget(self._spacer_action, widget)
 
     def search_text(self) -> str:
         return self.search_edit.text().strip()

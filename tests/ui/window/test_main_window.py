@@ -285,7 +285,7 @@ def test_preview_shows_display_rendition_and_counts_a_view(
     image_id = library[Visibility.SUBSCRIBERS][0]
     view = window.gallery.view
     view.setCurrentIndex(window.gallery.model.index_of(image_id))
-    with qtbot.waitSignal(window.preview.pixmap_shown, timeout=5000) as shown:
+    with qtbot.waitSignal(window.preview.pixmap_shown, timeout=20_000) as shown:
         qtbot.keyClick(view, Qt.Key.Key_Return)
     assert shown.args == [image_id]
     preview = window.preview

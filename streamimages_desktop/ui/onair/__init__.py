@@ -1,0 +1,1 @@
+"""On-air mode: the whole window shows only what the stream's audience may see."""
