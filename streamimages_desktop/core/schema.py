@@ -62,7 +62,44 @@ _V1: tuple[str, ...] = (
     END""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+_V1_INDEXES_AND_TRIGGERS = tuple(s for s in _V1 if s.startswith(("CREATE INDEX", "CREATE TRIGGER")))
+
+# The trash (issue 9): a trashed row keeps every field and gets `trashed` (when, UTC text); a
+# trashed stream likewise. `UNIQUE (stream_id, sha256)` becomes a partial unique index over the
+# rows not trashed, so a trashed image never makes a re-import of the same bytes a duplicate
+# (restore re-checks it). SQLite cannot drop a table constraint, so the table is rebuilt
+# keeping `seq`, which the full-text index is keyed by.
+_V2_TRASH: tuple[str, ...] = (
+    "ALTER TABLE streams ADD COLUMN trashed TEXT",
+    """CREATE TABLE images_v2 (
+        seq           INTEGER PRIMARY KEY,
+        id            TEXT NOT NULL UNIQUE,
+        stream_id     TEXT NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+        title         TEXT NOT NULL,
+        description   TEXT NOT NULL DEFAULT '',
+        original_name TEXT NOT NULL,
+        visibility    TEXT NOT NULL CHECK (visibility IN ('public', 'subscribers', 'private')),
+        format        TEXT NOT NULL,
+        width         INTEGER NOT NULL,
+        height        INTEGER NOT NULL,
+        bytes         INTEGER NOT NULL,
+        sha256        TEXT NOT NULL,
+        created       TEXT NOT NULL,
+        updated       TEXT NOT NULL,
+        views         INTEGER NOT NULL DEFAULT 0,
+        last_accessed TEXT,
+        trashed       TEXT
+    )""",
+    "INSERT INTO images_v2 SELECT *, NULL FROM images",
+    "DROP TABLE images",
+    "ALTER TABLE images_v2 RENAME TO images",
+    "CREATE UNIQUE INDEX images_stream_sha256_live ON images (stream_id, sha256)"
+    " WHERE trashed IS NULL",
+    "CREATE INDEX images_trashed ON images (trashed) WHERE trashed IS NOT NULL",
+    *_V1_INDEXES_AND_TRIGGERS,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2_TRASH)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
