@@ -21,6 +21,7 @@ from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.models import OWNER, StreamSummary, Viewer
 from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui import failures
+from streamimages_desktop.ui.curation.commands import CurationStack
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.window import dialogs
 
@@ -58,6 +59,8 @@ class StreamBrowser(QWidget):
         self.setAccessibleName("Stream browser")
         self._manager = manager
         self._runner = runner
+        self.curation = CurationStack(runner, self)
+        self.curation.refused.connect(self.message)
         self._viewer = OWNER
         self._generation = 0
         self._wanted: str | None = None
@@ -216,12 +219,21 @@ class StreamBrowser(QWidget):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
+    def set_curation(self, curation: CurationStack) -> None:
+        """The window's undo stack, shared with the image actions (one history)."""
+        self.curation.refused.disconnect(self.message)
+        self.curation = curation
+
     def _create(self, stream_id: str, title: str | None) -> None:
-        viewer = self._viewer
-        self._runner.submit(
-            lambda: self._manager.create_stream(viewer, stream_id, title),
+        viewer, manager = self._viewer, self._manager
+        self.curation.run(
+            f"Create stream {stream_id}",
+            lambda: manager.create_stream(viewer, stream_id, title),
+            lambda _stream: (
+                lambda: manager.remove_empty_stream(viewer, stream_id),
+                lambda: manager.create_stream(viewer, stream_id, title),
+            ),
             lambda _stream: self._on_changed(f"Created stream {stream_id}", stream_id),
-            self._on_task_failed,
         )
 
     def _on_rename_clicked(self) -> None:
@@ -241,11 +253,15 @@ class StreamBrowser(QWidget):
     def _rename(self, stream_id: str, title: str) -> None:
         if not title:
             return
-        viewer = self._viewer
-        self._runner.submit(
-            lambda: self._manager.rename_stream(viewer, stream_id, title),
-            lambda _none: self._on_changed(f"Renamed {stream_id} to {title!r}", stream_id),
-            self._on_task_failed,
+        viewer, manager = self._viewer, self._manager
+        self.curation.run(
+            f"Rename stream {stream_id}",
+            lambda: manager.rename_stream(viewer, stream_id, title),
+            lambda before: (
+                lambda: manager.rename_stream(viewer, stream_id, before),
+                lambda: manager.rename_stream(viewer, stream_id, title),
+            ),
+            lambda _before: self._on_changed(f"Renamed {stream_id} to {title!r}", stream_id),
         )
 
     def _on_delete_clicked(self) -> None:
@@ -257,25 +273,31 @@ class StreamBrowser(QWidget):
         dialogs.ask(
             self,
             "Delete stream",
-            f"Delete the stream {stream_id!r} {contents}? This cannot be undone.",
+            f"Delete the stream {stream_id!r} {contents}?"
+            " It goes to the Trash (Undo brings it back).",
             lambda: self._delete(stream_id),
         )
 
     def _delete(self, stream_id: str) -> None:
-        viewer = self._viewer
-        self._runner.submit(
-            lambda: self._manager.delete_stream(viewer, stream_id),
-            lambda n: self._on_changed(
-                f"Deleted stream {stream_id} ({count_of(n, 'image')})", None
+        viewer, manager = self._viewer, self._manager
+        self.curation.run(
+            f"Delete stream {stream_id}",
+            lambda: manager.delete_stream(viewer, stream_id),
+            lambda ids: (
+                lambda: manager.restore_stream(viewer, stream_id, ids),
+                lambda: manager.delete_stream(viewer, stream_id),
             ),
-            self._on_task_failed,
+            lambda ids: self._on_changed(
+                f"Moved stream {stream_id} to the Trash ({count_of(len(ids), 'image')})", None
+            ),
         )
 
-    def _on_changed(self, text: str, select: str | None) -> None:
+    def _on_changed(self, text: str, select: str | None) -> str:
         self.message.emit(text)
         self.select_stream(select)
         self.reload()
         self.streams_changed.emit()
+        return text
 
     def _on_task_failed(self, exc: Exception) -> None:
         self.message.emit(failures.handle(exc, lambda line: dialogs.warn(self, "Streams", line)))
