@@ -330,11 +330,21 @@ class StreamImageManager:
 
     # -- streams -------------------------------------------------------------------------------
 
-    def create_stream(self, viewer: Viewer, stream_id: str, title: str | None = None) -> Stream:
+    def create_stream(
+        self,
+        viewer: Viewer,
+        stream_id: str,
+        title: str | None = None,
+        created: datetime | None = None,
+    ) -> Stream:
+        """A new empty stream; `created` (a redo) gives it the time it had before."""
         access.require_edit(viewer)
         self._require_writable()
         stream = Stream(
-            validate_stream_id(stream_id), title or stream_id, viewer.user_id, self._clock()
+            validate_stream_id(stream_id),
+            title or stream_id,
+            viewer.user_id,
+            created or self._clock(),
         )
         self._store.create_stream(stream)
         return stream

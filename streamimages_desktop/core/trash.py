@@ -291,8 +291,7 @@ def copy(
                         id=new_id,
                         stream_id=target,
                         views=0,
-                        last_accessed=None,
-                        created=now,
+                        last_accessed=None,  # created stays: when the picture was imported
                         updated=now,
                     ),
                 )

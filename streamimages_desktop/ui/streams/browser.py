@@ -229,9 +229,9 @@ class StreamBrowser(QWidget):
         self.curation.run(
             f"Create stream {stream_id}",
             lambda: manager.create_stream(viewer, stream_id, title),
-            lambda _stream: (
+            lambda stream: (
                 lambda: manager.remove_empty_stream(viewer, stream_id),
-                lambda: manager.create_stream(viewer, stream_id, title),
+                lambda: manager.create_stream(viewer, stream_id, title, stream.created),
             ),
             lambda _stream: self._on_changed(f"Created stream {stream_id}", stream_id),
         )
