@@ -54,9 +54,9 @@ class CurationStack(QObject):
         self._silent = False
         self._busy = False
         self.undo_action: QAction = self.stack.createUndoAction(self, "Undo")
-        self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
         self.redo_action: QAction = self.stack.createRedoAction(self, "Redo")
-        self.redo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Redo))
+        self.redo_action.setShortcuts(QKeySequence.StandardKey.Redo)  # Ctrl+Shift+Z, Ctrl+Y
 
     @property
     def busy(self) -> bool:

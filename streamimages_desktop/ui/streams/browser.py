@@ -22,6 +22,7 @@ from streamimages_desktop.core.models import OWNER, StreamSummary, Viewer
 from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.curation.commands import CurationStack
+from streamimages_desktop.ui.curation.trash_view import TrashDialog
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.window import dialogs
 
@@ -82,6 +83,8 @@ class StreamBrowser(QWidget):
         self.new_button = self._button("New…", "New stream", self._on_new_clicked)
         self.rename_button = self._button("Rename…", "Rename stream", self._on_rename_clicked)
         self.delete_button = self._button("Delete…", "Delete stream", self._on_delete_clicked)
+        self.trash_button = self._button("Trash", "Open the Trash", self.open_trash)
+        self.trash_dialog: TrashDialog | None = None
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
         for button in (self.new_button, self.rename_button, self.delete_button):
@@ -90,6 +93,7 @@ class StreamBrowser(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.tree)
         layout.addLayout(buttons)
+        layout.addWidget(self.trash_button)
         self._add_item(None, ALL_STREAMS, None)
         self.tree.setCurrentItem(self._top(0))
         self._update_buttons()
@@ -207,6 +211,7 @@ class StreamBrowser(QWidget):
         self.new_button.setEnabled(owner)
         self.rename_button.setEnabled(owner and real)
         self.delete_button.setEnabled(owner and real)
+        self.trash_button.setVisible(owner)  # only the owner has a Trash
         why = "" if owner else "Only the owner can change streams (Ctrl+1)"
         for button in (self.new_button, self.rename_button, self.delete_button):
             button.setToolTip(why or button.accessibleName())
@@ -218,6 +223,14 @@ class StreamBrowser(QWidget):
         dialog.accepted.connect(lambda: self._create(dialog.stream_id(), dialog.title()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+
+    def open_trash(self) -> TrashDialog:
+        """Show the owner's Trash (one dialog, reloaded each time it opens)."""
+        if self.trash_dialog is None:
+            self.trash_dialog = TrashDialog(self._manager, self._runner, self.curation, self)
+        self.trash_dialog.reload()
+        self.trash_dialog.show()
+        return self.trash_dialog
 
     def set_curation(self, curation: CurationStack) -> None:
         """The window's undo stack, shared with the image actions (one history)."""

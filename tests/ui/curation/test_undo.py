@@ -87,7 +87,10 @@ def test_visibility_of_many_is_one_named_step(
     qtbot.waitUntil(lambda: window.curation.undo_action.text() == "Undo Make 3 images private")
     undo_redo_round_trip(qtbot, window, settings, before)
     assert window.curation.stack.count() == 1
-    window.menuBar().grab().save(str(tmp_path / "menubar.png"))
+    edit = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")
+    edit.ensurePolished()
+    edit.adjustSize()
+    edit.grab().save(str(tmp_path / "edit-menu.png"))  # looked at by hand
 
 
 def test_delete_undo_redo_and_the_trash(
@@ -187,3 +190,34 @@ def test_a_cli_import_and_a_cli_view_show_up_in_the_open_window(
         timeout=2000,
     )
     assert "1 view" in model.data(model.index_of(public), Qt.ItemDataRole.ToolTipRole)
+
+
+def test_the_trash_view_restores_and_empties(
+    library: dict[Visibility, list[str]],
+    make_window: WindowFactory,
+    manager: StreamImageManager,
+    settings: Settings,
+    qtbot: QtBot,
+    tmp_path: Path,
+) -> None:
+    window = make_window(stream="mixed")
+    ids = library[Visibility.PRIVATE]
+    window.image_actions.delete(ids)
+    settle(qtbot, window)
+    trash = window.stream_browser.open_trash()
+    qtbot.waitUntil(lambda: set(trash.ids()) == set(ids))
+    trash.grab().save(str(tmp_path / "trash.png"))
+    trash.tree.topLevelItem(0).setSelected(True)
+    restored = trash.ids()[0]
+    trash.restore_selected()
+    qtbot.waitUntil(lambda: restored in grid_ids(window))
+    qtbot.waitUntil(lambda: len(trash.ids()) == 2)
+    assert window.curation.undo_action.text() == "Undo Restore 1 image"
+    trash.empty_button.click()
+    window_fixtures.answer(qtbot, window_fixtures.QMessageBox.StandardButton.Yes)
+    qtbot.waitUntil(lambda: trash.ids() == [])
+    assert manager.trash(OWNER) == []
+    on_disk = {
+        p.name.split(".")[0] for p in (settings.stream_images_dir / "originals").rglob("*.*")
+    }
+    assert len(on_disk) == 9  # the two purged originals went, the other nine stayed
