@@ -69,11 +69,13 @@ class CurationStack(QObject):
         work: Callable[[], Any],
         make_inverse: Callable[[Any], tuple[Work, Work] | None],
         on_done: Callable[[Any], str] | None = None,
+        on_failed: Callable[[Exception], None] | None = None,
     ) -> None:
         """Run `work` on the worker; when it succeeds push a step named `text`.
 
         `make_inverse(result)` gives (undo_work, redo_work) from what `work` returned (None:
-        nothing changed, nothing to push); `on_done(result)` gives the status line.
+        nothing changed, nothing to push); `on_done(result)` gives the status line. A failure
+        goes to `on_failed` (e.g. a pane's own warning) or else `refused`.
         """
 
         def done(result: Any) -> None:
@@ -83,8 +85,15 @@ class CurationStack(QObject):
                 self.push(text, *inverse)
             self.changed.emit(on_done(result) if on_done is not None else text)
 
+        def failed(exc: Exception) -> None:
+            self._busy = False
+            if on_failed is not None:
+                on_failed(exc)
+            else:
+                self._on_failed(exc)
+
         self._busy = True
-        self._runner.submit(work, done, self._on_failed)
+        self._runner.submit(work, done, failed)
 
     def push(self, text: str, undo_work: Work, redo_work: Work) -> Step:
         """Record an already-applied change (redo() is not run for it)."""

@@ -97,10 +97,8 @@ class TrashDialog(QDialog):
         self.loaded.emit(len(items))
 
     def ids(self) -> list[str]:
-        return [
-            str(self.tree.topLevelItem(i).data(0, _ID_ROLE))
-            for i in range(self.tree.topLevelItemCount())
-        ]
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [str(item.data(0, _ID_ROLE)) for item in items if item is not None]
 
     def _update_buttons(self) -> None:
         self.restore_button.setEnabled(bool(self.tree.selectedItems()))

@@ -188,7 +188,7 @@ class ImageActions(QObject):
         def save(t: str | None, d: str) -> Callable[[], Any]:
             return lambda: manager.update_image(viewer, image_id, title=t, description=d)
 
-        self.curation.run(
+        self._step(
             f"Edit “{old.title if old else image_id}”",
             save(new_title, description),
             lambda _image: (
@@ -209,7 +209,7 @@ class ImageActions(QObject):
             return
         wanted = dict.fromkeys(ids, visibility)
         label = visibility_name(visibility).lower()
-        self.curation.run(
+        self._step(
             f"Make {count_of(len(ids), 'image')} {label}",
             lambda: manager.set_visibility(viewer, wanted),
             lambda before: (
@@ -245,7 +245,7 @@ class ImageActions(QObject):
                 lambda: manager.delete_images(viewer, trashed),
             )
 
-        self.curation.run(
+        self._step(
             f"Delete {count_of(len(ids), 'image')}",
             lambda: manager.delete_images(viewer, ids),
             inverse,
@@ -301,13 +301,20 @@ class ImageActions(QObject):
                     said += f" (and {len(rejected) - 1} more)"
             return said
 
-        self.curation.run(f"{verb} {count_of(len(ids), 'image')} to {target}", work, inverse, line)
+        self._step(f"{verb} {count_of(len(ids), 'image')} to {target}", work, inverse, line)
 
     def _on_delete_triggered(self) -> None:
         self.request_delete(self._targets())
 
-    def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        self._runner.submit(fn, on_done, self._on_failed)
+    def _step(
+        self,
+        text: str,
+        work: Callable[[], Any],
+        inverse: Callable[[Any], Any],
+        on_done: Callable[[Any], str],
+    ) -> None:
+        """An undoable step; a refused first run is said as before (one line, one box)."""
+        self.curation.run(text, work, inverse, on_done, self._on_failed)
 
     def _on_failed(self, exc: Exception) -> None:
         self.changed.emit(

@@ -247,6 +247,7 @@ class StreamBrowser(QWidget):
                 lambda: manager.create_stream(viewer, stream_id, title, stream.created),
             ),
             lambda _stream: self._on_changed(f"Created stream {stream_id}", stream_id),
+            self._on_task_failed,
         )
 
     def _on_rename_clicked(self) -> None:
@@ -275,6 +276,7 @@ class StreamBrowser(QWidget):
                 lambda: manager.rename_stream(viewer, stream_id, title),
             ),
             lambda _before: self._on_changed(f"Renamed {stream_id} to {title!r}", stream_id),
+            self._on_task_failed,
         )
 
     def _on_delete_clicked(self) -> None:
@@ -303,6 +305,7 @@ class StreamBrowser(QWidget):
             lambda ids: self._on_changed(
                 f"Moved stream {stream_id} to the Trash ({count_of(len(ids), 'image')})", None
             ),
+            self._on_task_failed,
         )
 
     def _on_changed(self, text: str, select: str | None) -> str:
