@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -23,6 +24,7 @@ from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.curation.commands import CurationStack
 from streamimages_desktop.ui.curation.trash_view import TrashDialog
+from streamimages_desktop.ui.gallery.model import IMAGE_IDS_MIME
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.window import dialogs
 
@@ -40,6 +42,7 @@ class StreamBrowser(QWidget):
         stream_selected(object): the chosen stream id, or None for all streams.
         streams_loaded(list): the StreamSummary list just loaded for the current role.
         streams_changed(): a stream was created, renamed or deleted.
+        images_dropped(list, str, bool): gallery tiles dropped on a stream (ids, it, copy).
         message(str): a one-line status for the status bar.
 
     Attributes:
@@ -51,6 +54,7 @@ class StreamBrowser(QWidget):
     stream_selected = Signal(object)
     streams_loaded = Signal(list)
     streams_changed = Signal()
+    images_dropped = Signal(list, str, bool)  # ids, target stream, copy
     message = Signal(str)
 
     def __init__(
@@ -80,6 +84,8 @@ class StreamBrowser(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.tree.currentItemChanged.connect(self._on_current_item_changed)
+        self.tree.viewport().setAcceptDrops(True)  # tiles dropped on a stream move there
+        self.tree.viewport().installEventFilter(self)
         self.new_button = self._button("New…", "New stream", self._on_new_clicked)
         self.rename_button = self._button("Rename…", "Rename stream", self._on_rename_clicked)
         self.delete_button = self._button("Delete…", "Delete stream", self._on_delete_clicked)
@@ -223,6 +229,34 @@ class StreamBrowser(QWidget):
         dialog.accepted.connect(lambda: self._create(dialog.stream_id(), dialog.title()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Tiles dragged from the gallery onto a stream: move them there (Ctrl: copy)."""
+        kinds = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
+        if watched is not self.tree.viewport() or event.type() not in kinds:
+            return super().eventFilter(watched, event)
+        assert isinstance(event, QDropEvent)
+        target = self._drop_target(event)
+        if target is None:
+            event.ignore()
+            return True
+        copy = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        event.setDropAction(Qt.DropAction.CopyAction if copy else Qt.DropAction.MoveAction)
+        event.accept()
+        if event.type() == QEvent.Type.Drop:
+            raw = bytes(event.mimeData().data(IMAGE_IDS_MIME).data()).decode("ascii", "replace")
+            ids = [i for i in raw.split("\n") if i]
+            if ids:
+                self.images_dropped.emit(ids, target, copy)
+        return True
+
+    def _drop_target(self, event: QDropEvent) -> str | None:
+        """The stream under the cursor, for the owner's dragged tiles (not "All streams")."""
+        if not can_edit(self._viewer) or not event.mimeData().hasFormat(IMAGE_IDS_MIME):
+            return None
+        item = self.tree.itemAt(event.position().toPoint())
+        stream_id = None if item is None else item.data(0, _ID_ROLE)
+        return str(stream_id) if stream_id else None
 
     def open_trash(self) -> TrashDialog:
         """Show the owner's Trash (one dialog, reloaded each time it opens)."""

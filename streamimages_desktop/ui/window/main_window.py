@@ -169,6 +169,9 @@ class MainWindow(QMainWindow):
         self.stream_browser.streams_loaded.connect(self._on_streams_loaded)
         self.stream_browser.streams_changed.connect(self._on_library_changed)
         self.stream_browser.message.connect(self.status.flash)
+        self.stream_browser.images_dropped.connect(
+            lambda ids, target, copy: self.image_actions.place(ids, target, copy=copy)
+        )
         self.gallery.shown_changed.connect(self._on_shown_changed)
         self.gallery.open_requested.connect(self._on_open_requested)
         self.gallery.delete_requested.connect(self.image_actions.request_delete)

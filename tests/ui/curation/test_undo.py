@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 
 from streamimages_desktop.core.manager import StreamImageManager
@@ -221,3 +222,38 @@ def test_the_trash_view_restores_and_empties(
         p.name.split(".")[0] for p in (settings.stream_images_dir / "originals").rglob("*.*")
     }
     assert len(on_disk) == 9  # the two purged originals went, the other nine stayed
+
+
+def test_dragging_tiles_onto_a_stream_moves_them_and_ctrl_copies(
+    library: dict[Visibility, list[str]],
+    make_window: WindowFactory,
+    manager: StreamImageManager,
+    qtbot: QtBot,
+) -> None:
+    window = make_window(stream="mixed")
+    ids = library[Visibility.PUBLIC][:2]
+    model = window.gallery.model
+    browser = window.stream_browser
+    item = browser._item_for("other")
+    assert item is not None
+    where = QPointF(browser.tree.visualItemRect(item).center())
+    dragged = (
+        (ids[0], Qt.KeyboardModifier.ControlModifier),
+        (ids[1], Qt.KeyboardModifier.NoModifier),
+    )
+    for image_id, modifiers in dragged:
+        mime = model.mimeData([model.index_of(image_id)])
+        drop = QDropEvent(
+            where,
+            Qt.DropAction.CopyAction | Qt.DropAction.MoveAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            modifiers,
+        )
+        # Qt delivers a drop only during a real drag; the filter is what a real one reaches.
+        assert browser.eventFilter(browser.tree.viewport(), drop)
+        settle(qtbot, window)
+    in_other = [i.id for i in manager.images(OWNER, "other")]
+    assert ids[1] in in_other and len(in_other) == 4  # two were there, one copy, one moved
+    assert manager.image(OWNER, ids[0]).stream_id == "mixed"
+    assert window.curation.undo_action.text() == "Undo Move 1 image to other"
