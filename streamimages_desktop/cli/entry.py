@@ -11,7 +11,12 @@ import warnings
 from collections.abc import Callable, Sequence
 
 from streamimages_desktop.cli.console import error, show_warnings_as_lines
-from streamimages_desktop.cli.parser import DASH_HINT, LIBRARY_COMMANDS, build_parser
+from streamimages_desktop.cli.parser import (
+    CURATION_COMMANDS,
+    DASH_HINT,
+    LIBRARY_COMMANDS,
+    build_parser,
+)
 from streamimages_desktop.core.errors import StreamImagesError
 from streamimages_desktop.core.settings import Settings, SettingsError
 
@@ -24,6 +29,7 @@ _GROUPS: dict[str | None, str] = {
     "cache-sim": "cache_sim",
     "check": "check",
     **dict.fromkeys(LIBRARY_COMMANDS, "library"),
+    **dict.fromkeys(CURATION_COMMANDS, "curation"),
 }
 _NO_PILLOW = frozenset({"cache_sim"})
 

@@ -1,4 +1,4 @@
-"""`import`, `list`, `show`, `set`, `delete`, `streams` and `stats`: the library from a shell."""
+"""`import`, `list`, `show`, `set`, `streams` and `stats`: the library from a shell."""
 
 from __future__ import annotations
 
@@ -71,17 +71,6 @@ def _set(manager: StreamImageManager, args: argparse.Namespace) -> int:
     return 0
 
 
-def _delete(manager: StreamImageManager, args: argparse.Namespace) -> int:
-    status = 0
-    for image_id in args.ids:
-        if manager.delete_images(OWNER, [image_id]):
-            out(f"deleted {escape(image_id)}")
-        else:
-            error(f"no image {image_id}")
-            status = 1
-    return status
-
-
 def _streams(manager: StreamImageManager, args: argparse.Namespace) -> int:
     streams = manager.streams(OWNER)
     out(to_json([stream_record(s) for s in streams]) if args.json else streams_table(streams))
@@ -100,7 +89,6 @@ COMMANDS: dict[str, Callable[[StreamImageManager, argparse.Namespace], int]] = {
     "list": _list,
     "show": _show,
     "set": _set,
-    "delete": _delete,
     "streams": _streams,
     "stats": _stats,
 }

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 from streamimages_desktop import __version__
 from streamimages_desktop.cli import check as cli_check
-from streamimages_desktop.cli import workbench
+from streamimages_desktop.cli import curation, workbench
 from streamimages_desktop.cli.console import PROG
 from streamimages_desktop.cli.format import printable
 from streamimages_desktop.core.cache_sim import MAX_PAGES, MAX_REQUESTS, PATTERNS, PRESETS
@@ -25,7 +25,8 @@ from streamimages_desktop.core.settings import settings_help_text
 
 # The commands cli/library.py runs (its COMMANDS; a test keeps the two equal), named here so
 # the dispatch needs no import of the library code before a command runs.
-LIBRARY_COMMANDS = ("import", "list", "show", "set", "delete", "streams", "stats")
+LIBRARY_COMMANDS = ("import", "list", "show", "set", "streams", "stats")
+CURATION_COMMANDS = ("delete", "trash", "restore", "empty-trash", "move", "copy", "stream")
 ROLES = [r.value for r in Role]
 VISIBILITIES = [v.value for v in Visibility]
 SORTS = [s.value for s in Sort]
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_gui(sub)
     _add_library(sub)
+    curation.add_parsers(sub, stream_id, number(float, 0))
     _add_cache(sub)
     _add_cache_sim(sub)
     cli_check.add_parser(sub)
@@ -142,9 +144,6 @@ def _add_library(sub: Any) -> None:
     upd.add_argument("--title")
     upd.add_argument("--description")
     upd.set_defaults(usage_error=upd.error)
-
-    delete = sub.add_parser("delete", help="delete images")
-    delete.add_argument("ids", nargs="+", metavar="ID")
 
     streams = sub.add_parser("streams", help="list streams")
     streams.add_argument("--json", action="store_true")

@@ -42,3 +42,21 @@ def visibility_clause(viewer: Viewer, column: str = "visibility") -> tuple[str, 
     allowed = sorted(v.value for v in _ALLOWED[viewer.role])
     marks = ", ".join("?" for _ in allowed)
     return f"{column} IN ({marks})", tuple(allowed)
+
+
+def image_clause(viewer: Viewer, table: str = "images") -> tuple[str, tuple[str, ...]]:
+    """SQL condition and parameters for every image read made as a role: what `viewer` may
+    see, and never a trashed row (the trash is read only through trash_clause)."""
+    clause, allowed = visibility_clause(viewer, f"{table}.visibility")
+    return f"{clause} AND {table}.trashed IS NULL", allowed
+
+
+def stream_clause(table: str = "streams") -> str:
+    """SQL condition for the streams shown to a role: a trashed stream is in no listing."""
+    return f"{table}.trashed IS NULL"
+
+
+def trash_clause(viewer: Viewer, table: str = "images") -> str:
+    """SQL condition for the Trash view: only the owner has one (others are refused)."""
+    require_edit(viewer)
+    return f"{table}.trashed IS NOT NULL"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -22,6 +22,7 @@ from streamimages_desktop.core import (
     imaging,
     library_check,
     paths,
+    trash,
 )
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.cache import CacheStats, MemoryCache
@@ -41,11 +42,14 @@ from streamimages_desktop.core.importer import (
     ProgressCallback,
 )
 from streamimages_desktop.core.models import (
+    OWNER,
+    Placed,
     Sort,
     Stats,
     Stream,
     StreamImage,
     StreamSummary,
+    TrashedImage,
     Viewer,
     Visibility,
     validate_stream_id,
@@ -279,7 +283,9 @@ class StreamImageManager:
     ) -> OrphanReport:
         """Remove what crashes left: temp files of dead writers, originals no row uses and
         renditions of images with no row, all older than `grace_seconds`, under the library
-        lock (skipped when `wait` is None and another process holds it)."""
+        lock (skipped when `wait` is None and another process holds it). The trash older than
+        IMAGE_TRASH_DAYS is purged first."""
+        self.purge_expired_trash()
         report = housekeeping.collect_orphans(
             self._root, self._blobs, self._store, self._disk_cache, grace_seconds, wait=wait
         )
@@ -332,11 +338,21 @@ class StreamImageManager:
 
     # -- streams -------------------------------------------------------------------------------
 
-    def create_stream(self, viewer: Viewer, stream_id: str, title: str | None = None) -> Stream:
+    def create_stream(
+        self,
+        viewer: Viewer,
+        stream_id: str,
+        title: str | None = None,
+        created: datetime | None = None,
+    ) -> Stream:
+        """A new empty stream; `created` (a redo) gives it the time it had before."""
         access.require_edit(viewer)
         self._require_writable()
         stream = Stream(
-            validate_stream_id(stream_id), title or stream_id, viewer.user_id, self._clock()
+            validate_stream_id(stream_id),
+            title or stream_id,
+            viewer.user_id,
+            created or self._clock(),
         )
         self._store.create_stream(stream)
         return stream
@@ -349,20 +365,37 @@ class StreamImageManager:
         where streams() counts every stream's images."""
         return self._store.get_stream(stream_id) is not None
 
-    def rename_stream(self, viewer: Viewer, stream_id: str, title: str) -> None:
+    def rename_stream(self, viewer: Viewer, stream_id: str, title: str) -> str:
+        """Returns the title before (what an undo needs)."""
         access.require_edit(viewer)
         self._require_writable()
+        before = {s.stream.id: s.stream.title for s in self._store.list_streams(viewer)}
+        if stream_id not in before:
+            raise NotFound(f"no stream {stream_id}")
         self._store.rename_stream(stream_id, title)
+        return before[stream_id]
 
-    def delete_stream(self, viewer: Viewer, stream_id: str) -> int:
-        """Delete the stream's rows first, then the blobs nobody uses any more and renditions."""
+    def delete_stream(self, viewer: Viewer, stream_id: str) -> list[str]:
+        """Move the stream and its images to the trash; returns the ids trashed with it."""
         access.require_edit(viewer)
         self._require_writable()
         with self._lock:
-            rows = self._store.delete_stream(stream_id)
-            for row in rows:
-                self._forget(row)
-        return len(rows)
+            ids = trash.trash_stream(self._store, stream_id, self._clock())
+        self._discard_renditions(ids)
+        return ids
+
+    def restore_stream(self, viewer: Viewer, stream_id: str, image_ids: Sequence[str]) -> None:
+        """Undo of delete_stream: the stream and those images back, all or none."""
+        access.require_edit(viewer)
+        self._require_writable()
+        with self._lock:
+            trash.restore_stream(self._store, stream_id, image_ids, self._limit)
+
+    def remove_empty_stream(self, viewer: Viewer, stream_id: str) -> None:
+        """Undo of create_stream; refused once the stream holds anything."""
+        access.require_edit(viewer)
+        self._require_writable()
+        trash.remove_empty_stream(self._store, stream_id)
 
     # -- imports -------------------------------------------------------------------------------
 
@@ -530,18 +563,113 @@ class StreamImageManager:
             visibility=None if visibility is None else Visibility(visibility),
         )
 
-    def delete_images(self, viewer: Viewer, image_ids: Iterable[str]) -> int:
-        """Rows first, then each blob no row uses any more, then renditions; missing ids skip."""
+    def delete_images(self, viewer: Viewer, image_ids: Iterable[str]) -> list[str]:
+        """Move the images to the trash (nothing leaves the disk); returns the ids trashed,
+        missing or already trashed ones skipped."""
         access.require_edit(viewer)
         self._require_writable()
-        deleted = 0
-        for image_id in image_ids:
-            with self._lock:
-                row = self._store.delete_image(image_id)
-                if row is not None:
+        with self._lock:
+            ids = trash.trash_images(self._store, image_ids, self._clock())
+        self._discard_renditions(ids)
+        return ids
+
+    def trash(self, viewer: Viewer) -> list[TrashedImage]:
+        """The owner's Trash view (every other role is refused)."""
+        access.require_edit(viewer)
+        return trash.trashed(self._store)
+
+    def restore_images(self, viewer: Viewer, image_ids: Sequence[str]) -> None:
+        """Bring these images back from the trash, all or none: same id, stream and fields;
+        a deleted stream comes back with them. A full stream or a duplicate refuses."""
+        access.require_edit(viewer)
+        self._require_writable()
+        with self._lock:
+            trash.restore(self._store, image_ids, self._limit)
+
+    def empty_trash(self, viewer: Viewer, older_than_days: float | None = None) -> list[str]:
+        """Purge trashed images (those trashed more than `older_than_days` ago, or all):
+        each row goes first, then its renditions and, when no row uses the bytes, the original."""
+        access.require_edit(viewer)
+        self._require_writable()
+        before = (
+            None if older_than_days is None else self._clock() - timedelta(days=older_than_days)
+        )
+        purged: list[str] = []
+        with self._lock:
+            for row in trash.expired(self._store, before):
+                if self._store.delete_image(row.id) is not None:
                     self._forget(row)
-                    deleted += 1
-        return deleted
+                    purged.append(row.id)
+            trash.drop_empty_trashed_streams(self._store)
+        return purged
+
+    def purge_expired_trash(self) -> list[str]:
+        """The automatic purge: what has been in the trash longer than IMAGE_TRASH_DAYS."""
+        if self._store.read_only:
+            return []
+        return self.empty_trash(OWNER, self._settings.image_trash_days)
+
+    def set_visibility(
+        self, viewer: Viewer, wanted: Mapping[str, Visibility]
+    ) -> dict[str, Visibility]:
+        """Give each image its visibility, all or none; returns the visibilities before, so
+        set_visibility(viewer, returned) undoes it exactly."""
+        access.require_edit(viewer)
+        self._require_writable()
+        return trash.set_visibilities(self._store, wanted, self._clock())
+
+    def move_images(self, viewer: Viewer, image_ids: Sequence[str], target: str) -> list[Placed]:
+        """Move each image to stream `target` (its limit and duplicates checked per image)."""
+        access.require_edit(viewer)
+        self._require_writable()
+        with self._lock:
+            return trash.move(self._store, image_ids, target, self._limit)
+
+    def replay_move(self, viewer: Viewer, placed: Sequence[Placed], *, forward: bool) -> None:
+        """Undo (forward=False) or redo a move exactly, all or none."""
+        access.require_edit(viewer)
+        self._require_writable()
+        with self._lock:
+            trash.move_back(self._store, [p for p in placed if p.ok], self._limit, forward=forward)
+
+    def copy_images(
+        self,
+        viewer: Viewer,
+        image_ids: Sequence[str],
+        target: str,
+        new_ids: Mapping[str, str] | None = None,
+    ) -> list[Placed]:
+        """Copy each image to `target` as a new row sharing the original on disk."""
+        access.require_edit(viewer)
+        self._require_writable()
+        with self._lock:
+            return trash.copy(self._store, image_ids, target, self._limit, self._clock(), new_ids)
+
+    def uncopy(self, viewer: Viewer, new_ids: Sequence[str]) -> None:
+        """Undo of a copy: the copies' rows go for good (all or none); the shared original
+        stays while another row uses it."""
+        access.require_edit(viewer)
+        self._require_writable()
+        with self._lock:
+            for row in trash.take_rows(self._store, new_ids):
+                self._forget(row)
+
+    def data_version(self) -> int:
+        """A number that changes whenever any connection (any process) commits to the library;
+        the window polls it on a worker to notice changes made elsewhere."""
+        return self._store.data_version()
+
+    @property
+    def _limit(self) -> int:
+        return self._settings.max_stream_images_per_stream
+
+    def _discard_renditions(self, image_ids: Iterable[str]) -> None:
+        """A trashed image's renditions leave the disk cache, so no cache can serve it."""
+        for image_id in image_ids:
+            try:
+                self._disk_cache.discard_image(image_id)
+            except (OSError, StreamImagesError) as exc:
+                log.warning("renditions of trashed image %s not removed: %s", image_id, exc)
 
     def _forget(self, row: StreamImage) -> None:
         """Files of a deleted row; a failure leaves an orphan file, never a row without data."""

@@ -126,3 +126,29 @@ class Stats:
             "bytes": self.bytes,
             "views": self.views,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class TrashedImage:
+    """One row of the owner's Trash view: the image as it was, and when it was trashed."""
+
+    image: StreamImage
+    trashed: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """One image of a move or copy: where it came from and went, or why it did not.
+
+    `new_id` is the copy's id (None for a move); `reason` is set when it was rejected.
+    """
+
+    image_id: str
+    source_stream: str
+    target_stream: str
+    new_id: str | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None

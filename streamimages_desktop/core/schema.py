@@ -62,6 +62,44 @@ _V1: tuple[str, ...] = (
     END""",
 )
 
+_V1_INDEXES_AND_TRIGGERS = tuple(s for s in _V1 if s.startswith(("CREATE INDEX", "CREATE TRIGGER")))
+
+# The trash (issue 9): a trashed row keeps every field and gets `trashed` (when, UTC text); a
+# trashed stream likewise. `UNIQUE (stream_id, sha256)` becomes a partial unique index over the
+# rows not trashed, so a trashed image never makes a re-import of the same bytes a duplicate
+# (restore re-checks it). SQLite cannot drop a table constraint, so the table is rebuilt
+# keeping `seq`, which the full-text index is keyed by.
+_V2_TRASH: tuple[str, ...] = (
+    "ALTER TABLE streams ADD COLUMN trashed TEXT",
+    """CREATE TABLE images_v2 (
+        seq           INTEGER PRIMARY KEY,
+        id            TEXT NOT NULL UNIQUE,
+        stream_id     TEXT NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+        title         TEXT NOT NULL,
+        description   TEXT NOT NULL DEFAULT '',
+        original_name TEXT NOT NULL,
+        visibility    TEXT NOT NULL CHECK (visibility IN ('public', 'subscribers', 'private')),
+        format        TEXT NOT NULL,
+        width         INTEGER NOT NULL,
+        height        INTEGER NOT NULL,
+        bytes         INTEGER NOT NULL,
+        sha256        TEXT NOT NULL,
+        created       TEXT NOT NULL,
+        updated       TEXT NOT NULL,
+        views         INTEGER NOT NULL DEFAULT 0,
+        last_accessed TEXT,
+        trashed       TEXT
+    )""",
+    "INSERT INTO images_v2 SELECT *, NULL FROM images",
+    "DROP TABLE images",
+    "ALTER TABLE images_v2 RENAME TO images",
+    "CREATE UNIQUE INDEX images_stream_sha256_live ON images (stream_id, sha256)"
+    " WHERE trashed IS NULL",
+    "CREATE INDEX images_trashed ON images (trashed) WHERE trashed IS NOT NULL",
+    *_V1_INDEXES_AND_TRIGGERS,
+)
+
+
 # Issue 14, speed at 100,000 images. Self-contained (IF NOT EXISTS), so it may follow any other
 # step. Reads: one index per sort the window and the command line offer, across all streams and
 # per stream, each ending in the `id` tiebreak and matching its ORDER BY direction column by
@@ -82,24 +120,32 @@ _V3_SPEED: tuple[str, ...] = (
     """CREATE INDEX IF NOT EXISTS images_stream_viewed
         ON images (stream_id, views DESC, created DESC, id)""",
     """CREATE INDEX IF NOT EXISTS images_stream_totals
-        ON images (stream_id, visibility, bytes, views)""",
+        ON images (stream_id, visibility, bytes, views, trashed)""",
     "ALTER TABLE streams ADD COLUMN image_count INTEGER NOT NULL DEFAULT 0",
-    """UPDATE streams SET image_count =
-        (SELECT count(*) FROM images WHERE images.stream_id = streams.id)""",
-    """CREATE TRIGGER IF NOT EXISTS images_count_insert AFTER INSERT ON images BEGIN
+    # Counts live rows only: a trashed image takes no room in its stream (issue 9).
+    """UPDATE streams SET image_count = (SELECT count(*) FROM images
+        WHERE images.stream_id = streams.id AND images.trashed IS NULL)""",
+    """CREATE TRIGGER IF NOT EXISTS images_count_insert AFTER INSERT ON images
+    WHEN new.trashed IS NULL BEGIN
         UPDATE streams SET image_count = image_count + 1 WHERE id = new.stream_id;
     END""",
-    """CREATE TRIGGER IF NOT EXISTS images_count_delete AFTER DELETE ON images BEGIN
+    """CREATE TRIGGER IF NOT EXISTS images_count_delete AFTER DELETE ON images
+    WHEN old.trashed IS NULL BEGIN
         UPDATE streams SET image_count = image_count - 1 WHERE id = old.stream_id;
     END""",
-    """CREATE TRIGGER IF NOT EXISTS images_count_move AFTER UPDATE OF stream_id ON images
-    WHEN old.stream_id IS NOT new.stream_id BEGIN
-        UPDATE streams SET image_count = image_count - 1 WHERE id = old.stream_id;
-        UPDATE streams SET image_count = image_count + 1 WHERE id = new.stream_id;
+    # A move, a trashing or a restore (or a restore into another stream) in one trigger.
+    """CREATE TRIGGER IF NOT EXISTS images_count_move AFTER UPDATE OF stream_id, trashed
+    ON images WHEN old.stream_id IS NOT new.stream_id
+        OR (old.trashed IS NULL) IS NOT (new.trashed IS NULL) BEGIN
+        UPDATE streams SET image_count = image_count - 1
+            WHERE id = old.stream_id AND old.trashed IS NULL;
+        UPDATE streams SET image_count = image_count + 1
+            WHERE id = new.stream_id AND new.trashed IS NULL;
     END""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V3_SPEED)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2_TRASH, _V3_SPEED)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

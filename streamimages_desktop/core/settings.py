@@ -105,6 +105,9 @@ class Settings:
         "pixels",
         "largest picture an import decodes (Pillow's own limit is the most)",
     )
+    image_trash_days: float = _number(
+        30.0, 0.001, 36500, "days", "how long deleted images wait in the trash before purging"
+    )
     viewer_slideshow_seconds: float = _number(
         4.0, 0.5, 3600, "seconds", "how long the viewer's slideshow shows each image"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -78,6 +79,15 @@ def _image(row: sqlite3.Row) -> StreamImage:
     )
 
 
+def rows_where(
+    conn: sqlite3.Connection, where: str, params: Sequence[Any] = ()
+) -> list[StreamImage]:
+    """Rows in any state, trashed or not: only for the library's own bookkeeping (the trash,
+    purges, undo), never to show a role (those reads go through Store._image_where)."""
+    sql = f"SELECT {_IMAGE_COLUMNS} FROM images WHERE {where} ORDER BY seq"
+    return [_image(r) for r in conn.execute(sql, tuple(params)).fetchall()]
+
+
 def _stream(row: sqlite3.Row) -> Stream:
     return Stream(
         id=row["id"], title=row["title"], owner=row["owner"], created=_from_text(row["created"])
@@ -86,6 +96,9 @@ def _stream(row: sqlite3.Row) -> Stream:
 
 class Store(Database):
     """Streams and image rows; every image read is filtered by the viewer's access."""
+
+    _watch: sqlite3.Connection | None = None
+    _watch_lock = threading.Lock()
 
     # -- the one way images are read ---------------------------------------------------------
 
@@ -98,7 +111,7 @@ class Store(Database):
         extra_params: Sequence[Any] = (),
     ) -> tuple[str, list[Any]]:
         """WHERE clause for images: always starts with what `viewer` may see."""
-        clause, allowed = access.visibility_clause(viewer, "images.visibility")
+        clause, allowed = access.image_clause(viewer)
         parts, params = [clause], list(allowed)
         if stream_id is not None:
             parts.append("images.stream_id = ?")
@@ -121,12 +134,38 @@ class Store(Database):
             return [_image(r) for r in self._query(sql, all_params)]
         return [_image(r) for r in conn.execute(sql, all_params).fetchall()]
 
+    # -- change detection -------------------------------------------------------------------
+
+    def data_version(self) -> int:
+        """SQLite's `PRAGMA data_version` on one connection kept for it alone (the value is
+        per connection, and this one never writes, so every commit anywhere changes it)."""
+        with self._watch_lock:
+            if self._watch is None:
+                self._watch = self._connect()
+            with self._translated():
+                return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+
+    def close(self) -> None:
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
+        super().close()
+
     # -- streams ----------------------------------------------------------------------------
 
     def create_stream(self, stream: Stream) -> None:
         validate_stream_id(stream.id)
         with self.transaction() as conn:
-            if conn.execute("SELECT 1 FROM streams WHERE id = ?", (stream.id,)).fetchone():
+            found = conn.execute(
+                "SELECT trashed FROM streams WHERE id = ?", (stream.id,)
+            ).fetchone()
+            if found is not None and found["trashed"] is not None:
+                raise StreamExists(
+                    f"stream {stream.id} is in the trash: restore one of its images,"
+                    " or empty the trash"
+                )
+            if found is not None:
                 raise StreamExists(f"stream {stream.id} already exists")
             conn.execute(
                 "INSERT INTO streams (id, title, owner, created) VALUES (?, ?, ?, ?)",
@@ -139,28 +178,23 @@ class Store(Database):
 
     def list_streams(self, viewer: Viewer) -> list[StreamSummary]:
         """Every stream by id, each with the number of images `viewer` may see."""
-        clause, allowed = access.visibility_clause(viewer, "images.visibility")
+        clause, allowed = access.image_clause(viewer)
         rows = self._query(
             "SELECT streams.*, (SELECT count(*) FROM images WHERE images.stream_id = streams.id"
-            f" AND {clause}) AS visible FROM streams ORDER BY streams.id",
+            f" AND {clause}) AS visible FROM streams WHERE {access.stream_clause()}"
+            " ORDER BY streams.id",
             allowed,
         )
         return [StreamSummary(_stream(r), r["visible"]) for r in rows]
 
     def rename_stream(self, stream_id: str, title: str) -> None:
         with self.transaction() as conn:
-            cur = conn.execute("UPDATE streams SET title = ? WHERE id = ?", (title, stream_id))
+            cur = conn.execute(
+                f"UPDATE streams SET title = ? WHERE id = ? AND {access.stream_clause()}",
+                (title, stream_id),
+            )
             if cur.rowcount == 0:
                 raise NotFound(f"no stream {stream_id}")
-
-    def delete_stream(self, stream_id: str) -> list[StreamImage]:
-        """Delete the stream and (by cascade) its images; return those rows for file cleanup."""
-        with self.transaction() as conn:
-            images = self._images(conn, OWNER, "images.stream_id = ?", (stream_id,))
-            cur = conn.execute("DELETE FROM streams WHERE id = ?", (stream_id,))
-            if cur.rowcount == 0:
-                raise NotFound(f"no stream {stream_id}")
-        return images
 
     # -- images: writes ---------------------------------------------------------------------
 
@@ -188,8 +222,10 @@ class Store(Database):
                 "SELECT 1 FROM streams WHERE id = ?", (image.stream_id,)
             ).fetchone():
                 raise NotFound(f"no stream {image.stream_id}")
+            # A new image in a trashed stream brings the stream back (its trash stays trash).
+            conn.execute("UPDATE streams SET trashed = NULL WHERE id = ?", (image.stream_id,))
             dup = conn.execute(
-                "SELECT id FROM images WHERE stream_id = ? AND sha256 = ?",
+                "SELECT id FROM images WHERE stream_id = ? AND sha256 = ? AND trashed IS NULL",
                 (image.stream_id, image.sha256),
             ).fetchone()
             if dup is not None:
@@ -242,16 +278,19 @@ class Store(Database):
             params.append(Visibility(visibility).value)
         with self.transaction() as conn:
             cur = conn.execute(
-                f"UPDATE images SET {', '.join(sets)} WHERE id = ?", (*params, image_id)
+                f"UPDATE images SET {', '.join(sets)} WHERE id = ? AND trashed IS NULL",
+                (*params, image_id),
             )
             if cur.rowcount == 0:
                 raise NotFound(f"no image {image_id}")
             return self._images(conn, OWNER, "images.id = ?", (image_id,))[0]
 
     def delete_image(self, image_id: str) -> StreamImage | None:
-        """Delete the row and return it (for blob/cache cleanup); None if it was not there."""
+        """Delete the row for good, trashed or not, and return it (for blob/cache cleanup);
+        None if it was not there. Users delete to the trash (core/trash.py); this is for the
+        purge and for undoing a copy."""
         with self.transaction() as conn:
-            found = self._images(conn, OWNER, "images.id = ?", (image_id,))
+            found = rows_where(conn, "images.id = ?", (image_id,))
             if not found:
                 return None
             conn.execute("DELETE FROM images WHERE id = ?", (image_id,))
@@ -261,7 +300,8 @@ class Store(Database):
         """One more view; NotFound if the image has gone meanwhile."""
         with self.transaction() as conn:
             cur = conn.execute(
-                "UPDATE images SET views = views + 1, last_accessed = ? WHERE id = ?",
+                "UPDATE images SET views = views + 1, last_accessed = ?"
+                " WHERE id = ? AND trashed IS NULL",
                 (_to_text(when), image_id),
             )
             if cur.rowcount == 0:
@@ -278,13 +318,13 @@ class Store(Database):
 
     @staticmethod
     def _count_all(conn: sqlite3.Connection, stream_id: str) -> int:
-        """The stream's row count, kept by triggers (schema _V3_SPEED): O(1) at any size."""
+        """Live (not trashed) rows of the stream, kept by triggers (schema _V3_SPEED): O(1)."""
         row = conn.execute("SELECT image_count FROM streams WHERE id = ?", (stream_id,))
         found = row.fetchone()
         return 0 if found is None else int(found[0])
 
     def count_images(self, stream_id: str) -> int:
-        """All images in the stream, every visibility.
+        """All images in the stream, every visibility, none trashed (the trash takes no room).
 
         The one image read without a viewer's visibility clause: it exists only for the
         per-stream limit (MAX_STREAM_IMAGES_PER_STREAM) and must never be shown to a role.
@@ -293,14 +333,14 @@ class Store(Database):
             return self._count_all(self._conn(), stream_id)
 
     def sha_in_use(self, sha256: str) -> bool:
-        """Whether any row still references these bytes (blob reference counting)."""
-        where, params = self._image_where(OWNER, extra="images.sha256 = ?", extra_params=(sha256,))
-        return bool(self._query(f"SELECT 1 FROM images WHERE {where} LIMIT 1", params))
+        """Whether any row still references these bytes (blob reference counting); a trashed
+        row does, since restoring it needs them."""
+        return bool(self._query("SELECT 1 FROM images WHERE sha256 = ? LIMIT 1", (sha256,)))
 
     def all_image_keys(self) -> list[tuple[str, str]]:
-        """(image_id, sha256) of every row, for cache housekeeping."""
-        where, params = self._image_where(OWNER)
-        rows = self._query(f"SELECT id, sha256 FROM images WHERE {where} ORDER BY id", params)
+        """(image_id, sha256) of every row, trashed ones too, for housekeeping (a trashed
+        row's original is kept until the trash is emptied)."""
+        rows = self._query("SELECT id, sha256 FROM images ORDER BY id")
         return [(r["id"], r["sha256"]) for r in rows]
 
     # -- images: reads made as a viewer -----------------------------------------------------

@@ -239,10 +239,13 @@ def test_set_and_delete(tmp_path: Path) -> None:
     assert len(blobs(tmp_path)) == 3
     deleted = run(tmp_path, "delete", public, "nope", private)
     assert assert_clean_error(deleted, 1) == "streamimages: no image nope\n"
-    assert deleted.stdout == f"deleted {public}\ndeleted {private}\n"
+    assert deleted.stdout == f"trashed {public}\ntrashed {private}\n"
+    assert len(rows(tmp_path)) == 3 and len(blobs(tmp_path)) == 3  # in the trash, on disk
+    assert run(tmp_path, "empty-trash").stdout == f"purged {public}\npurged {private}\n"
     assert [r[0] for r in rows(tmp_path)] == [ids[Visibility.SUBSCRIBERS]]
     assert len(blobs(tmp_path)) == 1
     assert run(tmp_path, "delete", ids[Visibility.SUBSCRIBERS]).returncode == 0
+    assert run(tmp_path, "empty-trash").returncode == 0
     assert rows(tmp_path) == [] and blobs(tmp_path) == []
 
 

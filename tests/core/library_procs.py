@@ -41,6 +41,7 @@ with StreamImageManager(settings, housekeeping_at_start=False) as manager:
         manager.import_paths(OWNER, "s", [Path(p) for p in sys.argv[4:]])
     elif action == "delete":
         manager.delete_images(OWNER, [image.id for image in manager.images(OWNER)])
+        manager.empty_trash(OWNER)  # the purge is what removes files
     print("done", flush=True)
 """
 
@@ -112,14 +113,15 @@ def assert_rows_have_their_files(manager: StreamImageManager, settings: Settings
 def orphans(manager: StreamImageManager, settings: Settings) -> tuple[list[Path], set[str]]:
     """(originals no row uses or temp files, cached image ids with no row)."""
     root = settings.stream_images_dir / "originals"
-    used = {image.sha256 for image in manager.images(OWNER)}
+    every = manager.images(OWNER) + [t.image for t in manager.trash(OWNER)]  # trash keeps files
+    used = {image.sha256 for image in every}
     files = [p for p in root.rglob("*") if p.is_file() and p.name.split(".")[0] not in used]
     db = sqlite3.connect(settings.image_cache_dir / INDEX_NAME)
     try:
         cached = {str(r[0]) for r in db.execute("SELECT DISTINCT image_id FROM renditions")}
     finally:
         db.close()
-    rows = {image.id for image in manager.images(OWNER)}
+    rows = {image.id for image in every}
     on_disk = {
         p.name.split("-")[0]
         for p in (settings.image_cache_dir / "renditions").rglob("*")

@@ -362,10 +362,12 @@ def test_duplicates_are_stored_once_and_blobs_go_with_the_last_row(
 
     originals, renditions, rows = snapshot(settings)
     assert len(originals) == 1 and len(rows) == 2 and len(renditions) == 2
-    assert manager.delete_images(OWNER, [str(first.image_id)]) == 1
+    assert manager.delete_images(OWNER, [str(first.image_id)]) == [first.image_id]
+    assert manager.empty_trash(OWNER) == [first.image_id]
     originals, renditions, rows = snapshot(settings)
     assert len(originals) == 1 and len(rows) == 1 and len(renditions) == 1
-    assert manager.delete_images(OWNER, [str(other.image_id), "no-such-id"]) == 1
+    assert manager.delete_images(OWNER, [str(other.image_id), "no-such-id"]) == [other.image_id]
+    manager.empty_trash(OWNER)
     assert snapshot(settings) == ([], [], [])
 
 

@@ -275,9 +275,11 @@ def test_delete_images_row_first_then_files(
     kept, gone = add(manager), add(manager, seed=1)
     manager.rendition(OWNER, gone.id, "display")
     assert len(rendition_files(settings)) == 3
-    assert manager.delete_images(OWNER, [gone.id, gone.id, "nope"]) == 1
+    assert manager.delete_images(OWNER, [gone.id, gone.id, "nope"]) == [gone.id]
     with pytest.raises(NotFound):
         manager.image(OWNER, gone.id)
+    assert len(list((settings.stream_images_dir / "originals").rglob("*.png"))) == 2
+    assert manager.empty_trash(OWNER) == [gone.id]
     blobs = list((settings.stream_images_dir / "originals").rglob("*.png"))
     assert [b.name for b in blobs] == [f"{kept.sha256}.png"]
     assert len(rendition_files(settings)) == 1
@@ -295,7 +297,9 @@ def test_streams_create_rename_delete(manager: StreamImageManager, settings: Set
     summaries = {s.stream.id: s for s in manager.streams(OWNER)}
     assert summaries["friday-show"].stream.title == "Friday night"
     assert summaries["friday-show"].visible_images == 2
-    assert manager.delete_stream(OWNER, "friday-show") == 2
+    assert len(manager.delete_stream(OWNER, "friday-show")) == 2
+    assert [s.stream.id for s in manager.streams(OWNER)] == ["other"]
+    assert len(manager.empty_trash(OWNER)) == 2
     blobs = [b.name for b in (settings.stream_images_dir / "originals").rglob("*.png")]
     assert blobs == [f"{shared.sha256}.png"]
     assert [s.stream.id for s in manager.streams(OWNER)] == ["other"]

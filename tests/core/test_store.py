@@ -246,21 +246,6 @@ def test_stream_lifecycle(store: Store) -> None:
     assert store.get_stream("nope") is None
 
 
-def test_delete_stream_cascades_and_returns_rows(mixed: Store, db_path: Path) -> None:
-    deleted = mixed.delete_stream("live")
-    assert {i.id for i in deleted} == {f"img-{v.value}" for v in Visibility}
-    assert mixed.count_images("live") == 0
-    assert [i.id for i in mixed.list_images(OWNER)] == ["img-other"]
-    assert mixed.count_visible(OWNER, search="sunset") == 1  # FTS rows went with them
-    conn = raw(db_path)
-    try:
-        assert conn.execute("SELECT count(*) FROM images").fetchone()[0] == 1
-    finally:
-        conn.close()
-    with pytest.raises(NotFound):
-        mixed.delete_stream("live")
-
-
 # -- limit and duplicates -------------------------------------------------------------------
 
 

@@ -26,7 +26,8 @@ def _kept_and_counted(path: Path) -> dict[str, tuple[int, int]]:
     conn = sqlite3.connect(path)
     try:
         rows = conn.execute(
-            "SELECT id, image_count, (SELECT count(*) FROM images WHERE stream_id = streams.id)"
+            "SELECT id, image_count, (SELECT count(*) FROM images"
+            " WHERE stream_id = streams.id AND trashed IS NULL)"
             " FROM streams ORDER BY id"
         ).fetchall()
     finally:
@@ -34,7 +35,7 @@ def _kept_and_counted(path: Path) -> dict[str, tuple[int, int]]:
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
-def test_the_kept_count_follows_inserts_deletes_moves_and_stream_deletes(store: Store) -> None:
+def test_the_kept_count_follows_inserts_deletes_moves_trash_and_purges(store: Store) -> None:
     for name in ("a", "b", "c"):
         store.create_stream(Stream(name, name, "me", T0))
     for i in range(7):
@@ -51,10 +52,14 @@ def test_the_kept_count_follows_inserts_deletes_moves_and_stream_deletes(store: 
     with store.transaction() as conn:  # a move between streams, as a future feature might
         conn.execute("UPDATE images SET stream_id = 'b' WHERE id IN ('a2', 'a3')")
         conn.execute("UPDATE images SET stream_id = 'b' WHERE id = 'b0'")  # to its own stream
-    store.delete_stream("c")
+    with store.transaction() as conn:  # the trash: a4 goes, a5 goes and comes back
+        conn.execute("UPDATE images SET trashed = '2026-11-01T00:00:00+00:00' WHERE id = 'a4'")
+        conn.execute("UPDATE images SET trashed = '2026-11-01T00:00:00+00:00' WHERE id = 'a5'")
+        conn.execute("UPDATE images SET trashed = NULL WHERE id = 'a5'")
+        conn.execute("DELETE FROM streams WHERE id = 'c'")  # a purge: its rows go with it
     kept = _kept_and_counted(store.path)
-    assert kept == {"a": (4, 4), "b": (5, 5)}
-    assert store.count_images("a") == 4
+    assert kept == {"a": (3, 3), "b": (5, 5)}
+    assert store.count_images("a") == 3
     assert store.count_images("b") == 5
     assert store.count_images("c") == 0  # gone
 

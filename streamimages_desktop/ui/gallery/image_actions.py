@@ -1,4 +1,5 @@
-"""What can be done to selected images: open, edit text, set visibility, delete (owner only)."""
+"""What can be done to selected images: open, edit text, set visibility, delete, move and copy
+to another stream (owner only). Every change is an undoable step (ui/curation/commands.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.labels import visibility_choice, visibility_name
-from streamimages_desktop.core.models import OWNER, StreamImage, Viewer, Visibility
+from streamimages_desktop.core.models import OWNER, Placed, StreamImage, Viewer, Visibility
 from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui import failures
+from streamimages_desktop.ui.curation.commands import CurationStack
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.window import dialogs
 
@@ -51,17 +53,24 @@ class ImageActions(QObject):
         gallery: GalleryWidget,
         runner: TaskRunner,
         parent: QWidget,
+        curation: CurationStack | None = None,
     ) -> None:
         super().__init__(parent)
         self._manager, self._gallery, self._runner = manager, gallery, runner
+        self.curation = curation if curation is not None else CurationStack(runner, self)
+        self.curation.changed.connect(self.changed)
+        self.curation.refused.connect(self.changed)
         self._window = parent
         self._viewer = OWNER
         self._ids: list[str] = []  # what the open context menu acts on
         self.last_menu: QMenu | None = None
+        self.stream_ids: Callable[[], list[str]] = list  # the window gives the browser's
         self.open_action = self._action("Open in viewer", self._on_open_triggered)
         self.edit_action = self._action("Edit title and description…", self._on_edit_triggered)
         self.delete_action = self._action("Delete…", self._on_delete_triggered)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.move_action = self._action("Move to stream…", lambda: self._ask_stream(copy=False))
+        self.copy_action = self._action("Copy to stream…", lambda: self._ask_stream(copy=True))
         self.select_all_action = self._action("Select all images", gallery.view.selectAll)
         self.select_all_action.setShortcut(QKeySequence(QKeySequence.StandardKey.SelectAll))
         # Only while the gallery has focus: Delete in the search field edits text instead.
@@ -87,7 +96,13 @@ class ImageActions(QObject):
         """Edits are for the owner only: disable them (with a reason) for other roles."""
         self._viewer = viewer
         owner = can_edit(viewer)
-        edits = (self.edit_action, self.delete_action, *self.visibility_actions.values())
+        edits = (
+            self.edit_action,
+            self.delete_action,
+            self.move_action,
+            self.copy_action,
+            *self.visibility_actions.values(),
+        )
         why = OWNER_ONLY_TIP if viewer.may_edit else READ_ONLY_TIP
         for action in edits:
             action.setEnabled(owner)
@@ -115,11 +130,15 @@ class ImageActions(QObject):
             action.setChecked(current == {vis})
             submenu.addAction(action)
         menu.addAction(self.edit_action)
+        menu.addAction(self.move_action)
+        menu.addAction(self.copy_action)
         menu.addSeparator()
         menu.addAction(self.delete_action)
         self.open_action.setEnabled(len(ids) == 1)
         self.edit_action.setEnabled(can_edit(self._viewer) and len(ids) == 1)
         self.delete_action.setEnabled(can_edit(self._viewer) and bool(ids))
+        self.move_action.setEnabled(can_edit(self._viewer) and bool(ids))
+        self.copy_action.setEnabled(can_edit(self._viewer) and bool(ids))
         menu.aboutToHide.connect(self._on_menu_about_to_hide)
         self.last_menu = menu
         menu.popup(global_pos)
@@ -164,54 +183,140 @@ class ImageActions(QObject):
         dialog.open()
 
     def _save_text(self, image_id: str, title: str, description: str) -> None:
-        viewer = self._viewer
-        self._run(
-            lambda: self._manager.update_image(
-                viewer, image_id, title=title or None, description=description
+        viewer, manager = self._viewer, self._manager
+        old = self._image(image_id)
+        new_title = title or None
+
+        def save(t: str | None, d: str) -> Callable[[], Any]:
+            return lambda: manager.update_image(viewer, image_id, title=t, description=d)
+
+        self._step(
+            f"Edit “{old.title if old else image_id}”",
+            save(new_title, description),
+            lambda _image: (
+                None
+                if old is None
+                else (save(old.title, old.description), save(new_title, description))
             ),
-            lambda _image: self.changed.emit("Saved the image's title and description"),
+            lambda _image: "Saved the image's title and description",
         )
 
     def _set_visibility(self, visibility: Visibility) -> None:
         self.set_visibility_of(self._targets(), visibility)
 
     def set_visibility_of(self, ids: list[str], visibility: Visibility) -> None:
-        """Give `ids` another visibility on a worker; `changed` reports it."""
-        viewer = self._viewer
+        """Give `ids` another visibility on a worker, as one undoable step."""
+        viewer, manager = self._viewer, self._manager
         if not ids or not can_edit(viewer):
             return
-
-        def work() -> int:
-            for image_id in ids:
-                self._manager.update_image(viewer, image_id, visibility=visibility)
-            return len(ids)
-
-        label = visibility_name(visibility)
-        self._run(work, lambda n: self.changed.emit(f"{count_of(n, 'image')} now {label}"))
+        wanted = dict.fromkeys(ids, visibility)
+        label = visibility_name(visibility).lower()
+        self._step(
+            f"Make {count_of(len(ids), 'image')} {label}",
+            lambda: manager.set_visibility(viewer, wanted),
+            lambda before: (
+                lambda: manager.set_visibility(viewer, before),
+                lambda: manager.set_visibility(viewer, wanted),
+            ),
+            lambda _before: f"{count_of(len(ids), 'image')} now {label}",
+        )
 
     def request_delete(self, ids: list[str]) -> None:
-        """Ask, then delete `ids` (the Delete key, the menu bar or the context menu)."""
+        """Ask, then move `ids` to the trash (the Delete key, the menu bar or the context menu);
+        Undo brings them back."""
         if not ids or not can_edit(self._viewer):
             return
-        viewer = self._viewer
         text = "Delete this image?" if len(ids) == 1 else f"Delete these {len(ids)} images?"
-
-        def on_done(count: int) -> None:
-            self.deleted.emit(ids)
-            self.changed.emit(f"Deleted {count_of(count, 'image')}")
-
         dialogs.ask(
             self._window,
             "Delete images",
-            f"{text} This cannot be undone.",
-            lambda: self._run(lambda: self._manager.delete_images(viewer, ids), on_done),
+            f"{text} It goes to the Trash (Undo brings it back).",
+            lambda: self.delete(ids),
         )
+
+    def delete(self, ids: list[str]) -> None:
+        """Move `ids` to the trash as one undoable step (no question asked)."""
+        viewer, manager = self._viewer, self._manager
+
+        def inverse(trashed: list[str]) -> tuple[Callable[[], Any], Callable[[], Any]] | None:
+            self.deleted.emit(trashed)
+            if not trashed:
+                return None
+            return (
+                lambda: manager.restore_images(viewer, trashed),
+                lambda: manager.delete_images(viewer, trashed),
+            )
+
+        self._step(
+            f"Delete {count_of(len(ids), 'image')}",
+            lambda: manager.delete_images(viewer, ids),
+            inverse,
+            lambda trashed: f"Moved {count_of(len(trashed), 'image')} to the Trash",
+        )
+
+    def _ask_stream(self, *, copy: bool) -> None:
+        ids = self._targets()
+        if not ids or not can_edit(self._viewer):
+            return
+        current = {image.stream_id for i in ids if (image := self._image(i)) is not None}
+        streams = [s for s in self.stream_ids() if s not in current]
+        dialogs.choose_stream(
+            self._window,
+            "Copy to stream" if copy else "Move to stream",
+            streams,
+            lambda target: self.place(ids, target, copy=copy),
+        )
+
+    def place(self, ids: list[str], target: str, *, copy: bool) -> None:
+        """Move (or copy) `ids` to stream `target` as one undoable step; each image is checked
+        against the target's limit and duplicates, and a rejection is said in the status line."""
+        viewer, manager = self._viewer, self._manager
+        verb = "Copy" if copy else "Move"
+
+        def work() -> list[Placed]:
+            if copy:
+                return manager.copy_images(viewer, ids, target)
+            return manager.move_images(viewer, ids, target)
+
+        def inverse(placed: list[Placed]) -> tuple[Callable[[], Any], Callable[[], Any]] | None:
+            ok = [p for p in placed if p.ok]
+            if not ok:
+                return None
+            if copy:
+                new_ids = {p.image_id: str(p.new_id) for p in ok}
+                return (
+                    lambda: manager.uncopy(viewer, list(new_ids.values())),
+                    lambda: manager.copy_images(viewer, list(new_ids), target, new_ids),
+                )
+            return (
+                lambda: manager.replay_move(viewer, ok, forward=False),
+                lambda: manager.replay_move(viewer, ok, forward=True),
+            )
+
+        def line(placed: list[Placed]) -> str:
+            done = sum(p.ok for p in placed)
+            said = f"{'Copied' if copy else 'Moved'} {count_of(done, 'image')} to {target}"
+            rejected = [p for p in placed if not p.ok]
+            if rejected:
+                said += f"; {rejected[0].image_id[:8]}… rejected: {rejected[0].reason}"
+                if len(rejected) > 1:
+                    said += f" (and {len(rejected) - 1} more)"
+            return said
+
+        self._step(f"{verb} {count_of(len(ids), 'image')} to {target}", work, inverse, line)
 
     def _on_delete_triggered(self) -> None:
         self.request_delete(self._targets())
 
-    def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        self._runner.submit(fn, on_done, self._on_failed)
+    def _step(
+        self,
+        text: str,
+        work: Callable[[], Any],
+        inverse: Callable[[Any], Any],
+        on_done: Callable[[Any], str],
+    ) -> None:
+        """An undoable step; a refused first run is said as before (one line, one box)."""
+        self.curation.run(text, work, inverse, on_done, self._on_failed)
 
     def _on_failed(self, exc: Exception) -> None:
         self.changed.emit(

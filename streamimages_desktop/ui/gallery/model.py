@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractListModel,
     QByteArray,
+    QMimeData,
     QModelIndex,
     QPersistentModelIndex,
     QPointF,
@@ -25,6 +26,7 @@ from streamimages_desktop.ui.gallery.pixmap_cache import GALLERY_PAGE, PixmapCac
 from streamimages_desktop.ui.gallery.thumbnail_loader import ThumbnailLoader
 
 ImageIdRole = Qt.ItemDataRole.UserRole + 1
+IMAGE_IDS_MIME = "application/x-streamimages-image-ids"
 VisibilityRole = Qt.ItemDataRole.UserRole + 2
 
 # Thumbnail renditions by longest side: a tile asks for the smallest that covers its size in
@@ -247,7 +249,19 @@ class GalleryModel(QAbstractListModel):
             Qt.ItemFlag.ItemIsEnabled
             | Qt.ItemFlag.ItemIsSelectable
             | Qt.ItemFlag.ItemNeverHasChildren
+            | Qt.ItemFlag.ItemIsDragEnabled  # onto a stream in the browser: move (Ctrl: copy)
         )
+
+    def mimeTypes(self) -> list[str]:
+        return [IMAGE_IDS_MIME]
+
+    def mimeData(self, indexes: Sequence[Index]) -> QMimeData:
+        """The dragged tiles' ids, one per line (the stream browser reads them)."""
+        rows = sorted({i.row() for i in indexes if self._valid(i)})
+        ids = [self._images[r].id for r in rows]
+        data = QMimeData()
+        data.setData(IMAGE_IDS_MIME, QByteArray("\n".join(ids).encode("ascii")))
+        return data
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not self._valid(index):

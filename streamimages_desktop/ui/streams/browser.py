@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -21,6 +22,9 @@ from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.models import OWNER, StreamSummary, Viewer
 from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui import failures
+from streamimages_desktop.ui.curation.commands import CurationStack
+from streamimages_desktop.ui.curation.trash_view import TrashDialog
+from streamimages_desktop.ui.gallery.model import IMAGE_IDS_MIME
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.window import dialogs
 
@@ -38,6 +42,7 @@ class StreamBrowser(QWidget):
         stream_selected(object): the chosen stream id, or None for all streams.
         streams_loaded(list): the StreamSummary list just loaded for the current role.
         streams_changed(): a stream was created, renamed or deleted.
+        images_dropped(list, str, bool): gallery tiles dropped on a stream (ids, it, copy).
         message(str): a one-line status for the status bar.
 
     Attributes:
@@ -49,6 +54,7 @@ class StreamBrowser(QWidget):
     stream_selected = Signal(object)
     streams_loaded = Signal(list)
     streams_changed = Signal()
+    images_dropped = Signal(list, str, bool)  # ids, target stream, copy
     message = Signal(str)
 
     def __init__(
@@ -58,6 +64,8 @@ class StreamBrowser(QWidget):
         self.setAccessibleName("Stream browser")
         self._manager = manager
         self._runner = runner
+        self.curation = CurationStack(runner, self)
+        self.curation.refused.connect(self.message)
         self._viewer = OWNER
         self._generation = 0
         self._wanted: str | None = None
@@ -76,9 +84,13 @@ class StreamBrowser(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.tree.currentItemChanged.connect(self._on_current_item_changed)
+        self.tree.viewport().setAcceptDrops(True)  # tiles dropped on a stream move there
+        self.tree.viewport().installEventFilter(self)
         self.new_button = self._button("New…", "New stream", self._on_new_clicked)
         self.rename_button = self._button("Rename…", "Rename stream", self._on_rename_clicked)
         self.delete_button = self._button("Delete…", "Delete stream", self._on_delete_clicked)
+        self.trash_button = self._button("Trash", "Open the Trash", self.open_trash)
+        self.trash_dialog: TrashDialog | None = None
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
         for button in (self.new_button, self.rename_button, self.delete_button):
@@ -87,6 +99,7 @@ class StreamBrowser(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.tree)
         layout.addLayout(buttons)
+        layout.addWidget(self.trash_button)
         self._add_item(None, ALL_STREAMS, None)
         self.tree.setCurrentItem(self._top(0))
         self._update_buttons()
@@ -204,6 +217,7 @@ class StreamBrowser(QWidget):
         self.new_button.setEnabled(owner)
         self.rename_button.setEnabled(owner and real)
         self.delete_button.setEnabled(owner and real)
+        self.trash_button.setVisible(owner)  # only the owner has a Trash
         why = "" if owner else "Only the owner can change streams (Ctrl+1)"
         for button in (self.new_button, self.rename_button, self.delete_button):
             button.setToolTip(why or button.accessibleName())
@@ -216,10 +230,56 @@ class StreamBrowser(QWidget):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Tiles dragged from the gallery onto a stream: move them there (Ctrl: copy)."""
+        kinds = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
+        if watched is not self.tree.viewport() or event.type() not in kinds:
+            return super().eventFilter(watched, event)
+        assert isinstance(event, QDropEvent)
+        target = self._drop_target(event)
+        if target is None:
+            event.ignore()
+            return True
+        copy = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        event.setDropAction(Qt.DropAction.CopyAction if copy else Qt.DropAction.MoveAction)
+        event.accept()
+        if event.type() == QEvent.Type.Drop:
+            raw = bytes(event.mimeData().data(IMAGE_IDS_MIME).data()).decode("ascii", "replace")
+            ids = [i for i in raw.split("\n") if i]
+            if ids:
+                self.images_dropped.emit(ids, target, copy)
+        return True
+
+    def _drop_target(self, event: QDropEvent) -> str | None:
+        """The stream under the cursor, for the owner's dragged tiles (not "All streams")."""
+        if not can_edit(self._viewer) or not event.mimeData().hasFormat(IMAGE_IDS_MIME):
+            return None
+        item = self.tree.itemAt(event.position().toPoint())
+        stream_id = None if item is None else item.data(0, _ID_ROLE)
+        return str(stream_id) if stream_id else None
+
+    def open_trash(self) -> TrashDialog:
+        """Show the owner's Trash (one dialog, reloaded each time it opens)."""
+        if self.trash_dialog is None:
+            self.trash_dialog = TrashDialog(self._manager, self._runner, self.curation, self)
+        self.trash_dialog.reload()
+        self.trash_dialog.show()
+        return self.trash_dialog
+
+    def set_curation(self, curation: CurationStack) -> None:
+        """The window's undo stack, shared with the image actions (one history)."""
+        self.curation.refused.disconnect(self.message)
+        self.curation = curation
+
     def _create(self, stream_id: str, title: str | None) -> None:
-        viewer = self._viewer
-        self._runner.submit(
-            lambda: self._manager.create_stream(viewer, stream_id, title),
+        viewer, manager = self._viewer, self._manager
+        self.curation.run(
+            f"Create stream {stream_id}",
+            lambda: manager.create_stream(viewer, stream_id, title),
+            lambda stream: (
+                lambda: manager.remove_empty_stream(viewer, stream_id),
+                lambda: manager.create_stream(viewer, stream_id, title, stream.created),
+            ),
             lambda _stream: self._on_changed(f"Created stream {stream_id}", stream_id),
             self._on_task_failed,
         )
@@ -241,10 +301,15 @@ class StreamBrowser(QWidget):
     def _rename(self, stream_id: str, title: str) -> None:
         if not title:
             return
-        viewer = self._viewer
-        self._runner.submit(
-            lambda: self._manager.rename_stream(viewer, stream_id, title),
-            lambda _none: self._on_changed(f"Renamed {stream_id} to {title!r}", stream_id),
+        viewer, manager = self._viewer, self._manager
+        self.curation.run(
+            f"Rename stream {stream_id}",
+            lambda: manager.rename_stream(viewer, stream_id, title),
+            lambda before: (
+                lambda: manager.rename_stream(viewer, stream_id, before),
+                lambda: manager.rename_stream(viewer, stream_id, title),
+            ),
+            lambda _before: self._on_changed(f"Renamed {stream_id} to {title!r}", stream_id),
             self._on_task_failed,
         )
 
@@ -257,25 +322,32 @@ class StreamBrowser(QWidget):
         dialogs.ask(
             self,
             "Delete stream",
-            f"Delete the stream {stream_id!r} {contents}? This cannot be undone.",
+            f"Delete the stream {stream_id!r} {contents}?"
+            " It goes to the Trash (Undo brings it back).",
             lambda: self._delete(stream_id),
         )
 
     def _delete(self, stream_id: str) -> None:
-        viewer = self._viewer
-        self._runner.submit(
-            lambda: self._manager.delete_stream(viewer, stream_id),
-            lambda n: self._on_changed(
-                f"Deleted stream {stream_id} ({count_of(n, 'image')})", None
+        viewer, manager = self._viewer, self._manager
+        self.curation.run(
+            f"Delete stream {stream_id}",
+            lambda: manager.delete_stream(viewer, stream_id),
+            lambda ids: (
+                lambda: manager.restore_stream(viewer, stream_id, ids),
+                lambda: manager.delete_stream(viewer, stream_id),
+            ),
+            lambda ids: self._on_changed(
+                f"Moved stream {stream_id} to the Trash ({count_of(len(ids), 'image')})", None
             ),
             self._on_task_failed,
         )
 
-    def _on_changed(self, text: str, select: str | None) -> None:
+    def _on_changed(self, text: str, select: str | None) -> str:
         self.message.emit(text)
         self.select_stream(select)
         self.reload()
         self.streams_changed.emit()
+        return text
 
     def _on_task_failed(self, exc: Exception) -> None:
         self.message.emit(failures.handle(exc, lambda line: dialogs.warn(self, "Streams", line)))

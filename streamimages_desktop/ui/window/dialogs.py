@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -36,6 +37,22 @@ def ask(parent: QWidget, title: str, text: str, on_yes: Callable[[], None]) -> Q
     box.finished.connect(on_finished)
     box.open()
     return box
+
+
+def choose_stream(
+    parent: QWidget, title: str, streams: list[str], on_chosen: Callable[[str], None]
+) -> QInputDialog:
+    """Pick a stream without blocking; `on_chosen(stream_id)` runs on OK."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setAccessibleName(title)
+    dialog.setLabelText("Stream:")
+    dialog.setComboBoxItems(streams)
+    dialog.setComboBoxEditable(False)
+    dialog.textValueSelected.connect(lambda text: on_chosen(text) if text else None)
+    dialog.finished.connect(dialog.deleteLater)
+    dialog.open()
+    return dialog
 
 
 def warn(parent: QWidget, title: str, text: str) -> QMessageBox:

@@ -12,7 +12,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QShowEvent,
 )
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolTip, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolTip, QUndoView, QWidget
 
 from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.importer import ImportResult
@@ -20,7 +20,10 @@ from streamimages_desktop.core.labels import role_name, viewing_as
 from streamimages_desktop.core.live_settings import LiveSettings
 from streamimages_desktop.core.models import Role, StreamSummary, Viewer
 from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui.cache.pane import CachePane
+from streamimages_desktop.ui.curation.commands import CurationStack
+from streamimages_desktop.ui.curation.watcher import LibraryWatcher
 from streamimages_desktop.ui.gallery.image_actions import ImageActions
 from streamimages_desktop.ui.gallery.widget import GalleryWidget
 from streamimages_desktop.ui.imports.upload_pane import UploadPane
@@ -121,7 +124,20 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.stream_dock, self.upload_dock], [230, 340], Qt.Orientation.Horizontal
         )
-        self.image_actions = ImageActions(manager, self.gallery, self._runner, self)
+        self.curation = CurationStack(self._runner, self)
+        self.image_actions = ImageActions(
+            manager, self.gallery, self._runner, self, curation=self.curation
+        )
+        self.image_actions.stream_ids = self.stream_browser.stream_ids
+        self.stream_browser.set_curation(self.curation)
+        self.history_view = QUndoView(self.curation.stack, self)
+        self.history_view.setAccessibleName("Undo history")
+        self.history_view.setEmptyLabel("<nothing changed yet>")
+        self.history_dock = self._dock(
+            "Undo History", "history_dock", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.history_dock.hide()
+        self.watcher = LibraryWatcher(manager, self._runner, self)
         self.preview = ViewerWindow(
             manager,
             pixmap_cache,
@@ -141,6 +157,8 @@ class MainWindow(QMainWindow):
         self.on_air_banner.show_for(None)  # restoreState may have shown it
         if settings.start_on_air if start_on_air is None else start_on_air:
             self.on_air.go_on_air()
+        self.watcher.changed.connect(self.refresh_all)  # another process changed the library
+        self.watcher.start()
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -171,6 +189,9 @@ class MainWindow(QMainWindow):
         self.stream_browser.streams_loaded.connect(self._on_streams_loaded)
         self.stream_browser.streams_changed.connect(self._on_library_changed)
         self.stream_browser.message.connect(self.status.flash)
+        self.stream_browser.images_dropped.connect(
+            lambda ids, target, copy: self.image_actions.place(ids, target, copy=copy)
+        )
         self.gallery.shown_changed.connect(self._on_shown_changed)
         self.gallery.open_requested.connect(self._on_open_requested)
         self.gallery.delete_requested.connect(self.image_actions.request_delete)
@@ -324,6 +345,16 @@ class MainWindow(QMainWindow):
             self.preview.forget(image_id)
 
     def _on_batch_finished(self, results: list[ImportResult]) -> None:
+        imported_ids = [
+            str(r.image_id) for r in results if str(r.status) == "imported" and r.image_id
+        ]
+        if imported_ids:  # undoing an import moves that batch to the trash
+            manager, viewer = self._manager, self.viewer
+            self.curation.push(
+                f"Import {count_of(len(imported_ids), 'image')}",
+                lambda: manager.delete_images(viewer, imported_ids),
+                lambda: manager.restore_images(viewer, imported_ids),
+            )
         target = self.upload_pane.target_stream()
         imported = any(str(r.status) == "imported" for r in results)
         if imported and self._stream_id not in (None, target):
@@ -394,6 +425,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop every worker before the manager closes (cancel imports, drain queries)."""
+        self.watcher.stop()
         self.upload_pane.cancel()
         self.upload_pane.wait(10_000)
         self.gallery.shutdown()

@@ -50,8 +50,13 @@ def build(window: MainWindow) -> WindowActions:
     file_menu.addAction(_action(window, "Quit", std.Quit, window.close))
     edit_menu = window.menuBar().addMenu("&Edit")
     images = window.image_actions
+    edit_menu.addAction(window.curation.undo_action)  # "Undo Make 3 images private"
+    edit_menu.addAction(window.curation.redo_action)
+    edit_menu.addSeparator()
     for action in (images.open_action, images.edit_action, images.delete_action):
         edit_menu.addAction(action)
+    edit_menu.addAction(images.move_action)
+    edit_menu.addAction(images.copy_action)
     edit_menu.addSeparator()
     edit_menu.addAction(images.select_all_action)
     edit_menu.addAction(actions.find_action)
@@ -62,8 +67,10 @@ def build(window: MainWindow) -> WindowActions:
     view_menu.addAction(window.on_air.action)
     view_menu.addMenu(window.on_air.audience_menu)
     view_menu.addSeparator()
-    for dock in (window.stream_dock, window.upload_dock, window.cache_dock):
+    for dock in (window.stream_dock, window.upload_dock, window.cache_dock, window.history_dock):
         view_menu.addAction(dock.toggleViewAction())
+    view_menu.addSeparator()
+    view_menu.addAction(_action(window, "Refresh", std.Refresh, window.refresh_all))
     extension = window.menuBar().findChild(QToolButton, "qt_menubar_ext_button")
     if extension is not None:  # shown when the window is too narrow for every menu
         extension.setAccessibleName("More menus")

@@ -1,0 +1,159 @@
+"""`delete`, `trash`, `restore`, `empty-trash`, `move`, `copy` and `stream`: curating from a shell.
+
+Each command is one core operation the window's undo stack runs as well (issue 9).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from streamimages_desktop.cli.console import error, out
+from streamimages_desktop.cli.format import escape, table, to_json
+from streamimages_desktop.core.errors import StreamImagesError
+from streamimages_desktop.core.models import OWNER, TrashedImage
+from streamimages_desktop.core.settings import Settings
+
+if TYPE_CHECKING:  # the library code loads only when a command runs (`--help` stays light)
+    from streamimages_desktop.core.manager import StreamImageManager
+
+
+def add_parsers(sub: Any, stream_id: Callable[[str], str], days: Callable[[str], Any]) -> None:
+    """The curation commands' grammar (parser.py passes its shared argparse types)."""
+    delete = sub.add_parser("delete", help="move images to the trash")
+    delete.add_argument("ids", nargs="+", metavar="ID")
+
+    trash = sub.add_parser("trash", help="the owner's trash: id, stream, title, trashed-at")
+    trash.add_argument("--json", action="store_true")
+
+    restore = sub.add_parser("restore", help="bring images back from the trash")
+    restore.add_argument("ids", nargs="+", metavar="ID")
+
+    empty = sub.add_parser("empty-trash", help="purge the trash (originals no row uses go)")
+    empty.add_argument("--older-than", type=days, metavar="DAYS", help="only what is older")
+
+    for name, verb in (("move", "move"), ("copy", "copy")):
+        cmd = sub.add_parser(name, help=f"{verb} images to another stream")
+        cmd.add_argument("ids", nargs="+", metavar="ID")
+        cmd.add_argument("--to", required=True, type=stream_id, metavar="STREAM")
+
+    stream = sub.add_parser("stream", help="create, rename or delete a stream")
+    actions = stream.add_subparsers(dest="stream_command", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="a new empty stream")
+    create.add_argument("id", type=stream_id, metavar="ID")
+    create.add_argument("--title")
+    rename = actions.add_parser("rename", help="give a stream a new title")
+    rename.add_argument("id", type=stream_id, metavar="ID")
+    rename.add_argument("title", metavar="TITLE")
+    gone = actions.add_parser("delete", help="move a stream and its images to the trash")
+    gone.add_argument("id", type=stream_id, metavar="ID")
+
+
+def _delete(manager: StreamImageManager, args: argparse.Namespace) -> int:
+    status = 0
+    for image_id in args.ids:
+        if manager.delete_images(OWNER, [image_id]):
+            out(f"trashed {escape(image_id)}")
+        else:
+            error(f"no image {image_id}")
+            status = 1
+    return status
+
+
+def _record(item: TrashedImage) -> dict[str, Any]:
+    return {
+        "id": item.image.id,
+        "stream": item.image.stream_id,
+        "title": item.image.title,
+        "trashed": item.trashed.isoformat(),
+    }
+
+
+def _trash(manager: StreamImageManager, args: argparse.Namespace) -> int:
+    items = manager.trash(OWNER)
+    if args.json:
+        out(to_json([_record(i) for i in items]))
+    elif not items:
+        out("the trash is empty")
+    else:
+        rows = [
+            [i.image.id, i.image.stream_id, i.image.title, i.trashed.strftime("%Y-%m-%d %H:%M")]
+            for i in items
+        ]
+        out(table(["ID", "STREAM", "TITLE", "TRASHED"], rows))
+    return 0
+
+
+def _restore(manager: StreamImageManager, args: argparse.Namespace) -> int:
+    status = 0
+    for image_id in args.ids:
+        try:
+            manager.restore_images(OWNER, [image_id])
+        except StreamImagesError as exc:
+            error(f"{image_id}: {exc}")
+            status = 1
+        else:
+            out(f"restored {escape(image_id)}")
+    return status
+
+
+def _empty_trash(manager: StreamImageManager, args: argparse.Namespace) -> int:
+    for image_id in manager.empty_trash(OWNER, args.older_than):
+        out(f"purged {image_id}")
+    return 0
+
+
+def _move(manager: StreamImageManager, args: argparse.Namespace) -> int:
+    results = manager.move_images(OWNER, args.ids, args.to)
+    for r in results:
+        if r.ok:
+            out(f"moved {escape(r.image_id)} {r.target_stream}")
+        else:
+            out(f"rejected {escape(r.image_id)}: {escape(r.reason or 'refused')}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _copy(manager: StreamImageManager, args: argparse.Namespace) -> int:
+    results = manager.copy_images(OWNER, args.ids, args.to)
+    for r in results:
+        if r.ok:
+            out(f"copied {escape(r.image_id)} {r.new_id}")
+        else:
+            out(f"rejected {escape(r.image_id)}: {escape(r.reason or 'refused')}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _stream(manager: StreamImageManager, args: argparse.Namespace) -> int:
+    if args.stream_command == "create":
+        stream = manager.create_stream(OWNER, args.id, args.title)
+        out(f"created {stream.id}")
+    elif args.stream_command == "rename":
+        manager.rename_stream(OWNER, args.id, args.title)
+        out(f"renamed {args.id}")
+    else:
+        for image_id in manager.delete_stream(OWNER, args.id):
+            out(f"trashed {image_id}")
+        out(f"trashed stream {args.id}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[StreamImageManager, argparse.Namespace], int]] = {
+    "delete": _delete,
+    "trash": _trash,
+    "restore": _restore,
+    "empty-trash": _empty_trash,
+    "move": _move,
+    "copy": _copy,
+    "stream": _stream,
+}
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Open the library, run one of COMMANDS, close it; returns the exit status."""
+    from streamimages_desktop.core.manager import StreamImageManager
+
+    with StreamImageManager(settings) as manager:
+        for warning in manager.startup_warnings:
+            error(f"warning: {warning}")
+        return COMMANDS[args.command](manager, args)
