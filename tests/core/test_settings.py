@@ -158,6 +158,8 @@ def _samples(name: str, spec: Spec, tmp_path: Path) -> tuple[list[tuple[object, 
         return [(str(tmp_path / name.lower()), tmp_path / name.lower())], " "
     if spec.kind == "extensions":
         return [([".PNG", "gif"], {".png", ".gif"}), ("webp", {".webp"})], ".tiff"
+    if spec.kind == "text":
+        return [("ws://host:4455", "ws://host:4455"), ("p@ss word", "p@ss word")], "two\nlines"
     raise AssertionError(f"no samples for the kind {spec.kind} of {name}")
 
 
