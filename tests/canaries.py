@@ -358,3 +358,24 @@ def gif_blocks(data: bytes) -> list[str]:
 
 
 GIF_ALLOWED = {"image", "ext:f9", "app:NETSCAPE2.0"}
+
+
+def assert_clean(data: bytes, fmt: str) -> None:
+    """No marker anywhere, only allowed segments/chunks/blocks, nothing after the end."""
+    assert not found_markers(data), "a canary marker survived"
+    if fmt == "JPEG":
+        markers = {marker for marker, _ in jpeg_segments(data)}
+        assert markers <= JPEG_ALLOWED, [hex(m) for m in markers]
+        for marker, payload in jpeg_segments(data):
+            if marker == 0xE0:
+                assert payload.startswith(b"JFIF\0")
+            if marker == 0xE2:
+                assert payload.startswith(b"ICC_PROFILE\0")
+    elif fmt == "PNG":
+        assert set(png_chunks(data)) <= PNG_ALLOWED
+    elif fmt == "WEBP":
+        assert set(webp_chunks(data)) <= WEBP_ALLOWED
+    elif fmt == "GIF":
+        assert set(gif_blocks(data)) <= GIF_ALLOWED
+    else:
+        raise AssertionError(fmt)

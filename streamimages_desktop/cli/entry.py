@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from PIL import Image
 
-from streamimages_desktop.cli import cache, cache_sim, check, gui, library
+from streamimages_desktop.cli import cache, cache_sim, check, export, gui, library, obs
 from streamimages_desktop.cli.console import error, show_warnings_as_lines
 from streamimages_desktop.cli.parser import DASH_HINT, build_parser
 from streamimages_desktop.core.errors import StreamImagesError
@@ -23,6 +23,8 @@ _GROUPS: dict[str | None, Callable[[argparse.Namespace, Settings], int]] = {
     "cache": cache.run,
     "cache-sim": cache_sim.run,
     "check": check.run,
+    "export": export.run,
+    **dict.fromkeys(obs.COMMANDS, obs.run),
     **dict.fromkeys(library.COMMANDS, library.run),
 }
 

@@ -10,6 +10,8 @@ from typing import Any, NoReturn
 
 from streamimages_desktop import __version__
 from streamimages_desktop.cli import check as cli_check
+from streamimages_desktop.cli import export as cli_export
+from streamimages_desktop.cli import obs as cli_obs
 from streamimages_desktop.cli import workbench
 from streamimages_desktop.cli.console import PROG
 from streamimages_desktop.cli.format import printable
@@ -103,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cache(sub)
     _add_cache_sim(sub)
     cli_check.add_parser(sub)
+    cli_export.add_parser(sub)
+    cli_obs.add_parsers(sub)
     return parser
 
 
