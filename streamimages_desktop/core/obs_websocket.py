@@ -18,8 +18,8 @@ from types import TracebackType
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-import obsws_python
-from obsws_python.error import OBSSDKError, OBSSDKRequestError
+from obsws_python.baseclient import ObsClient
+from obsws_python.error import OBSSDKError
 from websocket import WebSocketException
 
 from streamimages_desktop.core.errors import EnvironmentProblem, ProblemKind, UserError
@@ -53,10 +53,18 @@ class ObsConnection:
         host, port = _host_port(url)
         self._url = url
         try:
-            self._client: Any = obsws_python.ReqClient(
-                host=host, port=port, password=password, timeout=timeout
-            )
-        except OBSSDKError as exc:
+            # obsws-python's own client: the v5 Hello/Identify handshake and its auth string.
+            self._client: Any = ObsClient(host=host, port=port, password=password, timeout=timeout)
+        except (OSError, WebSocketException, ValueError) as exc:
+            raise EnvironmentProblem(
+                f"cannot reach OBS at {url}: is OBS running with its WebSocket server on?"
+                f" ({type(exc).__name__})",
+                ProblemKind.IO,
+            ) from None
+        try:
+            self._client.authenticate()
+        except (OBSSDKError, OSError, WebSocketException) as exc:
+            self.close()
             if "no password" in str(exc):  # the client's only way to say so
                 raise EnvironmentProblem(
                     f"obs-websocket at {url} needs a password: set OBS_WEBSOCKET_PASSWORD",
@@ -65,12 +73,6 @@ class ObsConnection:
             raise EnvironmentProblem(
                 f"obs-websocket at {url} refused the password (OBS_WEBSOCKET_PASSWORD)",
                 ProblemKind.PERMISSION,
-            ) from None
-        except (OSError, WebSocketException, ValueError) as exc:
-            raise EnvironmentProblem(
-                f"cannot reach OBS at {url}: is OBS running with its WebSocket server on?"
-                f" ({type(exc).__name__})",
-                ProblemKind.IO,
             ) from None
 
     def __enter__(self) -> ObsConnection:
@@ -86,19 +88,24 @@ class ObsConnection:
 
     def close(self) -> None:
         with contextlib.suppress(OSError, WebSocketException):
-            self._client.disconnect()
+            self._client.ws.close(timeout=1.0)
+        with contextlib.suppress(OSError, WebSocketException):
+            self._client.ws.shutdown()  # after a refused Identify close() alone leaves the socket
 
     def _send(self, request: str, input_name: str, data: dict[str, Any]) -> Any:
         try:
-            return self._client.send(request, data, raw=True)
-        except OBSSDKRequestError as exc:
-            if exc.code == RESOURCE_NOT_FOUND:
-                raise UserError(f"OBS has no input named {input_name!r}") from None
-            raise EnvironmentProblem(f"OBS refused {request}: {exc}") from None
-        except (TimeoutError, OBSSDKError, OSError, WebSocketException) as exc:
+            answer = self._client.req(request, data)
+        except (OBSSDKError, OSError, WebSocketException, ValueError, KeyError) as exc:
             raise EnvironmentProblem(
                 f"lost the connection to OBS at {self._url} ({type(exc).__name__})"
             ) from None
+        status = answer.get("requestStatus", {})
+        if not status.get("result"):
+            if status.get("code") == RESOURCE_NOT_FOUND:
+                raise UserError(f"OBS has no input named {input_name!r}")
+            comment = status.get("comment") or f"code {status.get('code')}"
+            raise EnvironmentProblem(f"OBS refused {request}: {comment}")
+        return answer.get("responseData", {})
 
     def input_settings(self, input_name: str) -> dict[str, Any]:
         """The input's own settings (GetInputSettings); an unknown name is a UserError."""

@@ -90,7 +90,7 @@ def test_ids_a_role_may_not_see_are_left_out_without_a_word(
     manager: StreamImageManager, tmp_path: Path
 ) -> None:
     made = seed(manager)
-    ids = list(made) + ["0" * 16]
+    ids = [*made, "0" * 16]
     chosen = manager.export_selection(Viewer(Role.VIEWER), image_ids=ids)
     assert {i.id for i in chosen} == {i for i, v in made.items() if v is Visibility.PUBLIC}
 
