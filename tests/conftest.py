@@ -18,7 +18,16 @@ def _hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's settings, library or cache."""
     for name in list(os.environ):
         if name.startswith(
-            ("STREAM_IMAGES", "IMAGE_", "MAX_", "ALLOWED_IMAGE", "STREAMIMAGES_", "VIEWER_")
+            (
+                "STREAM_IMAGES",
+                "IMAGE_",
+                "MAX_",
+                "ALLOWED_IMAGE",
+                "STREAMIMAGES_",
+                "VIEWER_",
+                "EXPORT_",
+                "OBS_",
+            )
         ):
             monkeypatch.delenv(name)
     home = tmp_path / "home"

@@ -15,6 +15,7 @@ from streamimages_desktop.cli.parser import (
     CURATION_COMMANDS,
     DASH_HINT,
     LIBRARY_COMMANDS,
+    OBS_COMMANDS,
     build_parser,
 )
 from streamimages_desktop.core.errors import StreamImagesError
@@ -30,6 +31,8 @@ _GROUPS: dict[str | None, str] = {
     "check": "check",
     **dict.fromkeys(LIBRARY_COMMANDS, "library"),
     **dict.fromkeys(CURATION_COMMANDS, "curation"),
+    "export": "export",
+    **dict.fromkeys(OBS_COMMANDS, "obs"),
 }
 _NO_PILLOW = frozenset({"cache_sim"})
 

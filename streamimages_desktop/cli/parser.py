@@ -11,6 +11,8 @@ from typing import Any, NoReturn
 from streamimages_desktop import __version__
 from streamimages_desktop.cli import check as cli_check
 from streamimages_desktop.cli import curation, workbench
+from streamimages_desktop.cli import export as cli_export
+from streamimages_desktop.cli import obs as cli_obs
 from streamimages_desktop.cli.console import PROG
 from streamimages_desktop.cli.format import printable
 from streamimages_desktop.core.cache_sim import MAX_PAGES, MAX_REQUESTS, PATTERNS, PRESETS
@@ -27,6 +29,7 @@ from streamimages_desktop.core.settings import settings_help_text
 # the dispatch needs no import of the library code before a command runs.
 LIBRARY_COMMANDS = ("import", "list", "show", "set", "streams", "stats")
 CURATION_COMMANDS = ("delete", "trash", "restore", "empty-trash", "move", "copy", "stream")
+OBS_COMMANDS = ("on-stream", "slideshow")
 ROLES = [r.value for r in Role]
 VISIBILITIES = [v.value for v in Visibility]
 SORTS = [s.value for s in Sort]
@@ -108,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cache(sub)
     _add_cache_sim(sub)
     cli_check.add_parser(sub)
+    cli_export.add_parser(sub)
+    cli_obs.add_parsers(sub)
     return parser
 
 

@@ -26,7 +26,7 @@ DEFAULT_EXTENSIONS = frozenset(EXTENSION_CHOICES)
 PILLOW_MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
 CONFIG_ENV = "STREAMIMAGES_CONFIG"
 
-Kind = Literal["int", "float", "folder", "extensions", "switch"]
+Kind = Literal["int", "float", "folder", "extensions", "switch", "text"]
 SWITCH_WORDS = {"true": True, "1": True, "yes": True, "on": True}
 SWITCH_WORDS |= {"false": False, "0": False, "no": False, "off": False}
 
@@ -72,6 +72,12 @@ def _folder(factory: Callable[[], Path], default_text: str, help: str) -> Any:
 
 def _switch(default: bool, help: str) -> Any:
     return field(default=default, metadata={"spec": Spec("switch", help)})
+
+
+def _text(default: str, default_text: str, help: str) -> Any:
+    """A free string (a URL, a password); `default_text` is how the default reads."""
+    spec = Spec("text", help, default_text=default_text)
+    return field(default=default, metadata={"spec": spec})
 
 
 def _extensions(help: str) -> Any:
@@ -128,6 +134,14 @@ class Settings:
         7, 0, 1000, "snapshots", "how many library snapshots to keep (0: none)"
     )
     start_on_air: bool = _switch(False, "the window starts on air, showing only what viewers see")
+    export_jpeg_quality: int = _number(
+        92, 1, 100, "", "JPEG quality of exported and handed-off images"
+    )
+    obs_websocket_url: str = _text(
+        "ws://127.0.0.1:4455", "ws://127.0.0.1:4455", "where OBS Studio's obs-websocket listens"
+    )
+    # Kept in settings.toml, which is written owner-only (0600); never printed.
+    obs_websocket_password: str = _text("", "(none)", "obs-websocket's password (owner-only)")
 
     @property
     def max_upload_bytes(self) -> int:
@@ -224,6 +238,10 @@ def parse(name: str, raw: object) -> Any:
         if not text:
             raise SettingsError(f"{name} is empty: expected a folder path")
         return Path(os.path.expanduser(text))
+    if spec.kind == "text":
+        if isinstance(raw, list | dict | bool) or not str(raw).isprintable():
+            raise SettingsError(f"{name}: expected {range_text(name)}")
+        return str(raw)
     if spec.kind == "extensions":
         parts = text.replace(",", " ").split()
         exts = frozenset(("." + p.lstrip(".")).lower() for p in parts if p.strip("."))
@@ -259,6 +277,8 @@ def range_text(name: str) -> str:
         return f"some of {' '.join(EXTENSION_CHOICES)}"
     if spec.kind == "switch":
         return "true or false"
+    if spec.kind == "text":
+        return "one line of text"
     return f"from {_num(spec.low)} to {_num(spec.high)}"
 
 

@@ -160,6 +160,8 @@ def _samples(name: str, spec: Spec, tmp_path: Path) -> tuple[list[tuple[object, 
         return [([".PNG", "gif"], {".png", ".gif"}), ("webp", {".webp"})], ".tiff"
     if spec.kind == "switch":
         return [(True, True), (False, False), ("on", True), ("No", False)], "maybe"
+    if spec.kind == "text":
+        return [("ws://host:4455", "ws://host:4455"), ("p@ss word", "p@ss word")], "two\nlines"
     raise AssertionError(f"no samples for the kind {spec.kind} of {name}")
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import QMimeData, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QDrag, QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 DEFAULT_EMPTY_TEXT = "Drop images here or press Ctrl+O"
@@ -74,6 +74,19 @@ class GalleryView(QListView):
         count = model.rowCount() if model is not None else 0
         if count == 0 or self.visualRect(model.index(count - 1, 0)).isValid():
             self.set_batched(False)  # the batched layout has placed every row
+
+    def set_drag_provider(self, provider: Callable[[], QMimeData | None]) -> None:
+        """Let tiles be dragged out; `provider` gives the data (None: nothing to drag)."""
+        self._drag_provider = provider
+        self.setDragEnabled(True)
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        provider = getattr(self, "_drag_provider", None)
+        mime = provider() if provider is not None else None
+        if mime is not None:
+            drag = QDrag(self)
+            drag.setMimeData(mime)
+            drag.exec(Qt.DropAction.CopyAction)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

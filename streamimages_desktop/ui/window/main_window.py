@@ -373,6 +373,9 @@ class MainWindow(QMainWindow):
     # --- drag and drop -----------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.source() is not None:  # tiles dragged out of this window are not imports
+            event.ignore()
+            return
         if self.upload_pane.accepts(event.mimeData()):
             event.acceptProposedAction()
             return

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolButton
 
+from streamimages_desktop.ui.export import wiring as export_wiring
+
 if TYPE_CHECKING:
     from streamimages_desktop.ui.window.main_window import MainWindow
 
@@ -46,6 +48,8 @@ def build(window: MainWindow) -> WindowActions:
     file_menu = window.menuBar().addMenu("&File")
     for action in (actions.open_action, actions.folder_action, actions.paste_action):
         file_menu.addAction(action)
+    file_menu.addSeparator()
+    export_wiring.install(window, file_menu)
     file_menu.addSeparator()
     file_menu.addAction(_action(window, "Quit", std.Quit, window.close))
     edit_menu = window.menuBar().addMenu("&Edit")

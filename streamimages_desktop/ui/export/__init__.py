@@ -1,0 +1,1 @@
+"""What carries images out of the window: the Export dialog, drag-out and copy."""
