@@ -29,6 +29,7 @@ from streamimages_desktop.core.models import (
     Viewer,
     Visibility,
 )
+from streamimages_desktop.core.schema import MIGRATIONS
 from streamimages_desktop.core.store import SCHEMA_VERSION, Store
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -123,12 +124,14 @@ def raw(path: Path) -> sqlite3.Connection:
 def test_new_library_is_migrated_and_in_wal_mode(store: Store, db_path: Path) -> None:
     conn = raw(db_path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert (
+            conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS)
+        )
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     finally:
         conn.close()
-    assert {"streams", "images", "images_fts"} <= names
+    assert {"streams", "images", "images_fts", "images_words"} <= names
 
 
 def test_store_connections_enforce_foreign_keys_and_settings(store: Store) -> None:
@@ -165,7 +168,8 @@ def test_newer_library_is_refused_naming_both_versions(db_path: Path) -> None:
     with pytest.raises(LibraryError) as info:
         Store(db_path)
     assert str(info.value) == (
-        "this library was made by a newer StreamImages (schema 99); this version reads up to 1"
+        "this library was made by a newer StreamImages (schema 99); this version reads up to "
+        f"{SCHEMA_VERSION}"
     )
 
 
