@@ -124,9 +124,8 @@ def raw(path: Path) -> sqlite3.Connection:
 def test_new_library_is_migrated_and_in_wal_mode(store: Store, db_path: Path) -> None:
     conn = raw(db_path)
     try:
-        assert (
-            conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS)
-        )
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        assert version == SCHEMA_VERSION == len(MIGRATIONS)
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     finally:
