@@ -350,4 +350,5 @@ class Store(Database):
             private=row["private"],
             bytes=row["bytes"],
             views=row["views"],
+            shown=access.allowed_visibilities(viewer),
         )
