@@ -91,6 +91,7 @@ class UploadPane(QWidget):
     progressed = Signal(int, int, object)
     batch_finished = Signal(list)
     message = Signal(str)
+    new_stream_requested = Signal()
 
     def __init__(
         self,
@@ -129,6 +130,7 @@ class UploadPane(QWidget):
             self.form.visibility_combo,
         )
         self.title_edit, self.description_edit = self.form.title_edit, self.form.description_edit
+        self.form.new_stream_requested.connect(self.new_stream_requested)
         self.files_button = self._button(page, "Add files…", "Add files", self.choose_files)
         self.folder_button = self._button(page, "Add folder…", "Add folder", self.choose_folder)
         self.paste_button = self._button(page, "Paste", "Paste image", self.paste_from_clipboard)
@@ -192,8 +194,9 @@ class UploadPane(QWidget):
         self._viewer = viewer
         self._stack.setCurrentIndex(0 if can_edit(viewer) else 1)
 
-    def set_streams(self, stream_ids: list[str], current: str | None) -> None:
-        self.form.set_streams(stream_ids, current)
+    def set_streams(self, streams: list[tuple[str, str]], current: str | None) -> None:
+        """The existing streams as (id, title) pairs; `current` is the one selected, if any."""
+        self.form.set_streams(streams, current)
 
     def target_stream(self) -> str:
         return self.form.target_stream()
@@ -262,12 +265,13 @@ class UploadPane(QWidget):
             self.message.emit("Only the owner can import images; switch to Owner (Ctrl+1)")
             return False
         stream_id = self.target_stream()
+        if not stream_id:
+            self._refuse("Cannot import: choose a stream to import into, or New stream… first")
+            return False
         try:
             validate_stream_id(stream_id)
         except InvalidStreamId as exc:
-            self.message.emit(f"Cannot import: {exc}")
-            self.summary.setText(f"Cannot import: {exc}")
-            self.activity.show()
+            self._refuse(f"Cannot import: {exc}")
             return False
         job = ImportJob(self._viewer, stream_id, self.form.options(), **what)  # type: ignore[arg-type]
         self._queue.append(job)
@@ -276,6 +280,19 @@ class UploadPane(QWidget):
         else:
             self.message.emit(f"Queued {count_of(job.total_hint, 'item')} after the running import")
         return True
+
+    def _refuse(self, text: str) -> None:
+        """Say why nothing was imported; the last batch's progress and results go, so they are
+        not read as this attempt's."""
+        self.message.emit(text)
+        if self._worker is None:
+            self.results.clear()
+            self._results = []
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.progress.setFormat("No import running")
+        self.summary.setText(text)
+        self.activity.show()
 
     def _start_next(self) -> None:
         if not self._queue:
@@ -290,7 +307,7 @@ class UploadPane(QWidget):
         self.results.clear()
         self.progress.setRange(0, 0)  # busy until the worker knows the total
         self.progress.setFormat("%v of %m")
-        self.summary.setText(f"Importing into {job.stream_id}…")
+        self.summary.setText(f"Importing into {self.form.target_title() or job.stream_id}…")
         self.activity.show()
         self._set_running(True)
         self._pool.start(worker)

@@ -131,6 +131,13 @@ class StreamBrowser(QWidget):
     def stream_ids(self) -> list[str]:
         return [s.stream.id for s in self.summaries]
 
+    def title_of(self, stream_id: str) -> str:
+        """The stream's title as listed (its id when it has none or is not listed)."""
+        for summary in self.summaries:
+            if summary.stream.id == stream_id:
+                return summary.stream.title or stream_id
+        return stream_id
+
     def visible_count(self, stream_id: str | None) -> int | None:
         """Images the current role may see in `stream_id` (None: all streams); None if unknown."""
         if stream_id is None:
@@ -210,6 +217,10 @@ class StreamBrowser(QWidget):
 
     # --- owner actions ----------------------------------------------------------------------
 
+    def new_stream(self) -> None:
+        """Ask for a new stream's title and id (window-modal), create it and select it."""
+        self._on_new_clicked()
+
     def _on_new_clicked(self) -> None:
         dialog = dialogs.CreateStreamDialog(self.stream_ids(), self)
         dialog.accepted.connect(lambda: self._create(dialog.stream_id(), dialog.title()))
@@ -220,7 +231,7 @@ class StreamBrowser(QWidget):
         viewer = self._viewer
         self._runner.submit(
             lambda: self._manager.create_stream(viewer, stream_id, title),
-            lambda _stream: self._on_changed(f"Created stream {stream_id}", stream_id),
+            lambda stream: self._on_changed(f"Created stream “{stream.title}”", stream_id),
             self._on_task_failed,
         )
 
@@ -232,8 +243,9 @@ class StreamBrowser(QWidget):
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Rename stream")
         dialog.setAccessibleName("Rename stream")
-        dialog.setLabelText(f"New title for {stream_id}:")
+        dialog.setLabelText(f"New title for “{item.text(0)}” (id {stream_id}):")
         dialog.setTextValue(item.text(0))
+        dialog.setMinimumWidth(dialog.fontMetrics().horizontalAdvance("x") * 48)  # title unclipped
         dialog.textValueSelected.connect(lambda text: self._rename(stream_id, text.strip()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
@@ -241,10 +253,10 @@ class StreamBrowser(QWidget):
     def _rename(self, stream_id: str, title: str) -> None:
         if not title:
             return
-        viewer = self._viewer
+        viewer, old = self._viewer, self.title_of(stream_id)
         self._runner.submit(
             lambda: self._manager.rename_stream(viewer, stream_id, title),
-            lambda _none: self._on_changed(f"Renamed {stream_id} to {title!r}", stream_id),
+            lambda _none: self._on_changed(f"Renamed “{old}” to “{title}”", stream_id),
             self._on_task_failed,
         )
 
@@ -257,17 +269,16 @@ class StreamBrowser(QWidget):
         dialogs.ask(
             self,
             "Delete stream",
-            f"Delete the stream {stream_id!r} {contents}? This cannot be undone.",
+            f"Delete the stream “{self.title_of(stream_id)}” (id {stream_id}) {contents}? "
+            "This cannot be undone.",
             lambda: self._delete(stream_id),
         )
 
     def _delete(self, stream_id: str) -> None:
-        viewer = self._viewer
+        viewer, title = self._viewer, self.title_of(stream_id)
         self._runner.submit(
             lambda: self._manager.delete_stream(viewer, stream_id),
-            lambda n: self._on_changed(
-                f"Deleted stream {stream_id} ({count_of(n, 'image')})", None
-            ),
+            lambda n: self._on_changed(f"Deleted stream “{title}” ({count_of(n, 'image')})", None),
             self._on_task_failed,
         )
 

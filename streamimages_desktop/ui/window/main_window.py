@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         self.image_actions.deleted.connect(self._on_images_deleted)
         self.upload_pane.batch_finished.connect(self._on_batch_finished)
         self.upload_pane.message.connect(self.status.flash)
+        self.upload_pane.new_stream_requested.connect(self.stream_browser.new_stream)
 
     # --- state -------------------------------------------------------------------------------
 
@@ -233,11 +234,14 @@ class MainWindow(QMainWindow):
         if stream_id == self._stream_id:
             return
         self._stream_id = stream_id
-        self.upload_pane.set_streams(self.stream_browser.stream_ids(), stream_id)
+        self.upload_pane.set_streams(self._stream_titles(), stream_id)
         self._apply_query()
 
+    def _stream_titles(self) -> list[tuple[str, str]]:
+        return [(s.stream.id, s.stream.title) for s in self.stream_browser.summaries]
+
     def _on_streams_loaded(self, _summaries: list[StreamSummary]) -> None:
-        self.upload_pane.set_streams(self.stream_browser.stream_ids(), self._stream_id)
+        self.upload_pane.set_streams(self._stream_titles(), self._stream_id)
         self.status.set_total(self.stream_browser.visible_count(self._stream_id))
 
     def _on_shown_changed(self, shown: int) -> None:
