@@ -51,6 +51,22 @@ ENCODED_IMAGE_TYPES = (
 )
 
 
+# Drags that start inside StreamImages (tiles dragged onto a stream) carry a mime type of ours;
+# only drags from outside (a file manager, a browser, an image editor) are imports.
+INTERNAL_MIME_PREFIX = "application/x-streamimages"
+
+
+def is_external(mime: QMimeData) -> bool:
+    return not any(f.startswith(INTERNAL_MIME_PREFIX) for f in mime.formats())
+
+
+def holds_import(mime: QMimeData) -> bool:
+    """True when `mime` comes from outside and holds local files or an image to import."""
+    return is_external(mime) and (
+        bool(local_paths(mime)) or mime.hasImage() or encoded_image(mime) is not None
+    )
+
+
 def local_paths(mime: QMimeData) -> list[Path]:
     """The local files and folders among a drop's or paste's URLs."""
     if not mime.hasUrls():
@@ -109,6 +125,7 @@ class UploadPane(QWidget):
         self._queue: list[ImportJob] = []
         self._worker: ImportWorker | None = None
         self._results: list[ImportResult] = []
+        self.last_stream: str | None = None  # the stream of the last finished batch
         self._stack = QStackedWidget(self)
         self._stack.addWidget(self._build_form())
         self.notice = QLabel(OWNER_ONLY, self)
@@ -230,41 +247,45 @@ class UploadPane(QWidget):
 
     @staticmethod
     def _holds_import(mime: QMimeData) -> bool:
-        return bool(local_paths(mime)) or mime.hasImage() or encoded_image(mime) is not None
+        return holds_import(mime)
 
-    def import_mime(self, mime: QMimeData, stem: str = "dropped-image") -> bool:
-        """Import a drop's or paste's local files and folders, else its image bytes or image."""
+    def import_mime(
+        self, mime: QMimeData, stem: str = "dropped-image", *, stream_id: str | None = None
+    ) -> bool:
+        """Import a drop's or paste's local files and folders, else its image bytes or image,
+        into `stream_id` (a stream it was dropped on), else into the pane's target stream."""
         paths = local_paths(mime)
         if paths:
-            return self.import_paths(paths)
+            return self.import_paths(paths, stream_id=stream_id)
         encoded = encoded_image(mime)
         if encoded is not None:
             data, extension = encoded
-            return self._enqueue(data=data, image_name=stem + extension)
+            return self._enqueue(stream_id, data=data, image_name=stem + extension)
         image = mime.imageData() if mime.hasImage() else None
         if isinstance(image, QPixmap):
             image = image.toImage()
-        if isinstance(image, QImage):
-            return self.import_image(image, stem + ".png")
+        if isinstance(image, QImage) and not image.isNull():
+            return self._enqueue(stream_id, image=image.copy(), image_name=stem + ".png")
         self.message.emit("Nothing to import: no image files or image data")
         return False
 
-    def import_paths(self, paths: list[Path]) -> bool:
-        """Import files and folders into the target stream; False (with a message) if refused."""
-        return bool(paths) and self._enqueue(paths=list(paths))
+    def import_paths(self, paths: list[Path], *, stream_id: str | None = None) -> bool:
+        """Import files and folders into `stream_id`, else the target stream; False (with a
+        message) if refused."""
+        return bool(paths) and self._enqueue(stream_id, paths=list(paths))
 
     def import_image(self, image: QImage, name: str = "pasted-image.png") -> bool:
         """Import one in-memory image (encoded to PNG on the worker)."""
         if image.isNull():
             self.message.emit("The clipboard image is empty")
             return False
-        return self._enqueue(image=image.copy(), image_name=name)
+        return self._enqueue(None, image=image.copy(), image_name=name)
 
-    def _enqueue(self, **what: object) -> bool:
+    def _enqueue(self, stream_id: str | None, **what: object) -> bool:
         if not can_edit(self._viewer):
             self.message.emit("Only the owner can import images; switch to Owner (Ctrl+1)")
             return False
-        stream_id = self.target_stream()
+        stream_id = stream_id or self.target_stream()
         if not stream_id:
             self._refuse("Cannot import: choose a stream to import into, or New stream… first")
             return False
@@ -280,6 +301,10 @@ class UploadPane(QWidget):
         else:
             self.message.emit(f"Queued {count_of(job.total_hint, 'item')} after the running import")
         return True
+
+    def _title(self, stream_id: str) -> str:
+        index = self.stream_combo.findData(stream_id)
+        return f"“{self.stream_combo.itemText(index)}”" if index >= 0 else stream_id
 
     def _refuse(self, text: str) -> None:
         """Say why nothing was imported; the last batch's progress and results go, so they are
@@ -307,7 +332,7 @@ class UploadPane(QWidget):
         self.results.clear()
         self.progress.setRange(0, 0)  # busy until the worker knows the total
         self.progress.setFormat("%v of %m")
-        self.summary.setText(f"Importing into {self.form.target_title() or job.stream_id}…")
+        self.summary.setText(f"Importing into {self._title(job.stream_id)}…")
         self.activity.show()
         self._set_running(True)
         self._pool.start(worker)
@@ -336,6 +361,7 @@ class UploadPane(QWidget):
     def _on_worker_finished(self, results: list[ImportResult]) -> None:
         worker, self._worker = self._worker, None
         cancelled = worker is not None and worker.job.cancel.is_set()
+        self.last_stream = worker.job.stream_id if worker is not None else None
         shown = {id(r) for r in self._results}
         for result in results:  # e.g. folder entries refused without a progress call
             if id(result) not in shown:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, Signal
+from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -21,6 +22,7 @@ from streamimages_desktop.core.access import can_edit
 from streamimages_desktop.core.models import OWNER, StreamSummary, Viewer
 from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui import failures
+from streamimages_desktop.ui.imports.upload_pane import holds_import
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.window import dialogs
 
@@ -39,6 +41,8 @@ class StreamBrowser(QWidget):
         streams_loaded(list): the StreamSummary list just loaded for the current role.
         streams_changed(): a stream was created, renamed or deleted.
         message(str): a one-line status for the status bar.
+        files_dropped(str, QMimeData): files or an image from outside the app were dropped on
+            this stream ("": not on a stream row); the window imports them, synchronously.
 
     Attributes:
         tree: the QTreeWidget with a "Stream" and an "Images" column.
@@ -50,6 +54,7 @@ class StreamBrowser(QWidget):
     streams_loaded = Signal(list)
     streams_changed = Signal()
     message = Signal(str)
+    files_dropped = Signal(str, QMimeData)
 
     def __init__(
         self, manager: StreamImageManager, runner: TaskRunner, parent: QWidget | None = None
@@ -76,6 +81,9 @@ class StreamBrowser(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.tree.currentItemChanged.connect(self._on_current_item_changed)
+        self.tree.setAcceptDrops(True)
+        self.tree.viewport().setAcceptDrops(True)
+        self.tree.viewport().installEventFilter(self)
         self.new_button = self._button("New…", "New stream", self._on_new_clicked)
         self.rename_button = self._button("Rename…", "Rename stream", self._on_rename_clicked)
         self.delete_button = self._button("Delete…", "Delete stream", self._on_delete_clicked)
@@ -214,6 +222,31 @@ class StreamBrowser(QWidget):
         why = "" if owner else "Only the owner can change streams (Ctrl+1)"
         for button in (self.new_button, self.rename_button, self.delete_button):
             button.setToolTip(why or button.accessibleName())
+
+    # --- file drops from outside -----------------------------------------------------------
+
+    def _drop_stream(self, event: QDropEvent) -> str:
+        """The stream row under the drop; "" for "All streams" or empty space (meaning the
+        upload pane's stream)."""
+        item = self.tree.itemAt(event.position().toPoint())
+        return "" if item is None else item.data(0, _ID_ROLE) or ""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Outside files dropped on a stream row import into that stream (the owner only);
+        any other drag (a tile from the grid) is left to the tree."""
+        kinds = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
+        if watched is not self.tree.viewport() or event.type() not in kinds:
+            return super().eventFilter(watched, event)
+        assert isinstance(event, QDropEvent)  # QDragEnterEvent and QDragMoveEvent are ones
+        if not holds_import(event.mimeData()):
+            return False
+        if not can_edit(self._viewer):
+            event.ignore()
+            return True
+        event.acceptProposedAction()
+        if event.type() is QEvent.Type.Drop:
+            self.files_dropped.emit(self._drop_stream(event), event.mimeData())
+        return True
 
     # --- owner actions ----------------------------------------------------------------------
 

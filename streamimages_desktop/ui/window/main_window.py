@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QMimeData, QSettings, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         self.upload_pane.batch_finished.connect(self._on_batch_finished)
         self.upload_pane.message.connect(self.status.flash)
         self.upload_pane.new_stream_requested.connect(self.stream_browser.new_stream)
+        self.stream_browser.files_dropped.connect(self._on_files_dropped_on_stream)
 
     # --- state -------------------------------------------------------------------------------
 
@@ -265,11 +266,15 @@ class MainWindow(QMainWindow):
             self.preview.forget(image_id)
 
     def _on_batch_finished(self, results: list[ImportResult]) -> None:
-        target = self.upload_pane.target_stream()
+        target = self.upload_pane.last_stream
         imported = any(str(r.status) == "imported" for r in results)
         if imported and self._stream_id not in (None, target):
             self.stream_browser.select_stream(target)
         self.refresh_all()
+
+    def _on_files_dropped_on_stream(self, stream_id: str, mime: QMimeData) -> None:
+        self._show_upload()
+        self.upload_pane.import_mime(mime, stream_id=stream_id or None)
 
     def paste_from_clipboard(self) -> bool:
         """Import the clipboard's image or files (Ctrl+V); False when there is nothing to import."""
