@@ -12,7 +12,7 @@ from streamimages_desktop.core.labels import VISIBILITY_HELP, visibility_choice
 from streamimages_desktop.core.models import Visibility
 
 NEW_STREAM = "New stream…"
-NO_STREAM = "No stream yet: choose New stream…"
+NO_STREAM = "No stream yet"
 _ID = Qt.ItemDataRole.UserRole
 
 

@@ -101,11 +101,12 @@ class MainWindow(QMainWindow):
         self.cache_dock = self._dock(
             "Cache", "cache_dock", self.cache_pane, Qt.DockWidgetArea.RightDockWidgetArea
         )
-        self.tabifyDockWidget(self.upload_dock, self.cache_dock)
-        self.upload_dock.raise_()
+        # Two docks, one above the other, so the cache can be watched during an import.
+        self.splitDockWidget(self.upload_dock, self.cache_dock, Qt.Orientation.Vertical)
         self.resizeDocks(
-            [self.stream_dock, self.upload_dock], [230, 340], Qt.Orientation.Horizontal
+            [self.stream_dock, self.upload_dock], [230, 360], Qt.Orientation.Horizontal
         )
+        self.resizeDocks([self.upload_dock, self.cache_dock], [330, 470], Qt.Orientation.Vertical)
         self.image_actions = ImageActions(manager, self.gallery, self._runner, self)
         self.preview = ViewerWindow(
             manager,
