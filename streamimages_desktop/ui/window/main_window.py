@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._manager = manager
         self._settings = settings
+        self.settings = settings  # the Help menu's About shows its folders
         self._qsettings = qsettings if qsettings is not None else QSettings()
         self._remember = remember
         self._runner = TaskRunner(max_threads=2, parent=self)
