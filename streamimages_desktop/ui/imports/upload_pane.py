@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMimeData, Qt, QThreadPool, Signal
+from PySide6.QtCore import QMimeData, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from streamimages_desktop.core.access import can_edit
-from streamimages_desktop.core.importer import ImportResult
+from streamimages_desktop.core.importer import ImportResult, ImportStatus
 from streamimages_desktop.core.models import (
     OWNER,
     InvalidStreamId,
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 DROP_TEXT = (
     "Drop images or folders here,\nor anywhere on the window.\nCtrl+V pastes a copied image."
 )
+ARRIVAL_MS = 700
 OWNER_ONLY = "Importing is for the owner.\nSwitch to Owner (Ctrl+1) to add images."
 
 
@@ -92,6 +93,8 @@ class UploadPane(QWidget):
 
     Signals:
         progressed(int, int, object): files done, total and the ImportResult just added.
+        images_arrived(): images were imported while the batch still runs; at most once per
+            ARRIVAL_MS, so the grid fills as the batch goes without re-querying per file.
         batch_finished(list): the ImportResults of a finished (or cancelled) batch.
         message(str): a one-line status for the status bar.
 
@@ -108,6 +111,7 @@ class UploadPane(QWidget):
     batch_finished = Signal(list)
     message = Signal(str)
     new_stream_requested = Signal()
+    images_arrived = Signal()
 
     def __init__(
         self,
@@ -126,6 +130,11 @@ class UploadPane(QWidget):
         self._worker: ImportWorker | None = None
         self._results: list[ImportResult] = []
         self.last_stream: str | None = None  # the stream of the last finished batch
+        self._arrivals = QTimer(self)
+        self._arrivals.setSingleShot(True)
+        self._arrivals.setInterval(ARRIVAL_MS)
+        self._arrivals.timeout.connect(self._on_arrivals_due)
+        self._arrived = False
         self._stack = QStackedWidget(self)
         self._stack.addWidget(self._build_form())
         self.notice = QLabel(OWNER_ONLY, self)
@@ -357,9 +366,20 @@ class UploadPane(QWidget):
         self._results.append(result)
         self.results.add_result(result)
         self.progressed.emit(done, total, result)
+        if result.status is ImportStatus.IMPORTED:
+            self._arrived = True
+            if not self._arrivals.isActive():
+                self._arrivals.start()
+
+    def _on_arrivals_due(self) -> None:
+        if self._arrived and self._worker is not None:  # batch_finished covers the rest
+            self._arrived = False
+            self.images_arrived.emit()
 
     def _on_worker_finished(self, results: list[ImportResult]) -> None:
         worker, self._worker = self._worker, None
+        self._arrivals.stop()
+        self._arrived = False
         cancelled = worker is not None and worker.job.cancel.is_set()
         self.last_stream = worker.job.stream_id if worker is not None else None
         shown = {id(r) for r in self._results}

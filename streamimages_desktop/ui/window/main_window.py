@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.stream_dock, self.upload_dock], [230, 360], Qt.Orientation.Horizontal
         )
-        self.resizeDocks([self.upload_dock, self.cache_dock], [330, 470], Qt.Orientation.Vertical)
+        self.resizeDocks([self.upload_dock, self.cache_dock], [500, 300], Qt.Orientation.Vertical)
         self.image_actions = ImageActions(manager, self.gallery, self._runner, self)
         self.preview = ViewerWindow(
             manager,
@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         self.upload_pane.batch_finished.connect(self._on_batch_finished)
         self.upload_pane.message.connect(self.status.flash)
         self.upload_pane.new_stream_requested.connect(self.stream_browser.new_stream)
+        self.upload_pane.images_arrived.connect(self.refresh_all)  # the grid fills as it goes
         self.stream_browser.files_dropped.connect(self._on_files_dropped_on_stream)
 
     # --- state -------------------------------------------------------------------------------
