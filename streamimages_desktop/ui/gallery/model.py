@@ -72,6 +72,9 @@ def placeholder_pixmap() -> QPixmap:
     return _placeholder
 
 
+NBSP = "\u00a0"  # "1280 × 720 px" never breaks across tooltip lines
+
+
 def tooltip_for(image: StreamImage) -> str:
     """Title, description, visibility, size and views as rich text (all user text escaped)."""
     description = image.description.strip()
@@ -81,7 +84,7 @@ def tooltip_for(image: StreamImage) -> str:
     if description:
         lines.append(html.escape(description).replace("\n", "<br>"))
     lines.append(
-        f"{visibility_name(image.visibility)} · {image.width} x {image.height} px · "
+        f"{visibility_name(image.visibility)} · {image.width}{NBSP}×{NBSP}{image.height}{NBSP}px · "
         f"{format_bytes(image.bytes)} · {count_of(image.views, 'view')}"
     )
     return "<br>".join(lines)
