@@ -72,7 +72,7 @@ def placeholder_pixmap() -> QPixmap:
     return _placeholder
 
 
-NBSP = "\u00a0"  # "1280 × 720 px" never breaks across tooltip lines
+NBSP, TIMES = "\u00a0", "\u00d7"  # "1280 x 720 px" with the times sign, never broken
 
 
 def tooltip_for(image: StreamImage) -> str:
@@ -84,7 +84,8 @@ def tooltip_for(image: StreamImage) -> str:
     if description:
         lines.append(html.escape(description).replace("\n", "<br>"))
     lines.append(
-        f"{visibility_name(image.visibility)} · {image.width}{NBSP}×{NBSP}{image.height}{NBSP}px · "
+        f"{visibility_name(image.visibility)} · "
+        f"{image.width}{NBSP}{TIMES}{NBSP}{image.height}{NBSP}px · "
         f"{format_bytes(image.bytes)} · {count_of(image.views, 'view')}"
     )
     return "<br>".join(lines)

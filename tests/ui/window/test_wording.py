@@ -44,4 +44,4 @@ def test_a_tooltip_keeps_the_dimensions_on_one_line(
     import_images(manager, "s1", image_dir, 1, size=(64, 48))
     [image] = manager.images(OWNER)
     tip = tooltip_for(image)
-    assert "64\u00a0×\u00a048\u00a0px" in tip and "64 x 48" not in tip
+    assert "64\u00a0\u00d7\u00a048\u00a0px" in tip and "64 x 48" not in tip
