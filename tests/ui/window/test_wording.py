@@ -45,3 +45,12 @@ def test_a_tooltip_keeps_the_dimensions_on_one_line(
     [image] = manager.images(OWNER)
     tip = tooltip_for(image)
     assert "64\u00a0\u00d7\u00a048\u00a0px" in tip and "64 x 48" not in tip
+
+
+def test_the_status_bar_writes_the_home_folder_as_a_tilde(tmp_path: Path) -> None:
+    from streamimages_desktop.ui.window.status_line import home_relative
+
+    library = Path.home() / ".local" / "share" / "StreamImages" / "stream_images"
+    assert home_relative(library) == "~/.local/share/StreamImages/stream_images"
+    outside = Path("/srv/streamimages-library")
+    assert home_relative(outside) == str(outside)
