@@ -14,6 +14,7 @@ from PIL import Image
 
 from streamimages_desktop.cli import entry as cli
 from streamimages_desktop.core.manager import StreamImageManager
+from streamimages_desktop.core.schema import SCHEMA_VERSION
 from tests.cli.shell import assert_clean_error, blobs, run
 from tests.images import (
     write_image,
@@ -147,6 +148,6 @@ def test_a_broken_library_is_one_line_and_exit_1(tmp_path: Path) -> None:
     proc = run(tmp_path, "import", "--stream", "s1", write_image(tmp_path / "a.png"))
     assert assert_clean_error(proc, 1) == (
         "streamimages: this library was made by a newer StreamImages (schema 7);"
-        " this version reads up to 1\n"
+        f" this version reads up to {SCHEMA_VERSION}\n"
     )
     assert proc.stdout == "" and blobs(tmp_path) == []

@@ -296,12 +296,15 @@ class UploadPane(QWidget):
             return False
         stream_id = stream_id or self.target_stream()
         if not stream_id:
-            self._refuse("Cannot import: choose a stream to import into, or New stream… first")
+            self._refuse(
+                "Cannot import: choose a stream first",
+                "Cannot import: choose a stream to import into, or New stream… to create one.",
+            )
             return False
         try:
             validate_stream_id(stream_id)
         except InvalidStreamId as exc:
-            self._refuse(f"Cannot import: {exc}")
+            self._refuse(f"Cannot import: {exc}", f"Cannot import: {exc}")
             return False
         job = ImportJob(self._viewer, stream_id, self.form.options(), **what)  # type: ignore[arg-type]
         self._queue.append(job)
@@ -315,10 +318,11 @@ class UploadPane(QWidget):
         index = self.stream_combo.findData(stream_id)
         return f"“{self.stream_combo.itemText(index)}”" if index >= 0 else stream_id
 
-    def _refuse(self, text: str) -> None:
-        """Say why nothing was imported; the last batch's progress and results go, so they are
-        not read as this attempt's."""
-        self.message.emit(text)
+    def _refuse(self, status: str, text: str) -> None:
+        """Say why nothing was imported: `status` short enough for the status bar, `text` in
+        the pane (it wraps). The last batch's progress and results go, so they are not read
+        as this attempt's."""
+        self.message.emit(status)
         if self._worker is None:
             self.results.clear()
             self._results = []
