@@ -13,7 +13,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test,dev]'
 	touch $@
 
+# The preflight prints the apt-get line for missing xcb libraries instead of Qt's plugin error.
 run: $(VENV)/.installed
+	$(BIN)/python -m streamimages_desktop.ui.app.preflight
 	$(BIN)/streamimages gui
 
 test: $(VENV)/.installed

@@ -22,32 +22,34 @@ if TYPE_CHECKING:  # the library code loads only when a command runs (`--help` s
 def add_parsers(sub: Any, stream_id: Callable[[str], str], days: Callable[[str], Any]) -> None:
     """The curation commands' grammar (parser.py passes its shared argparse types)."""
     delete = sub.add_parser("delete", help="move images to the trash")
-    delete.add_argument("ids", nargs="+", metavar="ID")
+    delete.add_argument("ids", nargs="+", metavar="ID", help="ids of the images to trash")
 
     trash = sub.add_parser("trash", help="the owner's trash: id, stream, title, trashed-at")
-    trash.add_argument("--json", action="store_true")
+    trash.add_argument("--json", action="store_true", help="print a JSON array")
 
     restore = sub.add_parser("restore", help="bring images back from the trash")
-    restore.add_argument("ids", nargs="+", metavar="ID")
+    restore.add_argument("ids", nargs="+", metavar="ID", help="ids of trashed images")
 
     empty = sub.add_parser("empty-trash", help="purge the trash (originals no row uses go)")
     empty.add_argument("--older-than", type=days, metavar="DAYS", help="only what is older")
 
     for name, verb in (("move", "move"), ("copy", "copy")):
         cmd = sub.add_parser(name, help=f"{verb} images to another stream")
-        cmd.add_argument("ids", nargs="+", metavar="ID")
-        cmd.add_argument("--to", required=True, type=stream_id, metavar="STREAM")
+        cmd.add_argument("ids", nargs="+", metavar="ID", help=f"ids of the images to {verb}")
+        cmd.add_argument(
+            "--to", required=True, type=stream_id, metavar="STREAM", help="the target stream"
+        )
 
     stream = sub.add_parser("stream", help="create, rename or delete a stream")
     actions = stream.add_subparsers(dest="stream_command", metavar="ACTION", required=True)
     create = actions.add_parser("create", help="a new empty stream")
-    create.add_argument("id", type=stream_id, metavar="ID")
-    create.add_argument("--title")
+    create.add_argument("id", type=stream_id, metavar="ID", help="the new stream's id (a slug)")
+    create.add_argument("--title", help="its title (default: the id)")
     rename = actions.add_parser("rename", help="give a stream a new title")
-    rename.add_argument("id", type=stream_id, metavar="ID")
-    rename.add_argument("title", metavar="TITLE")
+    rename.add_argument("id", type=stream_id, metavar="ID", help="the stream to rename")
+    rename.add_argument("title", metavar="TITLE", help="its new title")
     gone = actions.add_parser("delete", help="move a stream and its images to the trash")
-    gone.add_argument("id", type=stream_id, metavar="ID")
+    gone.add_argument("id", type=stream_id, metavar="ID", help="the stream to trash")
 
 
 def _delete(manager: StreamImageManager, args: argparse.Namespace) -> int:

@@ -42,7 +42,7 @@ def add_parsers(subparsers: Any) -> None:
         "DIR/current.<ext> (point an OBS Image Source at it); with --obs-input, points that "
         "input at the new file over obs-websocket.",
     )
-    show.add_argument("id", metavar="ID")
+    show.add_argument("id", metavar="ID", help="the image to show on stream")
     _add_common(show)
     slides = subparsers.add_parser(
         "slideshow",
@@ -51,7 +51,9 @@ def add_parsers(subparsers: Any) -> None:
         "order, into DIR (point an OBS Image Slide Show at it), or into the library's obs "
         "folder and re-applies the --obs-input slideshow's files over obs-websocket.",
     )
-    slides.add_argument("--stream", required=True, type=validate_stream_id)
+    slides.add_argument(
+        "--stream", required=True, type=validate_stream_id, help="the stream to show, in grid order"
+    )
     _add_common(slides)
 
 

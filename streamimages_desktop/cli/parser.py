@@ -24,6 +24,7 @@ from streamimages_desktop.core.models import (
     validate_stream_id,
 )
 from streamimages_desktop.core.settings import settings_help_text
+from streamimages_desktop.core.units import format_bytes
 
 # The commands cli/library.py runs (its COMMANDS; a test keeps the two equal), named here so
 # the dispatch needs no import of the library code before a command runs.
@@ -125,38 +126,47 @@ def _add_gui(sub: Any) -> None:
 
 def _add_library(sub: Any) -> None:
     imp = sub.add_parser("import", help="import image files or folders into a stream")
-    imp.add_argument("--stream", required=True, type=stream_id)
-    imp.add_argument("--visibility", choices=VISIBILITIES, default=Visibility.PUBLIC.value)
+    imp.add_argument("--stream", required=True, type=stream_id, help="the stream to import into")
+    imp.add_argument(
+        "--visibility",
+        choices=VISIBILITIES,
+        default=Visibility.PUBLIC.value,
+        help="who may see the imported images (default: public)",
+    )
     imp.add_argument("--title", help="title of every imported image (default: the file name)")
-    imp.add_argument("--description", default="")
-    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imp.add_argument("--description", default="", help="description of every imported image")
+    imp.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="image files or folders to import"
+    )
 
     lst = sub.add_parser("list", help="list the images a role may see")
-    lst.add_argument("--stream", type=stream_id)
+    lst.add_argument("--stream", type=stream_id, help="only this stream")
     _add_role(lst)
     lst.add_argument("--search", help="full-text search in titles, descriptions and file names")
-    lst.add_argument("--sort", choices=SORTS, default=Sort.NEWEST.value)
+    lst.add_argument(
+        "--sort", choices=SORTS, default=Sort.NEWEST.value, help="order (default: newest)"
+    )
     lst.add_argument("--json", action="store_true", help="print a JSON array")
 
     show = sub.add_parser("show", help="show one image (counts a view for subscriber/viewer)")
-    show.add_argument("id")
+    show.add_argument("id", help="the image id (as `list` prints it)")
     _add_role(show)
-    show.add_argument("--json", action="store_true")
+    show.add_argument("--json", action="store_true", help="print a JSON object")
 
     upd = sub.add_parser("set", help="change an image's visibility, title or description")
-    upd.add_argument("id")
-    upd.add_argument("--visibility", choices=VISIBILITIES)
-    upd.add_argument("--title")
-    upd.add_argument("--description")
+    upd.add_argument("id", help="the image id (as `list` prints it)")
+    upd.add_argument("--visibility", choices=VISIBILITIES, help="who may see the image")
+    upd.add_argument("--title", help="the new title")
+    upd.add_argument("--description", help="the new description")
     upd.set_defaults(usage_error=upd.error)
 
     streams = sub.add_parser("streams", help="list streams")
-    streams.add_argument("--json", action="store_true")
+    streams.add_argument("--json", action="store_true", help="print a JSON array")
 
     stats = sub.add_parser("stats", help="totals a role may see")
-    stats.add_argument("--stream", type=stream_id)
+    stats.add_argument("--stream", type=stream_id, help="only this stream")
     _add_role(stats)
-    stats.add_argument("--json", action="store_true")
+    stats.add_argument("--json", action="store_true", help="print a JSON object")
 
 
 def _add_cache(sub: Any) -> None:
@@ -175,6 +185,15 @@ def _add_cache(sub: Any) -> None:
     clear.add_argument("--disk", action="store_true", help="delete the rendition files")
 
 
+def _preset_help() -> str:
+    """What each number of each preset is, read from the presets themselves."""
+    return "; ".join(
+        f"{name}: {p['images']} images of {format_bytes(p['image_bytes'])} each, a "
+        f"{format_bytes(p['limit_bytes'])} memory limit, {p['viewers']} viewers"
+        for name, p in sorted(PRESETS.items())
+    )
+
+
 def _add_cache_sim(sub: Any) -> None:
     sim = sub.add_parser(
         "cache-sim",
@@ -183,7 +202,11 @@ def _add_cache_sim(sub: Any) -> None:
         "and compare its hit ratio with an optimal (Belady) cache of the same size. Exits 1 if "
         "usage ever exceeded the limit.",
     )
-    sim.add_argument("--preset", choices=sorted(PRESETS), help="live-event: 200 x 5 MB, 500 MB, 50")
+    sim.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help=_preset_help(),
+    )
     sim.add_argument("--images", type=number(int, 1, 10_000_000), help="distinct images")
     sim.add_argument("--image-mb", type=number(float, 1e-6, 65536), help="size of each image")
     sim.add_argument(

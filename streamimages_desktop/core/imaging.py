@@ -31,7 +31,7 @@ BACKGROUND: Final = (200, 200, 200)
 ORIENTATION_TAG: Final = 0x0112
 
 CORRUPT: Final = "truncated or corrupt image data"
-UNRECOGNISED: Final = "not an image Pillow recognises"
+UNRECOGNISED: Final = "not an image file we can read"
 
 # What a hostile or broken file can make Pillow raise while identifying or decoding it.
 # Warnings are listed because under `-W error` (the test suite) Pillow's warnings are raised.

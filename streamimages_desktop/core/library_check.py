@@ -22,7 +22,7 @@ from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
 from streamimages_desktop.core.errors import LibraryError, StreamImagesError
 from streamimages_desktop.core.schema import SCHEMA_VERSION
 
-FTS_TABLE = "images_fts"
+FTS_TABLES = ("images_fts", "images_words")  # trigram substrings, word prefixes
 ORIGINALS_DIR = "originals"
 MAX_INTEGRITY_LINES = 20
 _DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
@@ -180,7 +180,8 @@ def _full_text(report: CheckReport) -> None:
     conn = sqlite3.connect(report.library, isolation_level=None)
     try:
         conn.execute("PRAGMA busy_timeout = 5000")
-        conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES('integrity-check', 1)")
+        for table in FTS_TABLES:
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES('integrity-check', 1)")
     except sqlite3.DatabaseError as exc:
         report.findings.append(
             Finding(FULL_TEXT, f"the full-text index does not match the images: {exc}")
@@ -295,7 +296,8 @@ def repair(
         database = Database(library_file)  # migrates a restored older snapshot, sets WAL
         try:
             with database.transaction() as conn:
-                conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('rebuild')")
+                for table in FTS_TABLES:
+                    conn.execute(f"INSERT INTO {table}({table}) VALUES('rebuild')")
         finally:
             database.close()
         steps.append("rebuilt the full-text index")

@@ -108,7 +108,11 @@ class StreamImage:
 
 @dataclass(frozen=True, slots=True)
 class Stats:
-    """Totals a role may see; a viewer's stats never count what it may not see."""
+    """Totals a role may see; a viewer's stats never count what it may not see.
+
+    `shown` lists the visibilities the role may see: a figure for any other one is left out
+    of `as_dict` (a subscriber is not told how many private images exist, not even "0").
+    """
 
     total: int = 0
     public: int = 0
@@ -116,13 +120,17 @@ class Stats:
     private: int = 0
     bytes: int = 0
     views: int = 0
+    shown: frozenset[Visibility] = frozenset(Visibility)
 
     def as_dict(self) -> dict[str, int]:
-        return {
-            "total": self.total,
+        figures = {
             "public": self.public,
             "subscribers": self.subscribers,
             "private": self.private,
+        }
+        return {
+            "total": self.total,
+            **{name: n for name, n in figures.items() if Visibility(name) in self.shown},
             "bytes": self.bytes,
             "views": self.views,
         }

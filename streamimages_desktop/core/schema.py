@@ -145,7 +145,56 @@ _V3_SPEED: tuple[str, ...] = (
 )
 
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2_TRASH, _V3_SPEED)
+_FTS_COLUMNS = "title, description, original_name"
+
+
+def _fts_triggers(table: str) -> tuple[str, ...]:
+    """The three triggers that keep an external-content FTS5 table in step with `images`."""
+    return (
+        f"""CREATE TRIGGER {table}_insert AFTER INSERT ON images BEGIN
+            INSERT INTO {table} (rowid, {_FTS_COLUMNS})
+            VALUES (new.seq, new.title, new.description, new.original_name);
+        END""",
+        f"""CREATE TRIGGER {table}_delete AFTER DELETE ON images BEGIN
+            INSERT INTO {table} ({table}, rowid, {_FTS_COLUMNS})
+            VALUES ('delete', old.seq, old.title, old.description, old.original_name);
+        END""",
+        f"""CREATE TRIGGER {table}_update AFTER UPDATE OF {_FTS_COLUMNS} ON images BEGIN
+            INSERT INTO {table} ({table}, rowid, {_FTS_COLUMNS})
+            VALUES ('delete', old.seq, old.title, old.description, old.original_name);
+            INSERT INTO {table} (rowid, {_FTS_COLUMNS})
+            VALUES (new.seq, new.title, new.description, new.original_name);
+        END""",
+    )
+
+
+# Substring search: `images_fts` becomes a trigram index ("rag" finds "drag1"); the words index
+# `images_words` (the old unicode61 tokenizer) serves terms shorter than three characters as
+# word prefixes and finds "cafe" in "Café" (trigram in SQLite 3.40 keeps diacritics).
+# Self-contained: it drops and recreates both tables and their triggers, then rebuilds them.
+_V4_TRIGRAM: tuple[str, ...] = (
+    "DROP TRIGGER IF EXISTS images_fts_insert",
+    "DROP TRIGGER IF EXISTS images_fts_delete",
+    "DROP TRIGGER IF EXISTS images_fts_update",
+    "DROP TRIGGER IF EXISTS images_words_insert",
+    "DROP TRIGGER IF EXISTS images_words_delete",
+    "DROP TRIGGER IF EXISTS images_words_update",
+    "DROP TABLE IF EXISTS images_fts",
+    "DROP TABLE IF EXISTS images_words",
+    f"""CREATE VIRTUAL TABLE images_fts USING fts5 (
+        {_FTS_COLUMNS}, content = 'images', content_rowid = 'seq', tokenize = 'trigram'
+    )""",
+    f"""CREATE VIRTUAL TABLE images_words USING fts5 (
+        {_FTS_COLUMNS}, content = 'images', content_rowid = 'seq',
+        tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co So'"
+    )""",
+    *_fts_triggers("images_fts"),
+    *_fts_triggers("images_words"),
+    "INSERT INTO images_fts (images_fts) VALUES ('rebuild')",
+    "INSERT INTO images_words (images_words) VALUES ('rebuild')",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2_TRASH, _V3_SPEED, _V4_TRIGRAM)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -28,7 +28,7 @@ from streamimages_desktop.core.models import (
     validate_stream_id,
 )
 from streamimages_desktop.core.schema import SCHEMA_VERSION
-from streamimages_desktop.core.search import match_expression
+from streamimages_desktop.core.search import search_clause
 from streamimages_desktop.core.units import count_of
 
 __all__ = ["SCHEMA_VERSION", "Store"]
@@ -116,10 +116,10 @@ class Store(Database):
         if stream_id is not None:
             parts.append("images.stream_id = ?")
             params.append(stream_id)
-        match = match_expression(search)
-        if match is not None:
-            parts.append("images.seq IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?)")
-            params.append(match)
+        found = search_clause(search)
+        if found is not None:
+            parts.append(found[0])
+            params.extend(found[1])
         if extra is not None:
             parts.append(extra)
             params.extend(extra_params)
@@ -392,4 +392,5 @@ class Store(Database):
             private=row["private"],
             bytes=row["bytes"],
             views=row["views"],
+            shown=access.allowed_visibilities(viewer),
         )

@@ -179,12 +179,12 @@ def test_a_full_text_index_out_of_step_is_found_and_rebuilt(settings: Settings) 
     report = run_check(settings)
     assert [f.area for f in report.findings] == [FULL_TEXT]
     with StreamImageManager(settings, clock=lambda: T0) as manager:
-        assert manager.images(OWNER, search="shot") == []
+        assert manager.images(OWNER, search="hot") == []  # a substring: the trigram index
     repaired = run_repair(settings)
     assert repaired.steps[0] == "rebuilt the full-text index"
     assert not repaired.after.findings
     with StreamImageManager(settings, clock=lambda: T0) as manager:
-        assert len(manager.images(OWNER, search="shot")) == 2
+        assert len(manager.images(OWNER, search="hot")) == 2
 
 
 CRASHING_IMPORT = textwrap.dedent(

@@ -67,7 +67,11 @@ def test_every_read_uses_an_index_and_no_sort_of_the_whole_table(store: Store) -
             # SEARCH looks rows up by a key.
             assert step.startswith("SEARCH") or "USING" in step, (sql, plan)
         for step in plan:
-            if "TEMP B-TREE" in step:
+            if step == "UNION USING TEMP B-TREE":
+                # The matches of the two full-text indexes (trigram and words) joined: it holds
+                # only matching rowids, never the library.
+                assert "MATCH" in sql, (sql, plan)
+            elif "TEMP B-TREE" in step:
                 # Allowed only where the rows come from the full-text index by rowid: then only
                 # the matches are sorted, which beats walking an order index over the library.
                 by_rowid = "SEARCH images USING INTEGER PRIMARY KEY (rowid=?)" in plan

@@ -74,6 +74,7 @@ def test_a_bug_in_the_import_worker_is_an_internal_error_in_the_log(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
+    manager.create_stream(OWNER, "s1")  # the upload pane imports into an existing stream
     window = make_window()
     handler = install(window)
     monkeypatch.setattr(manager, "import_paths", broken_import)

@@ -15,6 +15,7 @@ from streamimages_desktop.core import paths
 from streamimages_desktop.core.errors import StreamImagesError
 from streamimages_desktop.core.live_settings import LiveSettings
 from streamimages_desktop.core.manager import StreamImageManager
+from streamimages_desktop.core.models import Role
 from streamimages_desktop.core.settings import Settings, SettingsError, config_path
 from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.app.first_run import first_run_of, offer_sample
@@ -22,7 +23,9 @@ from streamimages_desktop.ui.app.icon import app_icon
 from streamimages_desktop.ui.app.screenshot import SCREENSHOT_SIZE, Screenshot, quiet_offscreen
 from streamimages_desktop.ui.app.single_instance import (
     ALREADY_RUNNING,
+    InstanceServer,
     already_running,
+    hand_over,
     lock_library,
 )
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
@@ -73,6 +76,10 @@ def run_gui(settings: Settings, args: Any) -> int:
         return 1
     lock = lock_library(library)
     if lock is None:
+        request = {"stream": getattr(args, "stream", None), "role": getattr(args, "role", None)}
+        if screenshot is None and hand_over(library, request):
+            print(f"streamimages: {ALREADY_RUNNING}: its window was brought to the front")
+            return 0
         report(ALREADY_RUNNING, already_running(library))
         return 1
     try:
@@ -109,6 +116,8 @@ def _run(
         live_settings=LiveSettings(settings, config_path()),  # the file Settings.load read
     )
     runner = TaskRunner(max_threads=1, parent=window)
+    server = InstanceServer(settings.stream_images_dir, window)
+    server.requested.connect(lambda request: bring_forward(window, request))
     handler = failures.FailureHandler(window=window)
     handler.install()  # bugs: the log file, an internal-error dialog, also from Qt slots
     _housekeep(manager, runner)
@@ -131,6 +140,20 @@ def _run(
         handler.uninstall()
         window.close()
         window.deleteLater()
+
+
+def bring_forward(window: MainWindow, request: dict[str, str | None]) -> None:
+    """A second instance was started on this library: show what it asked for, on top."""
+    role, stream = request.get("role"), request.get("stream")
+    if role in {r.value for r in Role}:
+        window.set_role(str(role))
+    if stream:
+        window.select_stream(stream)
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()
 
 
 def _housekeep(manager: StreamImageManager, runner: TaskRunner) -> None:

@@ -114,7 +114,7 @@ class CacheChart(QChartView):
                 if s.hit_ratio is not None
             ]
         )
-        self._set_limit_axis(max(s.limit_bytes for s in self._samples))
+        self._set_limit_axis(newest.limit_bytes)  # a new limit rescales at once
         ratio = "no gets yet" if newest.hit_ratio is None else f"{newest.hit_ratio:.0%}"
         self.setAccessibleDescription(
             f"Memory {format_bytes(newest.usage_bytes)} of {format_bytes(newest.limit_bytes)}, "
@@ -122,7 +122,8 @@ class CacheChart(QChartView):
         )
 
     def _set_limit_axis(self, limit_bytes: int) -> None:
-        """Memory axis from 0 to the largest limit in view: the line shows use against limit."""
+        """Memory axis from 0 to the limit in force: the line shows use against the limit (use
+        from before a lower limit runs off the top until it scrolls out)."""
         top = max(limit_bytes / MIB, 0.1)
         self.memory_axis.setRange(0, top)
         self.memory_axis.setLabelFormat("%.0f" if top >= 10 else "%.1f")

@@ -21,6 +21,11 @@ from streamimages_desktop.core.units import count_of, format_bytes
 
 NO_GETS = "—"
 _NUMBERS = ("Items", "Size", "Hit ratio", "Hits", "Misses", "Evictions", "Expired", "Oversize")
+HEADER_HELP = {
+    "Evictions": "Entries removed to make room under the limit",
+    "Expired": "Entries removed because they were older than the time to live",
+    "Oversize": "Entries never stored because each alone is larger than the limit",
+}
 COLUMNS = ("Page", *_NUMBERS, "")  # the last one holds each page's Clear button
 COMPACT_COLUMNS = frozenset({0, 1, 2, 3, 9})  # what fits a 320-420 px dock; the rest in tooltips
 CLEAR_COLUMN = 9
@@ -56,6 +61,8 @@ class CachePagesBox(QGroupBox):
         table.setAccessibleName("Memory cache pages")
         table.setHorizontalHeaderLabels(list(COLUMNS))
         table.horizontalHeaderItem(CLEAR_COLUMN).setToolTip("Clear one page")  # type: ignore[union-attr]
+        for column, text in HEADER_HELP.items():
+            table.horizontalHeaderItem(COLUMNS.index(column)).setToolTip(text)  # type: ignore[union-attr]
         table.verticalHeader().setVisible(False)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from streamimages_desktop.core.cache import CacheStats
 from streamimages_desktop.core.settings import SPECS, Settings, SettingsError, range_text
-from streamimages_desktop.core.units import MIB, format_bytes
+from streamimages_desktop.core.units import MIB, count_of, format_bytes
 from streamimages_desktop.core.workbench.policies import LABELS, POLICIES
 from streamimages_desktop.ui.cache.chart import CacheChart
 from streamimages_desktop.ui.cache.pages import (
@@ -40,6 +40,7 @@ from streamimages_desktop.ui.cache.pages import (
 from streamimages_desktop.ui.cache.workbench import WorkbenchPanel
 from streamimages_desktop.ui.onair.figures import stats_since
 from streamimages_desktop.ui.tasks import TaskRunner
+from streamimages_desktop.ui.window import dialogs
 
 if TYPE_CHECKING:
     from streamimages_desktop.core.manager import DiskCacheStats, StreamImageManager
@@ -59,6 +60,15 @@ MEMORY_FIELDS = (
     "Peak",
 )
 LIMIT = "IMAGE_CACHE_MAX_MEMORY_MB"
+# What the less obvious figures count (tooltips on the caption and the value).
+FIELD_HELP = {
+    "Evictions": "Entries removed to make room under the limit",
+    "Expirations": "Entries removed because they were older than the time to live "
+    "(IMAGE_CACHE_TTL_HOURS)",
+    "Oversize": "Entries never stored because each alone is larger than the limit",
+    "Peak": "The highest use since the window opened or the limit last changed",
+    "Corrupt": "Cached files that could not be read back; each was made again",
+}
 DISK_FIELDS = ("Items", "Hit ratio", "Hits", "Misses", "Evictions", "Expirations", "Corrupt")
 
 
@@ -78,6 +88,9 @@ def _stat_grid(
         value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         value.setAccessibleName(f"{cache} cache {name.lower()}")
         caption.setBuddy(value)
+        if name in FIELD_HELP:
+            caption.setToolTip(FIELD_HELP[name])
+            value.setToolTip(FIELD_HELP[name])
         row, col = divmod(i, 2)
         grid.addWidget(caption, row, col * 3)
         grid.addWidget(value, row, col * 3 + 1)
@@ -133,7 +146,7 @@ class CachePane(QWidget):
             written to the config file when the pane was given the window's SettingsSignal).
         memory_status: a one-line message when a new limit could not be saved.
         page_table: one row per page, raw numbers in Qt.UserRole, a Clear button per row.
-        disk_status: a one-line message when clearing the disk cache failed (hidden otherwise).
+        disk_status: what clearing the disk cache freed, or why it failed (hidden before).
         clear_all_button, clear_disk_button, chart.
         policy_combo: the live cache's eviction policy (the seed's by default).
         tabs, workbench: the Live and Workbench tabs; workbench is a WorkbenchPanel.
@@ -393,6 +406,18 @@ class CachePane(QWidget):
         self.cleared.emit("")
 
     def _on_clear_disk_clicked(self) -> None:
+        """Ask first: every rendition is made again from its original, which takes a while."""
+        if self._manager is None:
+            return
+        self._disk_question = dialogs.ask(
+            self,
+            "Clear disk cache",
+            "Delete every cached rendition file? Thumbnails and previews are made again from "
+            "the originals as they are needed.",
+            self._clear_disk,
+        )
+
+    def _clear_disk(self) -> None:
         if self._manager is None:
             return
         self.clear_disk_button.setEnabled(False)
@@ -402,9 +427,13 @@ class CachePane(QWidget):
             self._manager.clear_disk_cache, self._on_disk_clear_done, self._on_disk_clear_failed
         )
 
-    def _on_disk_clear_done(self, _result: object) -> None:
+    def _on_disk_clear_done(self, before: DiskCacheStats) -> None:
         self._disk_clearing = False
         self.clear_disk_button.setEnabled(True)
+        self.disk_status.setText(
+            f"Freed {format_bytes(before.bytes)} ({count_of(before.items, 'rendition')})"
+        )
+        self.disk_status.setVisible(True)
         self.refresh_now()
         self.disk_cleared.emit()
 

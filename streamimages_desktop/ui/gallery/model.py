@@ -74,6 +74,9 @@ def placeholder_pixmap() -> QPixmap:
     return _placeholder
 
 
+NBSP, TIMES = "\u00a0", "\u00d7"  # "1280 x 720 px" with the times sign, never broken
+
+
 def tooltip_for(image: StreamImage) -> str:
     """Title, description, visibility, size and views as rich text (all user text escaped)."""
     description = image.description.strip()
@@ -83,7 +86,8 @@ def tooltip_for(image: StreamImage) -> str:
     if description:
         lines.append(html.escape(description).replace("\n", "<br>"))
     lines.append(
-        f"{visibility_name(image.visibility)} · {image.width} x {image.height} px · "
+        f"{visibility_name(image.visibility)} · "
+        f"{image.width}{NBSP}{TIMES}{NBSP}{image.height}{NBSP}px · "
         f"{format_bytes(image.bytes)} · {count_of(image.views, 'view')}"
     )
     return "<br>".join(lines)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
 from streamimages_desktop.core.importer import ImportResult, ImportStatus
 
@@ -37,9 +37,12 @@ class ImportResultList(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Import results")
-        self.setUniformItemSizes(True)
         self.setAlternatingRowColors(True)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Long reasons wrap inside the pane (never a sideways scroll); the tooltip has the path.
+        self.setWordWrap(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
 
     def add_result(self, result: ImportResult) -> None:
         mark, colour = MARKS[ImportStatus(result.status)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMimeData, Qt, QThreadPool, Signal
+from PySide6.QtCore import QMimeData, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from streamimages_desktop.core.access import can_edit
-from streamimages_desktop.core.importer import ImportResult
+from streamimages_desktop.core.importer import ImportResult, ImportStatus
 from streamimages_desktop.core.models import (
     OWNER,
     InvalidStreamId,
@@ -39,6 +39,7 @@ DROP_TEXT = (
     "Drop images or folders here,\nor anywhere on the window.\nCtrl+V pastes a copied image."
 )
 READ_ONLY_LIBRARY = "This library is read-only: it can be browsed, but nothing can be imported."
+ARRIVAL_MS = 700
 OWNER_ONLY = "Importing is for the owner.\nSwitch to Owner (Ctrl+1) to add images."
 
 
@@ -50,6 +51,22 @@ ENCODED_IMAGE_TYPES = (
     ("image/webp", ".webp"),
     ("image/bmp", ".bmp"),
 )
+
+
+# Drags that start inside StreamImages (tiles dragged onto a stream) carry a mime type of ours;
+# only drags from outside (a file manager, a browser, an image editor) are imports.
+INTERNAL_MIME_PREFIX = "application/x-streamimages"
+
+
+def is_external(mime: QMimeData) -> bool:
+    return not any(f.startswith(INTERNAL_MIME_PREFIX) for f in mime.formats())
+
+
+def holds_import(mime: QMimeData) -> bool:
+    """True when `mime` comes from outside and holds local files or an image to import."""
+    return is_external(mime) and (
+        bool(local_paths(mime)) or mime.hasImage() or encoded_image(mime) is not None
+    )
 
 
 def local_paths(mime: QMimeData) -> list[Path]:
@@ -77,6 +94,8 @@ class UploadPane(QWidget):
 
     Signals:
         progressed(int, int, object): files done, total and the ImportResult just added.
+        images_arrived(): images were imported while the batch still runs; at most once per
+            ARRIVAL_MS, so the grid fills as the batch goes without re-querying per file.
         batch_finished(list): the ImportResults of a finished (or cancelled) batch.
         message(str): a one-line status for the status bar.
 
@@ -92,6 +111,8 @@ class UploadPane(QWidget):
     progressed = Signal(int, int, object)
     batch_finished = Signal(list)
     message = Signal(str)
+    new_stream_requested = Signal()
+    images_arrived = Signal()
 
     def __init__(
         self,
@@ -109,6 +130,12 @@ class UploadPane(QWidget):
         self._queue: list[ImportJob] = []
         self._worker: ImportWorker | None = None
         self._results: list[ImportResult] = []
+        self.last_stream: str | None = None  # the stream of the last finished batch
+        self._arrivals = QTimer(self)
+        self._arrivals.setSingleShot(True)
+        self._arrivals.setInterval(ARRIVAL_MS)
+        self._arrivals.timeout.connect(self._on_arrivals_due)
+        self._arrived = False
         self._stack = QStackedWidget(self)
         self._stack.addWidget(self._build_form())
         self.notice = QLabel(OWNER_ONLY, self)
@@ -130,6 +157,7 @@ class UploadPane(QWidget):
             self.form.visibility_combo,
         )
         self.title_edit, self.description_edit = self.form.title_edit, self.form.description_edit
+        self.form.new_stream_requested.connect(self.new_stream_requested)
         self.files_button = self._button(page, "Add files…", "Add files", self.choose_files)
         self.folder_button = self._button(page, "Add folder…", "Add folder", self.choose_folder)
         self.paste_button = self._button(page, "Paste", "Paste image", self.paste_from_clipboard)
@@ -194,8 +222,9 @@ class UploadPane(QWidget):
         self.notice.setText(OWNER_ONLY if viewer.may_edit else READ_ONLY_LIBRARY)
         self._stack.setCurrentIndex(0 if can_edit(viewer) else 1)
 
-    def set_streams(self, stream_ids: list[str], current: str | None) -> None:
-        self.form.set_streams(stream_ids, current)
+    def set_streams(self, streams: list[tuple[str, str]], current: str | None) -> None:
+        """The existing streams as (id, title) pairs; `current` is the one selected, if any."""
+        self.form.set_streams(streams, current)
 
     def target_stream(self) -> str:
         return self.form.target_stream()
@@ -229,47 +258,55 @@ class UploadPane(QWidget):
 
     @staticmethod
     def _holds_import(mime: QMimeData) -> bool:
-        return bool(local_paths(mime)) or mime.hasImage() or encoded_image(mime) is not None
+        return holds_import(mime)
 
-    def import_mime(self, mime: QMimeData, stem: str = "dropped-image") -> bool:
-        """Import a drop's or paste's local files and folders, else its image bytes or image."""
+    def import_mime(
+        self, mime: QMimeData, stem: str = "dropped-image", *, stream_id: str | None = None
+    ) -> bool:
+        """Import a drop's or paste's local files and folders, else its image bytes or image,
+        into `stream_id` (a stream it was dropped on), else into the pane's target stream."""
         paths = local_paths(mime)
         if paths:
-            return self.import_paths(paths)
+            return self.import_paths(paths, stream_id=stream_id)
         encoded = encoded_image(mime)
         if encoded is not None:
             data, extension = encoded
-            return self._enqueue(data=data, image_name=stem + extension)
+            return self._enqueue(stream_id, data=data, image_name=stem + extension)
         image = mime.imageData() if mime.hasImage() else None
         if isinstance(image, QPixmap):
             image = image.toImage()
-        if isinstance(image, QImage):
-            return self.import_image(image, stem + ".png")
+        if isinstance(image, QImage) and not image.isNull():
+            return self._enqueue(stream_id, image=image.copy(), image_name=stem + ".png")
         self.message.emit("Nothing to import: no image files or image data")
         return False
 
-    def import_paths(self, paths: list[Path]) -> bool:
-        """Import files and folders into the target stream; False (with a message) if refused."""
-        return bool(paths) and self._enqueue(paths=list(paths))
+    def import_paths(self, paths: list[Path], *, stream_id: str | None = None) -> bool:
+        """Import files and folders into `stream_id`, else the target stream; False (with a
+        message) if refused."""
+        return bool(paths) and self._enqueue(stream_id, paths=list(paths))
 
     def import_image(self, image: QImage, name: str = "pasted-image.png") -> bool:
         """Import one in-memory image (encoded to PNG on the worker)."""
         if image.isNull():
             self.message.emit("The clipboard image is empty")
             return False
-        return self._enqueue(image=image.copy(), image_name=name)
+        return self._enqueue(None, image=image.copy(), image_name=name)
 
-    def _enqueue(self, **what: object) -> bool:
+    def _enqueue(self, stream_id: str | None, **what: object) -> bool:
         if not can_edit(self._viewer):
             self.message.emit("Only the owner can import images; switch to Owner (Ctrl+1)")
             return False
-        stream_id = self.target_stream()
+        stream_id = stream_id or self.target_stream()
+        if not stream_id:
+            self._refuse(
+                "Cannot import: choose a stream first",
+                "Cannot import: choose a stream to import into, or New stream… to create one.",
+            )
+            return False
         try:
             validate_stream_id(stream_id)
         except InvalidStreamId as exc:
-            self.message.emit(f"Cannot import: {exc}")
-            self.summary.setText(f"Cannot import: {exc}")
-            self.activity.show()
+            self._refuse(f"Cannot import: {exc}", f"Cannot import: {exc}")
             return False
         job = ImportJob(self._viewer, stream_id, self.form.options(), **what)  # type: ignore[arg-type]
         self._queue.append(job)
@@ -278,6 +315,24 @@ class UploadPane(QWidget):
         else:
             self.message.emit(f"Queued {count_of(job.total_hint, 'item')} after the running import")
         return True
+
+    def _title(self, stream_id: str) -> str:
+        index = self.stream_combo.findData(stream_id)
+        return f"“{self.stream_combo.itemText(index)}”" if index >= 0 else stream_id
+
+    def _refuse(self, status: str, text: str) -> None:
+        """Say why nothing was imported: `status` short enough for the status bar, `text` in
+        the pane (it wraps). The last batch's progress and results go, so they are not read
+        as this attempt's."""
+        self.message.emit(status)
+        if self._worker is None:
+            self.results.clear()
+            self._results = []
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.progress.setFormat("No import running")
+        self.summary.setText(text)
+        self.activity.show()
 
     def _start_next(self) -> None:
         if not self._queue:
@@ -292,7 +347,7 @@ class UploadPane(QWidget):
         self.results.clear()
         self.progress.setRange(0, 0)  # busy until the worker knows the total
         self.progress.setFormat("%v of %m")
-        self.summary.setText(f"Importing into {job.stream_id}…")
+        self.summary.setText(f"Importing into {self._title(job.stream_id)}…")
         self.activity.show()
         self._set_running(True)
         self._pool.start(worker)
@@ -317,10 +372,22 @@ class UploadPane(QWidget):
         self._results.append(result)
         self.results.add_result(result)
         self.progressed.emit(done, total, result)
+        if result.status is ImportStatus.IMPORTED:
+            self._arrived = True
+            if not self._arrivals.isActive():
+                self._arrivals.start()
+
+    def _on_arrivals_due(self) -> None:
+        if self._arrived and self._worker is not None:  # batch_finished covers the rest
+            self._arrived = False
+            self.images_arrived.emit()
 
     def _on_worker_finished(self, results: list[ImportResult]) -> None:
         worker, self._worker = self._worker, None
+        self._arrivals.stop()
+        self._arrived = False
         cancelled = worker is not None and worker.job.cancel.is_set()
+        self.last_stream = worker.job.stream_id if worker is not None else None
         shown = {id(r) for r in self._results}
         for result in results:  # e.g. folder entries refused without a progress call
             if id(result) not in shown:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRunnable, Signal
 from PySide6.QtGui import QImage
 
+from streamimages_desktop.core.errors import StreamImagesError
 from streamimages_desktop.core.importer import ImportOptions, ImportResult, ImportStatus
 from streamimages_desktop.core.models import Viewer
 from streamimages_desktop.ui import failures
@@ -81,6 +82,7 @@ class ImportWorker(QRunnable):
         self._manager = manager
         self.job = job
         self.signals = ImportSignals()
+        self._told: dict[int, ImportResult] = {}  # id(core result) -> the result shown
 
     def run(self) -> None:
         job = self.job
@@ -99,7 +101,7 @@ class ImportWorker(QRunnable):
         except Exception as exc:  # one line for the user; a bug also goes to the log and dialog
             self.signals.failed.emit(failures.handle(exc))
             return
-        self.signals.finished.emit(list(results))
+        self.signals.finished.emit([self._told.get(id(r), r) for r in results])
 
     def _import_image(self, job: ImportJob) -> ImportResult:
         data = job.data
@@ -117,4 +119,18 @@ class ImportWorker(QRunnable):
         return result
 
     def _on_progress(self, done: int, total: int, result: ImportResult) -> None:
-        self.signals.progress.emit(done, total, result)
+        shown = self._explained(result)
+        self._told[id(result)] = shown
+        self.signals.progress.emit(done, total, shown)
+
+    def _explained(self, result: ImportResult) -> ImportResult:
+        """A duplicate names the image it duplicates and its stream (read here, on the worker)."""
+        if result.status is not ImportStatus.DUPLICATE or result.image_id is None:
+            return result
+        try:
+            image = self._manager.image(self.job.viewer, result.image_id)
+            titles = {s.stream.id: s.stream.title for s in self._manager.streams(self.job.viewer)}
+        except StreamImagesError:  # only a nicer wording is lost; the import itself went fine
+            return result
+        stream = titles.get(image.stream_id) or image.stream_id
+        return replace(result, reason=f"the same picture as “{image.title}” in “{stream}”")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, Signal
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +25,7 @@ from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.curation.commands import CurationStack
 from streamimages_desktop.ui.curation.trash_view import TrashDialog
 from streamimages_desktop.ui.gallery.model import IMAGE_IDS_MIME
+from streamimages_desktop.ui.imports.upload_pane import holds_import
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.window import dialogs
 
@@ -44,6 +45,8 @@ class StreamBrowser(QWidget):
         streams_changed(): a stream was created, renamed or deleted.
         images_dropped(list, str, bool): gallery tiles dropped on a stream (ids, it, copy).
         message(str): a one-line status for the status bar.
+        files_dropped(str, QMimeData): files or an image from outside the app were dropped on
+            this stream ("": not on a stream row); the window imports them, synchronously.
 
     Attributes:
         tree: the QTreeWidget with a "Stream" and an "Images" column.
@@ -56,6 +59,7 @@ class StreamBrowser(QWidget):
     streams_changed = Signal()
     images_dropped = Signal(list, str, bool)  # ids, target stream, copy
     message = Signal(str)
+    files_dropped = Signal(str, QMimeData)
 
     def __init__(
         self, manager: StreamImageManager, runner: TaskRunner, parent: QWidget | None = None
@@ -84,7 +88,8 @@ class StreamBrowser(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.tree.currentItemChanged.connect(self._on_current_item_changed)
-        self.tree.viewport().setAcceptDrops(True)  # tiles dropped on a stream move there
+        self.tree.setAcceptDrops(True)
+        self.tree.viewport().setAcceptDrops(True)
         self.tree.viewport().installEventFilter(self)
         self.new_button = self._button("New…", "New stream", self._on_new_clicked)
         self.rename_button = self._button("Rename…", "Rename stream", self._on_rename_clicked)
@@ -143,6 +148,13 @@ class StreamBrowser(QWidget):
 
     def stream_ids(self) -> list[str]:
         return [s.stream.id for s in self.summaries]
+
+    def title_of(self, stream_id: str) -> str:
+        """The stream's title as listed (its id when it has none or is not listed)."""
+        for summary in self.summaries:
+            if summary.stream.id == stream_id:
+                return summary.stream.title or stream_id
+        return stream_id
 
     def visible_count(self, stream_id: str | None) -> int | None:
         """Images the current role may see in `stream_id` (None: all streams); None if unknown."""
@@ -222,7 +234,38 @@ class StreamBrowser(QWidget):
         for button in (self.new_button, self.rename_button, self.delete_button):
             button.setToolTip(why or button.accessibleName())
 
+    # --- file drops from outside -----------------------------------------------------------
+
+    def _drop_stream(self, event: QDropEvent) -> str:
+        """The stream row under the drop; "" for "All streams" or empty space (meaning the
+        upload pane's stream)."""
+        item = self.tree.itemAt(event.position().toPoint())
+        return "" if item is None else item.data(0, _ID_ROLE) or ""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Drops on a stream row: outside files import into that stream, tiles dragged from
+        the grid move there (Ctrl copies); the owner only."""
+        kinds = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
+        if watched is not self.tree.viewport() or event.type() not in kinds:
+            return super().eventFilter(watched, event)
+        assert isinstance(event, QDropEvent)  # QDragEnterEvent and QDragMoveEvent are ones
+        if event.mimeData().hasFormat(IMAGE_IDS_MIME):
+            return self._tiles_dragged(event)
+        if not holds_import(event.mimeData()):
+            return False
+        if not can_edit(self._viewer):
+            event.ignore()
+            return True
+        event.acceptProposedAction()
+        if event.type() is QEvent.Type.Drop:
+            self.files_dropped.emit(self._drop_stream(event), event.mimeData())
+        return True
+
     # --- owner actions ----------------------------------------------------------------------
+
+    def new_stream(self) -> None:
+        """Ask for a new stream's title and id (window-modal), create it and select it."""
+        self._on_new_clicked()
 
     def _on_new_clicked(self) -> None:
         dialog = dialogs.CreateStreamDialog(self.stream_ids(), self)
@@ -230,12 +273,8 @@ class StreamBrowser(QWidget):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+    def _tiles_dragged(self, event: QDropEvent) -> bool:
         """Tiles dragged from the gallery onto a stream: move them there (Ctrl: copy)."""
-        kinds = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
-        if watched is not self.tree.viewport() or event.type() not in kinds:
-            return super().eventFilter(watched, event)
-        assert isinstance(event, QDropEvent)
         target = self._drop_target(event)
         if target is None:
             event.ignore()
@@ -280,7 +319,7 @@ class StreamBrowser(QWidget):
                 lambda: manager.remove_empty_stream(viewer, stream_id),
                 lambda: manager.create_stream(viewer, stream_id, title, stream.created),
             ),
-            lambda _stream: self._on_changed(f"Created stream {stream_id}", stream_id),
+            lambda stream: self._on_changed(f"Created stream “{stream.title}”", stream_id),
             self._on_task_failed,
         )
 
@@ -292,8 +331,9 @@ class StreamBrowser(QWidget):
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Rename stream")
         dialog.setAccessibleName("Rename stream")
-        dialog.setLabelText(f"New title for {stream_id}:")
+        dialog.setLabelText(f"New title for “{item.text(0)}” (id {stream_id}):")
         dialog.setTextValue(item.text(0))
+        dialog.setMinimumWidth(dialog.fontMetrics().horizontalAdvance("x") * 48)  # title unclipped
         dialog.textValueSelected.connect(lambda text: self._rename(stream_id, text.strip()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
@@ -301,7 +341,7 @@ class StreamBrowser(QWidget):
     def _rename(self, stream_id: str, title: str) -> None:
         if not title:
             return
-        viewer, manager = self._viewer, self._manager
+        viewer, manager, old = self._viewer, self._manager, self.title_of(stream_id)
         self.curation.run(
             f"Rename stream {stream_id}",
             lambda: manager.rename_stream(viewer, stream_id, title),
@@ -309,7 +349,7 @@ class StreamBrowser(QWidget):
                 lambda: manager.rename_stream(viewer, stream_id, before),
                 lambda: manager.rename_stream(viewer, stream_id, title),
             ),
-            lambda _before: self._on_changed(f"Renamed {stream_id} to {title!r}", stream_id),
+            lambda _before: self._on_changed(f"Renamed “{old}” to “{title}”", stream_id),
             self._on_task_failed,
         )
 
@@ -322,13 +362,13 @@ class StreamBrowser(QWidget):
         dialogs.ask(
             self,
             "Delete stream",
-            f"Delete the stream {stream_id!r} {contents}?"
+            f"Delete the stream “{self.title_of(stream_id)}” (id {stream_id}) {contents}?"
             " It goes to the Trash (Undo brings it back).",
             lambda: self._delete(stream_id),
         )
 
     def _delete(self, stream_id: str) -> None:
-        viewer, manager = self._viewer, self._manager
+        viewer, manager, title = self._viewer, self._manager, self.title_of(stream_id)
         self.curation.run(
             f"Delete stream {stream_id}",
             lambda: manager.delete_stream(viewer, stream_id),
@@ -337,7 +377,7 @@ class StreamBrowser(QWidget):
                 lambda: manager.delete_stream(viewer, stream_id),
             ),
             lambda ids: self._on_changed(
-                f"Moved stream {stream_id} to the Trash ({count_of(len(ids), 'image')})", None
+                f"Moved stream “{title}” to the Trash ({count_of(len(ids), 'image')})", None
             ),
             self._on_task_failed,
         )

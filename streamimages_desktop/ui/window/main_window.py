@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QMimeData, QSettings, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._manager = manager
         self._settings = settings
+        self.settings = settings  # the Help menu's About shows its folders
         self._qsettings = qsettings if qsettings is not None else QSettings()
         self._remember = remember
         self._runner = TaskRunner(max_threads=2, parent=self)
@@ -119,11 +120,12 @@ class MainWindow(QMainWindow):
         self.cache_dock = self._dock(
             "Cache", "cache_dock", self.cache_pane, Qt.DockWidgetArea.RightDockWidgetArea
         )
-        self.tabifyDockWidget(self.upload_dock, self.cache_dock)
-        self.upload_dock.raise_()
+        # Two docks, one above the other, so the cache can be watched during an import.
+        self.splitDockWidget(self.upload_dock, self.cache_dock, Qt.Orientation.Vertical)
         self.resizeDocks(
-            [self.stream_dock, self.upload_dock], [230, 340], Qt.Orientation.Horizontal
+            [self.stream_dock, self.upload_dock], [230, 360], Qt.Orientation.Horizontal
         )
+        self.resizeDocks([self.upload_dock, self.cache_dock], [500, 300], Qt.Orientation.Vertical)
         self.curation = CurationStack(self._runner, self)
         self.image_actions = ImageActions(
             manager, self.gallery, self._runner, self, curation=self.curation
@@ -202,6 +204,9 @@ class MainWindow(QMainWindow):
         self.image_actions.deleted.connect(self._on_images_deleted)
         self.upload_pane.batch_finished.connect(self._on_batch_finished)
         self.upload_pane.message.connect(self.status.flash)
+        self.upload_pane.new_stream_requested.connect(self.stream_browser.new_stream)
+        self.upload_pane.images_arrived.connect(self.refresh_all)  # the grid fills as it goes
+        self.stream_browser.files_dropped.connect(self._on_files_dropped_on_stream)
 
     # --- state -------------------------------------------------------------------------------
 
@@ -316,12 +321,15 @@ class MainWindow(QMainWindow):
         if stream_id == self._stream_id:
             return
         self._stream_id = stream_id
-        self.upload_pane.set_streams(self.stream_browser.stream_ids(), stream_id)
+        self.upload_pane.set_streams(self._stream_titles(), stream_id)
         self.on_air.set_stream(stream_id)  # on air: this stream's audience
         self._apply_query()
 
+    def _stream_titles(self) -> list[tuple[str, str]]:
+        return [(s.stream.id, s.stream.title) for s in self.stream_browser.summaries]
+
     def _on_streams_loaded(self, _summaries: list[StreamSummary]) -> None:
-        self.upload_pane.set_streams(self.stream_browser.stream_ids(), self._stream_id)
+        self.upload_pane.set_streams(self._stream_titles(), self._stream_id)
         self.status.set_total(self.stream_browser.visible_count(self._stream_id))
 
     def _on_shown_changed(self, shown: int) -> None:
@@ -355,11 +363,15 @@ class MainWindow(QMainWindow):
                 lambda: manager.delete_images(viewer, imported_ids),
                 lambda: manager.restore_images(viewer, imported_ids),
             )
-        target = self.upload_pane.target_stream()
+        target = self.upload_pane.last_stream
         imported = any(str(r.status) == "imported" for r in results)
         if imported and self._stream_id not in (None, target):
             self.stream_browser.select_stream(target)
         self.refresh_all()
+
+    def _on_files_dropped_on_stream(self, stream_id: str, mime: QMimeData) -> None:
+        self._show_upload()
+        self.upload_pane.import_mime(mime, stream_id=stream_id or None)
 
     def paste_from_clipboard(self) -> bool:
         """Import the clipboard's image or files (Ctrl+V); False when there is nothing to import."""

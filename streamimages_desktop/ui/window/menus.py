@@ -1,4 +1,4 @@
-"""The main window's menu bar: File, Edit and View, with the standard shortcuts."""
+"""The main window's menu bar: File, Edit, View and Help, with the standard shortcuts."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolButton
 
 from streamimages_desktop.ui.export import wiring as export_wiring
+from streamimages_desktop.ui.window import help_menu
 
 if TYPE_CHECKING:
     from streamimages_desktop.ui.window.main_window import MainWindow
@@ -75,6 +76,7 @@ def build(window: MainWindow) -> WindowActions:
         view_menu.addAction(dock.toggleViewAction())
     view_menu.addSeparator()
     view_menu.addAction(_action(window, "Refresh", std.Refresh, window.refresh_all))
+    help_menu.install(window, window.settings)
     extension = window.menuBar().findChild(QToolButton, "qt_menubar_ext_button")
     if extension is not None:  # shown when the window is too narrow for every menu
         extension.setAccessibleName("More menus")

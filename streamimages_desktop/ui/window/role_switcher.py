@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from streamimages_desktop.core.labels import ROLE_HELP, role_name, viewing_as
@@ -63,8 +63,17 @@ class RoleSwitcher(QWidget):
         self.badge = QLabel(self)
         self.badge.setAccessibleName("Current role")
         self.badge.setObjectName("role_badge")
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.badge.setFixedWidth(self._badge_width())  # the toolbar must not shift per role
         layout.addWidget(self.badge)
         self._show(self._role)
+
+    def _badge_width(self) -> int:
+        """Wide enough for the longest "Viewing as ..." in the badge's bold font and padding."""
+        font = QFont(self.badge.font())
+        font.setWeight(QFont.Weight.DemiBold)
+        metrics = QFontMetrics(font)
+        return max(metrics.horizontalAdvance(viewing_as(r)) for r in Role) + 2 * 10 + 8
 
     @property
     def role(self) -> Role:

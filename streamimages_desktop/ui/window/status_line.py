@@ -28,6 +28,15 @@ def stats_text(viewer: Viewer, stats: Stats) -> str:
     return " · ".join(parts)
 
 
+def home_relative(path: Path) -> str:
+    """`path` with the home folder written as "~", as a file manager shows it (the tooltip
+    keeps the full path)."""
+    try:
+        return f"~/{path.relative_to(Path.home())}"
+    except ValueError:
+        return str(path)
+
+
 class StatusLine(QStatusBar):
     """Permanent labels for counts, stats, role and library path; flash() for one-line news.
 
@@ -56,10 +65,10 @@ class StatusLine(QStatusBar):
         self.stats_label = self._label("Statistics")
         self.role_label = self._label("Role")
         self.path_label = self._label("Library folder")
-        self.path_label.setText(str(library))
+        self.path_label.setText(home_relative(library))
         self.path_label.setToolTip(f"Library: {library}")
         if manager.read_only:  # browsing works; every change is refused
-            self.path_label.setText(f"Read-only: {library}")
+            self.path_label.setText(f"Read-only: {home_relative(library)}")
             self.path_label.setToolTip(f"Library (read-only, nothing can be changed): {library}")
         self.path_label.setMaximumWidth(320)
 

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import QWidget
 
 from streamimages_desktop.core.models import Role, Sort
 
-STATE_VERSION = 1
+# Bumped whenever the default dock layout changes, so an older saved layout is not restored
+# over it (2: Upload and Cache are separate docks, no longer tabs of one).
+STATE_VERSION = 2
 DEFAULT_SIZE = (1280, 800)
 GEOMETRY, STATE = "window/geometry", "window/state"
 VIEWER_GEOMETRY = "viewer/geometry"

@@ -12,6 +12,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
+    QMessageBox,
     QProgressBar,
     QTableWidget,
     QToolButton,
@@ -22,11 +23,12 @@ from pytestqt.qtbot import QtBot
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER
 from streamimages_desktop.core.settings import Settings
-from streamimages_desktop.core.units import format_bytes
+from streamimages_desktop.core.units import count_of, format_bytes
 from streamimages_desktop.ui.cache.pages import CLEAR_COLUMN, COLUMNS, hit_ratio_text
 from streamimages_desktop.ui.cache.pane import CachePane
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from tests.ui.conftest import import_images
+from tests.ui.window_fixtures import answer
 
 # Showing a top-level window on the offscreen platform warns about size hints; nothing to fix.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -236,6 +238,31 @@ def test_typing_a_lower_limit_evicts_at_once_and_the_bar_shows_it(
     assert pane.chart.samples[-1].limit_bytes == MIB
 
 
+def test_a_lower_limit_rescales_the_chart_at_once_and_resets_the_peak(
+    qtbot: QtBot, pane: CachePane, pixmaps: PixmapCache
+) -> None:
+    pane.show()
+    qtbot.waitExposed(pane)
+    pane.refresh_now()
+    assert pane.chart.memory_axis.max() == pytest.approx(8.0)
+    assert pane.memory_values["peak"].text() == format_bytes(pixmaps.memory.peak_bytes)
+    peak_before = pixmaps.memory.peak_bytes
+    pane.limit_spin.setValue(1.0)  # an arrow step or Enter applies it
+    assert pixmaps.memory.limit_bytes == MIB
+    assert pane.chart.memory_axis.max() == pytest.approx(1.0)  # not 8 MB for another minute
+    assert pixmaps.memory.peak_bytes <= MIB < peak_before
+    assert pane.memory_values["peak"].text() == format_bytes(pixmaps.memory.peak_bytes)
+
+
+def test_the_less_obvious_figures_explain_themselves(pane: CachePane) -> None:
+    for key in ("oversize", "expirations", "peak", "evictions"):
+        assert pane.memory_values[key].toolTip()
+    assert "larger than the limit" in pane.memory_values["oversize"].toolTip()
+    assert "time to live" in pane.memory_values["expirations"].toolTip()
+    header = pane.page_table.horizontalHeaderItem(COLUMNS.index("Oversize"))
+    assert header is not None and "larger than the limit" in header.toolTip()
+
+
 def test_a_limit_set_elsewhere_updates_the_spin_box_without_echo(
     qtbot: QtBot, pane: CachePane, pixmaps: PixmapCache
 ) -> None:
@@ -306,8 +333,18 @@ def test_disk_stats_shown_are_the_managers(
 
     pane.show()
     qtbot.waitExposed(pane)
+    before = manager.disk_cache_stats()
+    qtbot.mouseClick(pane.clear_disk_button, Qt.MouseButton.LeftButton)
+    assert manager.disk_cache_stats().items == before.items > 0  # it asks first
+    assert "Delete every cached rendition" in answer(qtbot, QMessageBox.StandardButton.No)
+    assert manager.disk_cache_stats().items == before.items
+    qtbot.mouseClick(pane.clear_disk_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(pane.disk_cleared):
-        qtbot.mouseClick(pane.clear_disk_button, Qt.MouseButton.LeftButton)
+        answer(qtbot, QMessageBox.StandardButton.Yes)
+    assert pane.disk_status.isVisible()
+    assert pane.disk_status.text() == (
+        f"Freed {format_bytes(before.bytes)} ({count_of(before.items, 'rendition')})"
+    )
     assert manager.disk_cache_stats().items == 0
     assert pane.disk_values["items"].text() == "0"
     assert pane.disk_bar.format() == "0 B of 4 MB"
@@ -325,6 +362,7 @@ def test_a_failing_disk_clear_is_reported_in_one_line(
     pane.show()
     qtbot.waitExposed(pane)
     qtbot.mouseClick(pane.clear_disk_button, Qt.MouseButton.LeftButton)
+    answer(qtbot, QMessageBox.StandardButton.Yes)
     qtbot.waitUntil(lambda: pane.clear_disk_button.isEnabled())
     assert pane.disk_status.text() == "Could not clear the disk cache: read-only file system"
     assert pane.disk_status.isVisible()

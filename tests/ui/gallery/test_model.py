@@ -98,7 +98,7 @@ def test_roles_come_from_the_domain_rows(
         assert model.data(index, Qt.ItemDataRole.UserRole) == image
         assert model.row_of(image.id) == row
         tip = model.data(index, Qt.ItemDataRole.ToolTipRole)
-        assert image.title in tip and "64 x 48 px" in tip and "0 views" in tip
+        assert image.title in tip and "64\u00a0\u00d7\u00a048\u00a0px" in tip and "0 views" in tip
     private = groups[Visibility.PRIVATE][0]
     assert "Private" in model.data(model.index_of(private), Qt.ItemDataRole.ToolTipRole)
 

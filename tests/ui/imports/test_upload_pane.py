@@ -34,6 +34,26 @@ pytestmark = pytest.mark.qt_log_ignore(
 )
 
 
+@pytest.fixture(autouse=True)
+def my_stream(manager: StreamImageManager) -> str:
+    """The library of these tests has one stream, which the upload pane targets."""
+    manager.create_stream(OWNER, "my-stream", "My stream")
+    return "my-stream"
+
+
+def choose(window: Any, qtbot: QtBot, stream_id: str) -> None:
+    """Make `stream_id` exist, then pick it in the upload pane's stream field."""
+    manager = window._manager
+    if stream_id not in {s.stream.id for s in manager.streams(OWNER)}:
+        manager.create_stream(OWNER, stream_id)
+        window.stream_browser.reload()
+    combo = window.upload_pane.stream_combo
+    qtbot.waitUntil(lambda: combo.findData(stream_id) >= 0)
+    combo.setCurrentIndex(combo.findData(stream_id))
+    combo.activated.emit(combo.currentIndex())
+    assert window.upload_pane.target_stream() == stream_id
+
+
 def pictures(folder: Path, count: int, first_seed: int = 0) -> list[Path]:
     return [
         write_image(folder / f"pic-{n:03d}.png", "PNG", size=(40, 30), seed=n)
@@ -60,7 +80,7 @@ def test_import_files_shows_tiles_results_and_counts(
 ) -> None:
     window = make_window()
     pane = window.upload_pane
-    pane.stream_combo.setEditText("event")
+    choose(window, qtbot, "event")
     pane.visibility_combo.setCurrentIndex(pane.visibility_combo.findData("subscribers"))
     pane.description_edit.setText("from the meetup")
     files = pictures(image_dir, 3)
@@ -119,7 +139,7 @@ def test_add_files_and_add_folder_buttons_import_with_the_batch_defaults(
         QFileDialog, "getOpenFileNames", lambda *_a, **_k: ([str(f) for f in files], "")
     )
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(folder))
-    pane.stream_combo.setEditText("buttons")
+    choose(window, qtbot, "buttons")
     pane.visibility_combo.setCurrentIndex(pane.visibility_combo.findData("private"))
     pane.title_edit.setText("Raid night")
     with qtbot.waitSignal(pane.batch_finished, timeout=10_000) as picked:
@@ -211,7 +231,7 @@ def test_drop_is_refused_for_other_roles(
     QApplication.sendEvent(window, drop_event(mime))
     assert not window.upload_pane.busy
     assert window.upload_pane.import_paths([image_dir]) is False
-    assert manager.streams(OWNER) == []
+    assert manager.images(OWNER) == []
     assert "Only the owner" in window.status.currentMessage()
 
 
@@ -284,7 +304,7 @@ def test_cancel_a_running_import(
     files = [tiny_png(image_dir / f"many-{n:04d}.png", n) for n in range(120)]
     pane = UploadPane(GatedManager(roomy_manager))  # type: ignore[arg-type]
     qtbot.addWidget(pane)
-    pane.stream_combo.setEditText("big")
+    pane.set_streams([("big", "Big")], "big")
     pane.progressed.connect(lambda *_: pane.cancel())
     with qtbot.waitSignal(pane.batch_finished, timeout=20_000) as finished:
         pane.import_paths(files)
@@ -299,15 +319,22 @@ def test_cancel_a_running_import(
         assert roomy_manager.rendition(OWNER, image_id, "thumb").startswith(b"\xff\xd8")
 
 
-def test_invalid_target_stream_is_refused_with_a_message(
-    manager: StreamImageManager, image_dir: Path, qtbot: QtBot
+def test_without_a_stream_nothing_is_imported_and_the_last_batch_leaves_the_screen(
+    make_window: WindowFactory, manager: StreamImageManager, image_dir: Path, qtbot: QtBot
 ) -> None:
-    pane = UploadPane(manager)
-    qtbot.addWidget(pane)
-    pane.stream_combo.setEditText("Not A Slug")
+    window = make_window()
+    pane = window.upload_pane
+    with qtbot.waitSignal(pane.batch_finished, timeout=10_000):
+        assert pane.import_paths(pictures(image_dir, 1))
+    assert pane.results.count() == 1 and pane.progress.text() == "1 of 1"
+    manager.delete_stream(OWNER, "my-stream")
+    window.stream_browser.reload()
+    qtbot.waitUntil(lambda: pane.target_stream() == "")
     with qtbot.waitSignal(pane.message) as message:
-        assert pane.import_paths(pictures(image_dir, 1)) is False
-    assert "invalid stream id" in message.args[0]
+        assert pane.import_paths(pictures(image_dir, 1, first_seed=5)) is False
+    assert message.args[0] == "Cannot import: choose a stream first"  # fits the status bar
+    assert "New stream…" in pane.summary.text() and pane.summary.wordWrap()
+    assert pane.results.count() == 0 and pane.progress.text() == "No import running"
     assert manager.streams(OWNER) == []
 
 
@@ -333,5 +360,6 @@ def test_the_drop_zone_fills_the_empty_pane_then_yields_to_the_results(
     assert "Drop images or folders here" in pane.drop_zone.text()
     with qtbot.waitSignal(pane.batch_finished, timeout=10_000):
         pane.import_paths(pictures(image_dir, 2))
-    qtbot.waitUntil(lambda: pane.results.height() > 3 * pane.drop_zone.height())
+    # the pane shares its column with the Cache dock now: twice the drop zone, not three times
+    qtbot.waitUntil(lambda: pane.results.height() > 2 * pane.drop_zone.height())
     assert pane.drop_zone.isVisible()  # still says where to drop the next batch

@@ -347,8 +347,11 @@ def test_rename_and_delete_stream(
             == "Other things"
         )
     )
+    qtbot.waitUntil(lambda: window.stream_browser.title_of("other") == "Other things")
+    assert window.status.currentMessage() == "Renamed “other” to “Other things”"
     window.stream_browser.delete_button.click()
-    assert "'other' and its 2 images?" in answer(qtbot, QMessageBox.StandardButton.Yes)
+    asked = answer(qtbot, QMessageBox.StandardButton.Yes)
+    assert "“Other things” (id other) and its 2 images?" in asked  # the title, then the id
     qtbot.waitUntil(lambda: [s.stream.id for s in manager.streams(OWNER)] == ["mixed"])
     qtbot.waitUntil(
         lambda: window.stream_id is None and window.stream_browser.count_text(None) == "9"
