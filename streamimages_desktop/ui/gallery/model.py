@@ -181,6 +181,10 @@ class GalleryModel(QAbstractListModel):
         """
         kept = [i for i in images if can_see(viewer, i.visibility)]
         new_ids = {i.id for i in kept}
+        if viewer == self.viewer:  # the same query: a row that went was trashed, moved or hidden
+            for image in self._images:
+                if image.id not in new_ids:
+                    self._cache.discard_image(image.id)  # no cache keeps what left the library
         same_order = [i.id for i in self._images if i.id in new_ids] == [
             i.id for i in kept if i.id in self._rows
         ]

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Visibility
 from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from streamimages_desktop.ui.window.main_window import MainWindow
 from tests.images import write_image
 from tests.ui import window_fixtures
@@ -257,3 +258,26 @@ def test_dragging_tiles_onto_a_stream_moves_them_and_ctrl_copies(
     assert ids[1] in in_other and len(in_other) == 4  # two were there, one copy, one moved
     assert manager.image(OWNER, ids[0]).stream_id == "mixed"
     assert window.curation.undo_action.text() == "Undo Move 1 image to other"
+
+
+def test_a_trashed_image_leaves_the_pixmap_cache_too(
+    make_window: WindowFactory,
+    manager: StreamImageManager,
+    library: dict[Visibility, list[str]],
+    pixmap_cache: PixmapCache,
+    qtbot: QtBot,
+) -> None:
+    """Trashed elsewhere (another process, the command line): once the window notices, no
+    page of the memory cache holds a pixmap of it any more."""
+    window = make_window()
+    victim = library[Visibility.PUBLIC][0]
+
+    def cached(image_id: str) -> bool:
+        return any(key[0] == image_id for _page, key in pixmap_cache.memory.keys_by_recency())
+
+    qtbot.waitUntil(lambda: cached(victim), timeout=10_000)  # its thumbnail was painted
+    manager.delete_images(OWNER, [victim])
+    window.refresh_all()  # what the watcher does within a second
+    qtbot.waitUntil(lambda: victim not in grid_ids(window), timeout=10_000)
+    assert not cached(victim)
+    assert cached(library[Visibility.PUBLIC][1])  # the others stay cached
