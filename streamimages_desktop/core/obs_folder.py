@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Final
 
 from streamimages_desktop.core import failures
-from streamimages_desktop.core.atomic import fsync_dir, temp_name, write_all
+from streamimages_desktop.core.atomic import atomic_write, fsync_dir
 from streamimages_desktop.core.derivatives import EXTENSION, Derivative
 
 CURRENT: Final = "current"
@@ -28,21 +28,8 @@ FILE_MODE: Final = 0o644  # OBS may run as another user of this machine
 
 
 def replace_file(path: Path, data: bytes) -> None:
-    """Write `data` to a temp file beside `path`, fsync it, and rename it over `path`."""
-    tmp = path.parent / temp_name()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
-    try:
-        try:
-            os.fchmod(fd, FILE_MODE)
-            write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Temp file beside `path`, fsync, rename over it: OBS sees the old file or the new one."""
+    atomic_write(path, data, FILE_MODE)
 
 
 def write_versioned(folder: Path, image_id: str, derivative: Derivative) -> Path:

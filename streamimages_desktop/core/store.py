@@ -94,6 +94,30 @@ def _stream(row: sqlite3.Row) -> Stream:
     )
 
 
+def insert_row(conn: sqlite3.Connection, image: StreamImage) -> None:
+    """One image row as it stands (an import, a copy, an undo that puts a row back)."""
+    conn.execute(
+        f"INSERT INTO images ({_IMAGE_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+        (
+            image.id,
+            image.stream_id,
+            image.title,
+            image.description,
+            image.original_name,
+            Visibility(image.visibility).value,
+            image.format,
+            image.width,
+            image.height,
+            image.bytes,
+            image.sha256,
+            _to_text(image.created),
+            _to_text(image.updated),
+            image.views,
+            None if image.last_accessed is None else _to_text(image.last_accessed),
+        ),
+    )
+
+
 class Store(Database):
     """Streams and image rows; every image read is filtered by the viewer's access."""
 
@@ -236,27 +260,7 @@ class Store(Database):
                     f"stream {image.stream_id} already holds {count_of(count, 'image')} "
                     f"(MAX_STREAM_IMAGES_PER_STREAM = {max_per_stream})"
                 )
-            conn.execute(
-                f"INSERT INTO images ({_IMAGE_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    image.id,
-                    image.stream_id,
-                    image.title,
-                    image.description,
-                    image.original_name,
-                    Visibility(image.visibility).value,
-                    image.format,
-                    image.width,
-                    image.height,
-                    image.bytes,
-                    image.sha256,
-                    _to_text(image.created),
-                    _to_text(image.updated),
-                    image.views,
-                    None if image.last_accessed is None else _to_text(image.last_accessed),
-                ),
-            )
+            insert_row(conn, image)
 
     def update_image(
         self,

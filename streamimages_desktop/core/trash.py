@@ -24,10 +24,10 @@ from streamimages_desktop.core.models import (
     Visibility,
 )
 from streamimages_desktop.core.store import (
-    _IMAGE_COLUMNS,
     Store,
     _from_text,
     _to_text,
+    insert_row,
     rows_where,
 )
 from streamimages_desktop.core.units import count_of
@@ -284,7 +284,7 @@ def copy(
                 source = image.stream_id
                 _room_for(conn, replace(image, id=""), target, limit)
                 new_id = (new_ids or {}).get(image_id) or uuid.uuid4().hex
-                _insert(
+                insert_row(
                     conn,
                     replace(
                         image,
@@ -299,29 +299,6 @@ def copy(
         except UserError as exc:
             results.append(Placed(image_id, source, target, reason=_reason(exc, target)))
     return results
-
-
-def _insert(conn: sqlite3.Connection, image: StreamImage) -> None:
-    conn.execute(
-        f"INSERT INTO images ({_IMAGE_COLUMNS}) VALUES ({', '.join('?' * 15)})",
-        (
-            image.id,
-            image.stream_id,
-            image.title,
-            image.description,
-            image.original_name,
-            Visibility(image.visibility).value,
-            image.format,
-            image.width,
-            image.height,
-            image.bytes,
-            image.sha256,
-            _to_text(image.created),
-            _to_text(image.updated),
-            image.views,
-            None if image.last_accessed is None else _to_text(image.last_accessed),
-        ),
-    )
 
 
 def take_rows(store: Store, image_ids: Sequence[str]) -> list[StreamImage]:
