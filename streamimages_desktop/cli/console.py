@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from streamimages_desktop.cli.format import escape
+
+if TYPE_CHECKING:
+    from streamimages_desktop.core.manager import StreamImageManager
+    from streamimages_desktop.core.settings import Settings
 
 PROG = "streamimages"
 
@@ -35,3 +42,15 @@ def show_warnings_as_lines() -> None:
     package_log = logging.getLogger("streamimages_desktop")
     if not any(isinstance(h, _WarningLines) for h in package_log.handlers):
         package_log.addHandler(_WarningLines())
+
+
+@contextmanager
+def open_library(settings: Settings) -> Iterator[StreamImageManager]:
+    """The library for one command, its start-up warnings said once on stderr; imported here,
+    not at the top, so `--help` and usage errors never load the library code (nor Pillow)."""
+    from streamimages_desktop.core.manager import StreamImageManager
+
+    with StreamImageManager(settings) as manager:
+        for warning in manager.startup_warnings:
+            error(f"warning: {warning}")
+        yield manager

@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from streamimages_desktop.cli.console import error, out
+from streamimages_desktop.cli.console import error, open_library, out
 from streamimages_desktop.cli.format import escape, table, to_json
 from streamimages_desktop.core.errors import StreamImagesError
 from streamimages_desktop.core.models import OWNER, TrashedImage
@@ -153,9 +153,5 @@ COMMANDS: dict[str, Callable[[StreamImageManager, argparse.Namespace], int]] = {
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Open the library, run one of COMMANDS, close it; returns the exit status."""
-    from streamimages_desktop.core.manager import StreamImageManager
-
-    with StreamImageManager(settings) as manager:
-        for warning in manager.startup_warnings:
-            error(f"warning: {warning}")
+    with open_library(settings) as manager:
         return COMMANDS[args.command](manager, args)

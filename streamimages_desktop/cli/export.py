@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from streamimages_desktop.cli.console import error, out
+from streamimages_desktop.cli.console import open_library, out
 from streamimages_desktop.cli.format import escape
 from streamimages_desktop.core.models import Role, Viewer, validate_stream_id
 from streamimages_desktop.core.settings import Settings
@@ -46,11 +46,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if chosen.count(True) != 1:
         args.usage_error("give exactly one of --stream S, --all or image IDs")
     viewer = Viewer(Role(args.as_role))
-    from streamimages_desktop.core.manager import StreamImageManager  # not for `--help`
-
-    with StreamImageManager(settings) as manager:
-        for warning in manager.startup_warnings:
-            error(f"warning: {warning}")
+    with open_library(settings) as manager:
         images = manager.export_selection(viewer, image_ids=args.ids or None, stream_id=args.stream)
         target = args.zip if args.zip is not None else args.to
         result = manager.export(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from streamimages_desktop.cli.console import error, out
+from streamimages_desktop.cli.console import open_library, out
 from streamimages_desktop.cli.format import (
     escape,
     image_details,
@@ -96,7 +96,5 @@ COMMANDS: dict[str, Callable[[StreamImageManager, argparse.Namespace], int]] = {
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Open the library, run one of COMMANDS, close it; returns the exit status."""
-    with StreamImageManager(settings) as manager:
-        for warning in manager.startup_warnings:
-            error(f"warning: {warning}")
+    with open_library(settings) as manager:
         return COMMANDS[args.command](manager, args)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from streamimages_desktop.cli.console import error, out
+from streamimages_desktop.cli.console import open_library, out
 from streamimages_desktop.cli.format import escape
 from streamimages_desktop.core.models import Role, Viewer, validate_stream_id
 from streamimages_desktop.core.settings import Settings
@@ -59,11 +59,7 @@ def add_parsers(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     viewer = Viewer(Role(args.as_role))
-    from streamimages_desktop.core.manager import StreamImageManager  # not for `--help`
-
-    with StreamImageManager(settings) as manager:
-        for warning in manager.startup_warnings:
-            error(f"warning: {warning}")
+    with open_library(settings) as manager:
         if args.command == "on-stream":
             if args.folder is not None:
                 paths = [manager.show_in_folder(viewer, args.id, args.folder)]
