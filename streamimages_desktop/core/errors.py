@@ -35,6 +35,8 @@ class ProblemKind(Enum):
     UNSUPPORTED = "unsupported"  # this installation cannot read it (newer schema, no FTS5)
     CLOSED = "closed"  # the library was closed
     IO = "i/o"  # the disk or the file system failed some other way
+    UNREACHABLE = "unreachable"  # a team library's database or storage server did not answer
+    CREDENTIALS = "credentials"  # a server refused the name, password or key we gave it
 
 
 class EnvironmentProblem(StreamImagesError):
@@ -79,3 +81,8 @@ class DuplicateImage(UserError):
 
 class StreamExists(UserError):
     """A stream with that id exists already."""
+
+
+class StaleEdit(UserError):
+    """Someone changed the image after this edit's copy was read; nothing was written, and the
+    caller should show the image as it stands now."""
