@@ -73,7 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
         if args.command == "set" and (args.title, args.description, args.visibility) == (None,) * 3:
             args.usage_error("nothing to change: give --visibility, --title or --description")
-        settings = Settings.load(library=args.library, cache_dir=args.cache_dir)
+        settings = Settings.load(
+            library=args.library, cache_dir=args.cache_dir, library_url=args.library_url
+        )
         if _GROUPS[args.command] not in _NO_PILLOW:
             quiet_pillow_warnings()
         return group_run(args.command)(args, settings)

@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--library", type=folder, help="library folder (STREAM_IMAGES_DIR)")
+    parser.add_argument(
+        "--library-url",
+        metavar="URL",
+        help="open the team library at this postgresql:// URL (STREAM_IMAGES_DATABASE_URL)",
+    )
     parser.add_argument("--cache-dir", type=folder, help="rendition cache folder (IMAGE_CACHE_DIR)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_gui(sub)

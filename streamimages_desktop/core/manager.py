@@ -16,7 +16,6 @@ from PIL import Image
 
 from streamimages_desktop.core import (
     access,
-    backups,
     derivatives,
     failures,
     housekeeping,
@@ -27,7 +26,6 @@ from streamimages_desktop.core import (
     trash,
 )
 from streamimages_desktop.core import export as exporting
-from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.cache import CacheStats, MemoryCache
 from streamimages_desktop.core.derivatives import Derivative as Derivative
 from streamimages_desktop.core.disk_cache import INDEX_NAME, DiskCache, RenditionKey
@@ -48,6 +46,7 @@ from streamimages_desktop.core.importer import (
     ImportResult,
     ProgressCallback,
 )
+from streamimages_desktop.core.library_backend import LIBRARY_FILE, cache_dir_of, open_backend
 from streamimages_desktop.core.models import (
     OWNER,
     Placed,
@@ -66,11 +65,9 @@ from streamimages_desktop.core.obs_websocket import ObsConnection
 from streamimages_desktop.core.process_lock import file_lock
 from streamimages_desktop.core.read_only import read_only_message
 from streamimages_desktop.core.settings import Settings
-from streamimages_desktop.core.store import Store
 
 log = logging.getLogger(__name__)
 
-LIBRARY_FILE = "library.sqlite3"
 RENDITION_SIZES: dict[str, int] = {"thumb": imaging.THUMB_SIZE, "display": imaging.DISPLAY_SIZE}
 MIN_RENDITION_SIDE = 64
 MAX_THUMB_SIDE = 1024  # the largest tile (320 px) on a 3x screen
@@ -144,36 +141,20 @@ class StreamImageManager:
         self._clock = clock
         self._lock = threading.RLock()
         self._warnings: list[str] = []
-        root = settings.stream_images_dir
-        self._root = root
-        self._library_lock = root / housekeeping.LOCK_FILE
-        try:
-            existed = root.is_dir()
-            paths.ensure_private_dir(root)
-            blobs = BlobStore(root / "originals")
-        except OSError as exc:
-            raise failures.from_os(exc, "library folder", root) from None
-        warning = housekeeping.folder_warning(root) if existed else None
-        if warning is not None:
-            log.info("%s", warning)
-            self._warnings.append(warning)
-        self._blobs = blobs
-        housekeeping.check_library_file(root / LIBRARY_FILE, blobs)
-        self._store = Store(root / LIBRARY_FILE)
-        if not self._store.read_only:
-            backups.snapshot_if_due(
-                self._store.path,
-                clock(),
-                settings.library_backup_interval_hours * 3600.0,
-                settings.library_backups_kept,
-            )
+        backend = open_backend(settings, clock())
+        self._backend = backend
+        self._warnings.extend(backend.warnings)
+        self._root = backend.state_dir
+        self._library_lock = backend.state_dir / housekeeping.LOCK_FILE
+        self._blobs = backend.blobs
+        self._store = backend.store
         try:
             self._disk_cache = DiskCache(
-                settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
+                backend.cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
             )
         except OSError as exc:
             self._store.close()
-            raise failures.from_os(exc, "cache folder", settings.image_cache_dir) from None
+            raise failures.from_os(exc, "cache folder", backend.cache_dir) from None
         except BaseException:
             self._store.close()
             raise
@@ -213,6 +194,16 @@ class StreamImageManager:
     @property
     def settings(self) -> Settings:
         return self._settings
+
+    @property
+    def library_name(self) -> str:
+        """Which library is open, for the title and status bar ("local library /home/...",
+        "team library ann@db.example:5432/streams"); never a password."""
+        return self._backend.location.describe()
+
+    @property
+    def is_team_library(self) -> bool:
+        return self._backend.is_team
 
     # -- caches --------------------------------------------------------------------------------
 
@@ -257,10 +248,10 @@ class StreamImageManager:
 
         Reading figures creates nothing: a `cache stats` on a fresh machine leaves no folder.
         """
-        if not (settings.image_cache_dir / INDEX_NAME).exists():
+        if not (cache_dir_of(settings) / INDEX_NAME).exists():
             return None
         with DiskCache(
-            settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
+            cache_dir_of(settings), settings.disk_limit_bytes, settings.ttl_seconds
         ) as disk:
             return disk.stats()
 
@@ -268,11 +259,11 @@ class StreamImageManager:
     def disk_cache_unusable(settings: Settings) -> str | None:
         """Why the rendition cache folder cannot be used (a file in its place, read-only), or
         None; everything then works uncached, so this is a warning, never a refusal."""
-        blocked = paths.in_the_way(settings.image_cache_dir)
-        if blocked is None and not (settings.image_cache_dir / INDEX_NAME).exists():
+        blocked = paths.in_the_way(cache_dir_of(settings))
+        if blocked is None and not (cache_dir_of(settings) / INDEX_NAME).exists():
             return None  # never made: nothing to say, and nothing is created by asking
         with DiskCache(
-            settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
+            cache_dir_of(settings), settings.disk_limit_bytes, settings.ttl_seconds
         ) as disk:
             return disk.unusable_reason or blocked
 

@@ -142,6 +142,19 @@ class Settings:
     )
     # Kept in settings.toml, which is written owner-only (0600); never printed.
     obs_websocket_password: str = _text("", "(none)", "obs-websocket's password (owner-only)")
+    # A team library (core/library_location.py): both URLs set means the team library is open
+    # instead of STREAM_IMAGES_DIR. Credentials are kept like the OBS password, never printed.
+    stream_images_database_url: str = _text(
+        "", "(none: the local library)", "a team library's PostgreSQL URL (postgresql://...)"
+    )
+    stream_images_blob_url: str = _text(
+        "", "(none)", "a team library's originals: s3://bucket/prefix"
+    )
+    stream_images_blob_endpoint: str = _text(
+        "", "(the provider's)", "the S3-compatible server of STREAM_IMAGES_BLOB_URL (http://...)"
+    )
+    stream_images_blob_access_key: str = _text("", "(none)", "your storage access key")
+    stream_images_blob_secret_key: str = _text("", "(none)", "your storage secret key (owner-only)")
 
     @property
     def max_upload_bytes(self) -> int:
@@ -167,6 +180,7 @@ class Settings:
         config_file: Path | None = None,
         library: Path | None = None,
         cache_dir: Path | None = None,
+        library_url: str | None = None,
     ) -> Settings:
         """Defaults, then the TOML config file, then the environment, then the arguments."""
         env = os.environ if env is None else env
@@ -176,8 +190,15 @@ class Settings:
             raw[key.upper()] = value
         raw.update({k: v for k, v in env.items() if k in SPECS})
         settings = cls(**{name.lower(): parse(name, value) for name, value in raw.items()})
-        if library is not None:
-            settings = replace(settings, stream_images_dir=library)
+        if library is not None:  # a folder given on the command line means the local library
+            settings = replace(
+                settings,
+                stream_images_dir=library,
+                stream_images_database_url="",
+                stream_images_blob_url="",
+            )
+        if library_url is not None:
+            settings = replace(settings, stream_images_database_url=library_url)
         if cache_dir is not None:
             settings = replace(settings, image_cache_dir=cache_dir)
         # Absolute, so the window shows where the library is and a later chdir changes nothing.

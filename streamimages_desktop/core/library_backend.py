@@ -1,0 +1,121 @@
+"""Opening a library's two halves, its rows and its originals, for whichever kind it is.
+
+The local library is SQLite plus a folder of originals; a team library is PostgreSQL plus an
+S3-compatible bucket (core/team_store.py, core/s3_blobs.py, imported only when one is
+opened, so the local library never loads psycopg or boto3). Everything above this module
+(the manager, the importer, the trash) sees the same `Store` and blob-store methods.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from streamimages_desktop.core import backups, failures, housekeeping, paths
+from streamimages_desktop.core.blobs import BlobStore
+from streamimages_desktop.core.library_location import (
+    LocalLibrary,
+    Location,
+    TeamLibrary,
+    location_of,
+)
+from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.core.store import Store
+
+log = logging.getLogger(__name__)
+
+LIBRARY_FILE = "library.sqlite3"
+TEAMS_FOLDER = "teams"
+
+
+@dataclass
+class Backend:
+    """An open library: its rows, its originals and this machine's folder for it.
+
+    `state_dir` holds what is this machine's alone: the library lock that orders an import
+    against the orphan collector, the housekeeping marker, the OBS hand-off folder. For the
+    local library it is the library folder itself.
+    """
+
+    location: Location
+    store: Store
+    blobs: Any  # BlobStore or S3BlobStore: the same methods, each taking a visibility
+    state_dir: Path
+    cache_dir: Path
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def is_team(self) -> bool:
+        return self.location.is_team
+
+
+def cache_dir_of(settings: Settings) -> Path:
+    """This machine's rendition cache for the library `settings` point at."""
+    location = location_of(settings)
+    if isinstance(location, TeamLibrary):
+        return settings.image_cache_dir / TEAMS_FOLDER / location.key
+    return settings.image_cache_dir
+
+
+def open_backend(settings: Settings, now: datetime) -> Backend:
+    """Open the library `settings` point at; raises EnvironmentProblem or UserError.
+
+    `now` dates a local library's daily snapshot (a team library's backups are the server's).
+    """
+    location = location_of(settings)
+    if isinstance(location, TeamLibrary):
+        return _open_team(settings, location)
+    return _open_local(settings, location, now)
+
+
+def _open_local(settings: Settings, location: LocalLibrary, now: datetime) -> Backend:
+    root = location.folder
+    warnings: list[str] = []
+    try:
+        existed = root.is_dir()
+        paths.ensure_private_dir(root)
+        blobs = BlobStore(root / "originals")
+    except OSError as exc:
+        raise failures.from_os(exc, "library folder", root) from None
+    warning = housekeeping.folder_warning(root) if existed else None
+    if warning is not None:
+        log.info("%s", warning)
+        warnings.append(warning)
+    housekeeping.check_library_file(root / LIBRARY_FILE, blobs)
+    store = Store(root / LIBRARY_FILE)
+    if not store.read_only:
+        backups.snapshot_if_due(
+            store.path,
+            now,
+            settings.library_backup_interval_hours * 3600.0,
+            settings.library_backups_kept,
+        )
+    return Backend(location, store, blobs, root, settings.image_cache_dir, warnings)
+
+
+def _open_team(settings: Settings, location: TeamLibrary) -> Backend:
+    """Rows on the PostgreSQL server, originals in the bucket; this machine keeps only its
+    renditions (in a cache folder of the team library's own, so the local library's orphan
+    collector never takes them) and its lock and OBS files."""
+    from streamimages_desktop.core.s3_blobs import S3BlobStore
+    from streamimages_desktop.core.team_store import TeamStore
+
+    state = settings.stream_images_dir / TEAMS_FOLDER / location.key
+    try:
+        paths.ensure_private_dir(state.parent.parent)
+        paths.ensure_private_dir(state.parent)
+        paths.ensure_private_dir(state)
+    except OSError as exc:
+        raise failures.from_os(exc, "team library folder", state) from None
+    blobs = S3BlobStore(
+        location.bucket,
+        location.prefix,
+        endpoint_url=location.endpoint or None,
+        access_key=location.access_key,
+        secret_key=location.secret_key,
+    )
+    store = TeamStore(location.database_url)
+    return Backend(location, store, blobs, state, cache_dir_of(settings))

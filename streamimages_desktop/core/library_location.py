@@ -1,0 +1,123 @@
+"""Which library the settings point at: the local folder, or a team library on servers.
+
+A team library is a URL pair (STREAM_IMAGES_DATABASE_URL and STREAM_IMAGES_BLOB_URL, or
+--library-url for the first); anything else is the local library in STREAM_IMAGES_DIR. The
+words the window's title and status bar show come from `describe()`, which never prints a
+password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from streamimages_desktop.core.errors import UserError
+from streamimages_desktop.core.settings import Settings
+
+_DATABASE_SCHEMES = ("postgresql", "postgres")
+# S3's own rule for bucket names: 3-63 lower-case letters, digits, dots and hyphens.
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+class LibraryUrlError(UserError, ValueError):
+    """A team library URL that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class LocalLibrary:
+    """The embedded default: SQLite and a folder of originals, no server."""
+
+    folder: Path
+
+    def describe(self) -> str:
+        return f"local library {self.folder}"
+
+    @property
+    def is_team(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class TeamLibrary:
+    """A team library: rows in PostgreSQL, originals in an S3-compatible bucket."""
+
+    database_url: str
+    bucket: str
+    prefix: str
+    endpoint: str
+    access_key: str
+    secret_key: str
+
+    def describe(self) -> str:
+        """ "team library ann@db.example:5432/streams": who, where, never the password."""
+        parts = urlsplit(self.database_url)
+        user = f"{parts.username}@" if parts.username else ""
+        port = f":{parts.port}" if parts.port else ""
+        database = parts.path.lstrip("/") or "postgres"
+        return f"team library {user}{parts.hostname or 'localhost'}{port}/{database}"
+
+    @property
+    def is_team(self) -> bool:
+        return True
+
+    @property
+    def key(self) -> str:
+        """A short name for this machine's state of the library (its lock and OBS folder)."""
+        parts = urlsplit(self.database_url)
+        where = f"{parts.hostname}:{parts.port}/{parts.path}|{self.bucket}/{self.prefix}"
+        return hashlib.sha256(where.encode()).hexdigest()[:16]
+
+
+Location = LocalLibrary | TeamLibrary
+
+
+def parse_database_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in _DATABASE_SCHEMES or not parts.hostname:
+        raise LibraryUrlError(
+            f"STREAM_IMAGES_DATABASE_URL must look like postgresql://user:password@host/database,"
+            f" not {_without_password(url)!r}"
+        )
+    return url
+
+
+def parse_blob_url(url: str) -> tuple[str, str]:
+    """(bucket, prefix) of s3://bucket/prefix; the prefix may be empty."""
+    parts = urlsplit(url)
+    bucket = parts.netloc
+    if parts.scheme != "s3" or not _BUCKET.fullmatch(bucket) or ".." in bucket:
+        raise LibraryUrlError(
+            f"STREAM_IMAGES_BLOB_URL must look like s3://bucket/prefix with a bucket name of 3-63"
+            f" lower-case letters, digits, dots or hyphens, not {url!r}"
+        )
+    return bucket, parts.path.strip("/")
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def location_of(settings: Settings) -> Location:
+    """The library these settings open; a half-given team library is refused, not guessed."""
+    database = settings.stream_images_database_url.strip()
+    blob = settings.stream_images_blob_url.strip()
+    if not database and not blob:
+        return LocalLibrary(settings.stream_images_dir)
+    if not database or not blob:
+        missing = "STREAM_IMAGES_BLOB_URL" if database else "STREAM_IMAGES_DATABASE_URL"
+        raise LibraryUrlError(f"a team library needs both URLs: {missing} is not set")
+    bucket, prefix = parse_blob_url(blob)
+    return TeamLibrary(
+        database_url=parse_database_url(database),
+        bucket=bucket,
+        prefix=prefix,
+        endpoint=settings.stream_images_blob_endpoint.strip(),
+        access_key=settings.stream_images_blob_access_key,
+        secret_key=settings.stream_images_blob_secret_key,
+    )
