@@ -34,7 +34,7 @@ from streamimages_desktop.ui.streams.browser import StreamBrowser
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.viewer.viewer_window import ViewerWindow
 from streamimages_desktop.ui.window import menus, view_state
-from streamimages_desktop.ui.window.status_line import StatusLine
+from streamimages_desktop.ui.window.status_line import StatusLine, home_relative
 from streamimages_desktop.ui.window.toolbar import TILE_DEFAULT, MainToolBar
 
 if TYPE_CHECKING:
@@ -258,8 +258,14 @@ class MainWindow(QMainWindow):
     def _title(self, role: Role) -> str:
         audience = self.on_air.audience
         if audience is None:
-            return viewing_as(role)
+            return f"{viewing_as(role)} — {self._library_title()}"
         return f"ON AIR — audience: {role_name(audience)}"
+
+    def _library_title(self) -> str:
+        """Which library is open: its folder (as the status bar writes it), or the team's."""
+        if self._manager.is_team_library:
+            return self._manager.library_name.replace("team library ", "team ", 1)
+        return home_relative(self._settings.stream_images_dir)
 
     def _on_air_changed(self, audience: Role | None) -> None:
         """On or off air: the same path as a role change, with the audience's role locked."""

@@ -191,7 +191,7 @@ def test_leaving_on_air_takes_a_deliberate_confirm(
     assert window.viewer.role is Role.OWNER  # back to the role before going on air
     assert len(grid_ids(window)) == 9
     assert not window.on_air_banner.isVisible()
-    assert window.windowTitle() == "Viewing as Owner"
+    assert window.windowTitle().startswith("Viewing as Owner — ")  # then the library's name
     assert window.status.role_label.text() == "Role: Owner"
     assert window.status.path_label.isVisible()
     assert window.status.toolTip() == "the bar's own"
