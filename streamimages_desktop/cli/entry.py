@@ -33,6 +33,7 @@ _GROUPS: dict[str | None, str] = {
     **dict.fromkeys(CURATION_COMMANDS, "curation"),
     "export": "export",
     **dict.fromkeys(OBS_COMMANDS, "obs"),
+    "team": "team",
 }
 _NO_PILLOW = frozenset({"cache_sim"})
 

@@ -13,6 +13,7 @@ from streamimages_desktop.cli import check as cli_check
 from streamimages_desktop.cli import curation, workbench
 from streamimages_desktop.cli import export as cli_export
 from streamimages_desktop.cli import obs as cli_obs
+from streamimages_desktop.cli import team as cli_team
 from streamimages_desktop.cli.console import PROG
 from streamimages_desktop.cli.format import printable
 from streamimages_desktop.core.cache_sim import MAX_PAGES, MAX_REQUESTS, PATTERNS, PRESETS
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_check.add_parser(sub)
     cli_export.add_parser(sub)
     cli_obs.add_parsers(sub)
+    cli_team.add_parser(sub)
     return parser
 
 

@@ -47,9 +47,28 @@ class Backend:
     cache_dir: Path
     warnings: list[str] = field(default_factory=list)
 
+    _feed: Any = None
+
     @property
     def is_team(self) -> bool:
         return self.location.is_team
+
+    def change_feed(self) -> Any:
+        """The team library's ChangeFeed (one dedicated LISTEN connection, made on first use);
+        None for the local library, whose changes are seen by polling data_version()."""
+        if not isinstance(self.location, TeamLibrary):
+            return None
+        if self._feed is None:
+            from streamimages_desktop.core.team_changes import ChangeFeed
+
+            self._feed = ChangeFeed(self.location.database_url)
+        return self._feed
+
+    def close(self) -> None:
+        if self._feed is not None:
+            self._feed.close()
+            self._feed = None
+        self.store.close()
 
 
 def cache_dir_of(settings: Settings) -> Path:

@@ -177,7 +177,7 @@ class StreamImageManager:
     # -- lifetime ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        self._store.close()
+        self._backend.close()
         self._disk_cache.close()
 
     def __enter__(self) -> StreamImageManager:
@@ -653,6 +653,18 @@ class StreamImageManager:
         with self._lock:
             for row in trash.take_rows(self._store, new_ids):
                 self._forget(row)
+
+    def wait_for_change(self, timeout: float) -> int:
+        """Wait up to `timeout` seconds for a change by another machine, then data_version().
+
+        A team library's server says when anyone commits (core/team_changes.py), and a lost
+        connection comes back as a change, so the caller re-reads what notifications it
+        missed; the local library has no such news and answers at once (poll it instead).
+        """
+        feed = self._backend.change_feed()
+        if feed is not None:
+            feed.wait(timeout)
+        return self.data_version()
 
     def data_version(self) -> int:
         """A number that changes whenever any connection (any process) commits to the library;

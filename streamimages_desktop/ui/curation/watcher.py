@@ -3,6 +3,10 @@
 A timer asks the manager's data_version() on a worker every POLL_MS; SQLite changes that
 number whenever any connection commits, so a poll costs one PRAGMA and never touches the
 GUI thread. A change emits `changed` once; the window re-queries in place.
+
+A team library is told of other machines' changes by the server (LISTEN/NOTIFY), so there
+the watcher keeps one wait_for_change() outstanding on a thread of its own instead: a change
+arrives within a round trip, and the gallery's workers are never held up by the waiting.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ if TYPE_CHECKING:
     from streamimages_desktop.core.manager import StreamImageManager
 
 POLL_MS = 500
+TEAM_WAIT_SECONDS = 1.0  # how long one wait on the server lasts before it is asked again
 
 
 class LibraryWatcher(QObject):
@@ -35,22 +40,50 @@ class LibraryWatcher(QObject):
         self._manager, self._runner = manager, runner
         self._version: int | None = None
         self._asking = False
+        self._listening = False
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
+        # Waits on the server hold a thread for up to a second: they get their own.
+        self._listener = TaskRunner(max_threads=1, parent=self) if manager.is_team_library else None
 
     def start(self) -> None:
+        if self._listener is not None:
+            self._listening = True
+            self._listen()
+            return
         self.timer.start()
         self.poll()
 
     def stop(self) -> None:
         self.timer.stop()
+        self._listening = False
 
     def poll(self) -> None:
         if self._asking:  # the last question is still out (a busy disk): do not pile up
             return
         self._asking = True
         self._runner.submit(self._manager.data_version, self._on_version, self._on_failed)
+
+    def _listen(self) -> None:
+        """One wait on the team library's server; its answer (or failure) starts the next."""
+        if not self._listening or self._listener is None or self._asking:
+            return
+        self._asking = True
+        self._listener.submit(
+            lambda: self._manager.wait_for_change(TEAM_WAIT_SECONDS),
+            self._on_heard,
+            self._on_lost,
+        )
+
+    def _on_heard(self, version: int) -> None:
+        self._on_version(version)
+        self._listen()
+
+    def _on_lost(self, _exc: Exception) -> None:
+        """The server went away: ask again a poll later (the feed reconnects and re-syncs)."""
+        self._asking = False
+        QTimer.singleShot(POLL_MS, self._listen)
 
     def _on_version(self, version: int) -> None:
         self._asking = False
