@@ -9,7 +9,6 @@ Files are not touched here: the manager writes the original before it calls adop
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from streamimages_desktop.core.errors import NotFound, StreamFull
@@ -63,16 +62,19 @@ def adopt_stream(store: Store, stream: Stream, trashed: datetime | None) -> bool
         return cur.rowcount == 1
 
 
-def already_there(conn: sqlite3.Connection, image: StreamImage, trashed: bool) -> bool:
-    """The row's id is in the library, or its bytes are in its stream in the same state."""
-    if conn.execute("SELECT 1 FROM images WHERE id = ?", (image.id,)).fetchone():
-        return True
+def _there(image: StreamImage, trashed: bool) -> tuple[str, tuple[str, ...]]:
+    """One query that finds the row's id, or its bytes in its stream in the same state."""
     state = "trashed IS NOT NULL" if trashed else "trashed IS NULL"
-    found = conn.execute(
-        f"SELECT 1 FROM images WHERE stream_id = ? AND sha256 = ? AND {state}",
-        (image.stream_id, image.sha256),
+    return (
+        "SELECT 1 FROM images WHERE id = ?"
+        f" UNION ALL SELECT 1 FROM images WHERE stream_id = ? AND sha256 = ? AND {state}",
+        (image.id, image.stream_id, image.sha256),
     )
-    return found.fetchone() is not None
+
+
+def is_there(store: Store, image: StreamImage, trashed: bool) -> bool:
+    """Whether the row is already here (a plain read, asked before its original is written)."""
+    return bool(store._query(*_there(image, trashed)))
 
 
 def adopt_row(
@@ -82,7 +84,7 @@ def adopt_row(
     already there. A live row needs room in its stream (StreamFull) and brings a trashed
     stream back, as an import does; a trashed row needs only its stream."""
     with store.transaction() as conn:
-        if already_there(conn, image, trashed is not None):
+        if conn.execute(*_there(image, trashed is not None)).fetchone():
             return False
         found = conn.execute(
             "SELECT image_count FROM streams WHERE id = ?", (image.stream_id,)
@@ -102,9 +104,3 @@ def record(store: Store, image_id: str) -> StreamImage | None:
     """The row of that id in any state (the owner's bookkeeping, never shown to a role)."""
     rows = store._query(f"SELECT {_IMAGE_COLUMNS} FROM images WHERE id = ?", (image_id,))
     return _image(rows[0]) if rows else None
-
-
-def is_there(store: Store, image: StreamImage, trashed: bool) -> bool:
-    """already_there() on its own: asked before the original is written."""
-    with store.transaction() as conn:
-        return already_there(conn, image, trashed)

@@ -407,3 +407,28 @@ def test_a_transfer_killed_anywhere_after_ten_rows_resumes_exactly(
         extra = len(_blob_files(b)) - len(b.image_records(OWNER))
     assert extra in (0, 1)  # at most the one original whose row the kill stopped
     _rerun_and_check(twenty, target, file_without_row=bool(extra))
+
+
+def test_a_read_only_library_is_copied_from_and_refused_as_a_target_in_one_line(
+    tmp_path: Path,
+) -> None:
+    with StreamImageManager(_settings(tmp_path / "a"), clock=Clock()) as manager:
+        _fill(manager)
+    library = tmp_path / "a" / "library"
+    if subprocess.run(["chattr", "-R", "+i", library], capture_output=True).returncode:
+        pytest.skip("no chattr +i here: no way to refuse root a write")
+    try:
+        with (
+            StreamImageManager(_settings(tmp_path / "a")) as locked,
+            StreamImageManager(_settings(tmp_path / "b")) as target,
+        ):
+            assert locked.read_only
+            assert transfer(locked, target).complete
+            assert _everything(target) == _everything(locked)
+            add(target, seed=99)
+            back = transfer(target, locked)
+            assert back.copied == 0 and back.stopped is not None
+            assert back.stopped.startswith("writing the target library: the library")
+            assert "read-only" in back.stopped
+    finally:
+        subprocess.run(["chattr", "-R", "-i", library], check=True)
