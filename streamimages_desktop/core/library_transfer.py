@@ -113,6 +113,7 @@ def transfer(
     streams = source.stream_records(OWNER)
     rows = source.image_records(OWNER)
     there = _Known(target.image_records(OWNER))
+    streams_there = {stream.id for stream, _ in target.stream_records(OWNER)}
     tally = _Tally()
     refused: list[Refused] = []
     total_bytes = sum(image.bytes for image, _ in rows)
@@ -135,6 +136,9 @@ def transfer(
 
     try:
         for stream, trashed in streams:
+            if stream.id in streams_there:  # left as it is there, and nothing is written
+                tally.streams_already_there += 1
+                continue
             try:
                 made = _target(partial(target.adopt_stream, OWNER, stream, trashed))
             except UserError:  # an id this target refuses: its rows are refused one by one

@@ -425,6 +425,7 @@ def test_a_read_only_library_is_copied_from_and_refused_as_a_target_in_one_line(
             assert locked.read_only
             assert transfer(locked, target).complete
             assert _everything(target) == _everything(locked)
+            assert transfer(target, locked).complete  # all there already: nothing to write
             add(target, seed=99)
             back = transfer(target, locked)
             assert back.copied == 0 and back.stopped is not None
