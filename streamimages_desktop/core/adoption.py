@@ -49,8 +49,8 @@ def adopt_stream(store: Store, stream: Stream, trashed: datetime | None) -> bool
     True when it was created."""
     with store.transaction() as conn:
         cur = conn.execute(
-            "INSERT OR IGNORE INTO streams (id, title, owner, created, trashed)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO streams (id, title, owner, created, trashed)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
             (
                 validate_stream_id(stream.id),
                 stream.title,
