@@ -94,10 +94,13 @@ def _stream(row: sqlite3.Row) -> Stream:
     )
 
 
-def insert_row(conn: sqlite3.Connection, image: StreamImage) -> None:
-    """One image row as it stands (an import, a copy, an undo that puts a row back)."""
+def insert_row(
+    conn: sqlite3.Connection, image: StreamImage, *, trashed: datetime | None = None
+) -> None:
+    """One image row as it stands (an import, a copy, an undo that puts a row back, a row
+    brought from another library: `trashed` puts it straight into the trash)."""
     conn.execute(
-        f"INSERT INTO images ({_IMAGE_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+        f"INSERT INTO images ({_IMAGE_COLUMNS}, trashed) VALUES ({', '.join('?' * 16)})",
         (
             image.id,
             image.stream_id,
@@ -114,6 +117,7 @@ def insert_row(conn: sqlite3.Connection, image: StreamImage) -> None:
             _to_text(image.updated),
             image.views,
             None if image.last_accessed is None else _to_text(image.last_accessed),
+            None if trashed is None else _to_text(trashed),
         ),
     )
 
