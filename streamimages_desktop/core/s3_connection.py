@@ -9,6 +9,7 @@ is one line naming the endpoint and the bucket.
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any, Final
 
 import boto3
@@ -29,6 +30,8 @@ from streamimages_desktop.core.errors import EnvironmentProblem, ProblemKind
 DEFAULT_REGION: Final = "us-east-1"
 CONNECT_TIMEOUT_SECONDS: Final = 5.0
 READ_TIMEOUT_SECONDS: Final = 60.0
+_session_lock = threading.Lock()
+_session: boto3.session.Session | None = None
 _BUCKET_RE: Final = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 _CREDENTIAL_CODES: Final = frozenset(
@@ -72,8 +75,10 @@ def make_client(
 
     Path-style addressing (self-hosted servers have no per-bucket DNS), short connect timeouts
     so an unreachable server is named within seconds, and a few retries for busy servers.
-    Clients are thread-safe; a private Session keeps boto3's shared default one out of it.
+    Clients are thread-safe. They come from one private Session (under a lock: making
+    clients is not), which reads the service models once; the keys are this client's own.
     """
+    global _session
     config = Config(
         region_name=region,
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
@@ -84,12 +89,17 @@ def make_client(
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
     )
-    session = boto3.session.Session(
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        region_name=region,
-    )
-    return session.client(service, endpoint_url=endpoint_url, config=config)
+    with _session_lock:
+        if _session is None:
+            _session = boto3.session.Session()
+        return _session.client(
+            service,
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            config=config,
+        )
 
 
 def error_code(exc: ClientError) -> str:

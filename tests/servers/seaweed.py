@@ -6,7 +6,7 @@ the first time a test asks for it and stopped at the end of the session; skipped
 (`-s3.config`); members' identities are made at run time through the IAM API on the S3 port
 (`-s3.iam.readOnly=false`), as `streamimages team add-member` does.
 
-`s3_admin` (function): a StorageAdmin for a fresh bucket (created) and prefix of its own.
+`s3_admin` (function): a StorageAdmin for a prefix of its own in the session's bucket.
 `seaweed.member(admin, level, can_edit)` gives a new member's (access_key, secret_key).
 """
 
@@ -37,7 +37,8 @@ ADMIN_ACCESS_KEY = "streamimages-test-admin"
 ADMIN_SECRET_KEY = "streamimages-test-admin-secret"
 REGION = "us-east-1"
 START_TIMEOUT_SECONDS = 60.0
-_buckets = itertools.count(1)
+SESSION_BUCKET = "streamimages-tests"
+_counter = itertools.count(1)
 
 
 def weed_binary() -> Path | None:
@@ -59,7 +60,7 @@ class SeaweedServer:
     admin_secret_key: str = ADMIN_SECRET_KEY
     region: str = REGION
 
-    def admin(self, bucket: str, prefix: str = "team") -> StorageAdmin:
+    def admin(self, bucket: str = SESSION_BUCKET, prefix: str = "team") -> StorageAdmin:
         from streamimages_desktop.core.team_storage import StorageAdmin
 
         return StorageAdmin(
@@ -71,11 +72,16 @@ class SeaweedServer:
             self.region,
         )
 
-    def new_admin(self, prefix: str = "team") -> StorageAdmin:
-        """A StorageAdmin for a new, empty bucket (3-63 characters, unique in the session)."""
+    def new_admin(self, *, own_bucket: bool = False) -> StorageAdmin:
+        """A StorageAdmin for a fresh prefix of the session's bucket, or for a new bucket.
+
+        Prefixes keep tests apart (members' keys are scoped by prefix); a bucket of its own
+        costs a volume on the server, so only a test that needs one asks for it.
+        """
         from streamimages_desktop.core.team_storage import ensure_bucket
 
-        admin = self.admin(f"t{next(_buckets):03d}-{uuid.uuid4().hex[:8]}", prefix)
+        tag = f"t{next(_counter):03d}-{uuid.uuid4().hex[:8]}"  # 3-63 characters either way
+        admin = self.admin(tag, "team") if own_bucket else self.admin(SESSION_BUCKET, tag)
         ensure_bucket(admin)
         return admin
 
@@ -146,7 +152,7 @@ def _command(weed: Path, folder: Path, ports: list[int]) -> list[str]:
         "-master.telemetry=false",
         f"-volume.port={volume}",
         f"-volume.port.grpc={volume_grpc}",
-        "-volume.max=8",
+        "-volume.max=16",
         "-volume.preStopSeconds=0",
         f"-filer.port={filer}",
         f"-filer.port.grpc={filer_grpc}",
@@ -175,14 +181,15 @@ def _wait_until_ready(process: subprocess.Popen[bytes], server: SeaweedServer, l
         server.region,
         attempts=1,
     )
-    probe = "ready-probe"
+    probe = SESSION_BUCKET
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"weed exited with {process.returncode}:\n{_tail(log)}")
         try:
             with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
                 client.create_bucket(Bucket=probe)
-            client.put_object(Bucket=probe, Key="probe", Body=b"ok")
+            client.put_object(Bucket=probe, Key="ready-probe", Body=b"ok")
+            client.delete_object(Bucket=probe, Key="ready-probe")
             return
         except Exception:
             if time.monotonic() > deadline:
@@ -229,6 +236,9 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
+            # grow one volume at a time (SeaweedFS's default is 7 per bucket): little disk
+            # and memory, and a bucket's first write does not wait for seven
+            env={**os.environ, "WEED_MASTER_VOLUME_GROWTH_COPY_1": "1"},
             start_new_session=True,  # its own group, so stopping it stops all of it
         )
     try:
@@ -244,5 +254,5 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]
 
 @pytest.fixture
 def s3_admin(seaweed: SeaweedServer) -> StorageAdmin:
-    """A StorageAdmin for a fresh bucket of this test's own, on the session's SeaweedFS."""
+    """A StorageAdmin for a fresh prefix of this test's own, on the session's SeaweedFS."""
     return seaweed.new_admin()
