@@ -103,8 +103,13 @@ def make_client(
 
 
 def error_code(exc: ClientError) -> str:
-    """The server's error code ("NoSuchKey", "AccessDenied", or the status for a HEAD)."""
-    return str(exc.response.get("Error", {}).get("Code", ""))
+    """The server's error code ("NoSuchKey", "AccessDenied", or the status for a HEAD).
+
+    SeaweedFS answers some IAM calls with an S3-style body, whose code botocore's IAM parser
+    leaves at the top of the response rather than under "Error".
+    """
+    response: dict[str, Any] = dict(exc.response)
+    return str(response.get("Error", {}).get("Code") or response.get("Code") or "")
 
 
 def problem_kind(exc: BaseException) -> ProblemKind | None:

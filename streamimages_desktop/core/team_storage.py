@@ -3,7 +3,9 @@
 Originals live under `<prefix>/public/`, `<prefix>/subscribers/` and `<prefix>/private/`
 (core/s3_blobs). Each member gets their own IAM user and access key with one inline policy:
 GetObject (and ListBucket, by `s3:prefix`) on the folders of their level, and only for a
-member who can edit, PutObject/DeleteObject and the multipart actions on the same folders.
+member who can edit, PutObject/DeleteObject and the multipart actions on the same folders;
+a member of level all who edits also gets the library's managed "uploads" policy, so their
+housekeeping can find abandoned multipart uploads.
 The server enforces it, so a leaked or misused key cannot read above its level whatever the
 client does.
 
@@ -18,6 +20,7 @@ that can reach the S3 port.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -79,34 +82,46 @@ class StorageAdmin:
 
 
 def member_policy(bucket: str, prefix: str, level: StorageLevel | str, can_edit: bool) -> Any:
-    """The IAM policy document (a dict) for one member; pure, so it can be read and tested."""
+    """The inline IAM policy document (a dict) of one member; pure, so it can be read."""
     folders = [folder(prefix, v) for v in visible_at(level)]
     objects = [f"arn:aws:s3:::{bucket}/{f}*" for f in folders]
-    listing = {"StringLike": {"s3:prefix": [f"{f}*" for f in folders]}}
     statements: list[dict[str, Any]] = [
         {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": objects},
         {
             "Effect": "Allow",
             "Action": ["s3:ListBucket"],
             "Resource": [f"arn:aws:s3:::{bucket}"],
-            "Condition": listing,
+            "Condition": {"StringLike": {"s3:prefix": [f"{f}*" for f in folders]}},
         },
     ]
-    if can_edit:
-        write = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListParts"]
+    if can_edit:  # multipart uploads are PutObject to the policy engine
+        write = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
         statements.append({"Effect": "Allow", "Action": write, "Resource": objects})
-        if StorageLevel(level) is StorageLevel.ALL:
-            # Finding abandoned multipart uploads (housekeeping) lists the whole bucket's
-            # uploads; SeaweedFS cannot scope that listing by prefix, so only a member who
-            # sees everything gets it.
-            statements.append(
-                {
-                    "Effect": "Allow",
-                    "Action": ["s3:ListMultipartUploads"],
-                    "Resource": [f"arn:aws:s3:::{bucket}"],
-                }
-            )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def uploads_policy(bucket: str, prefix: str) -> Any:
+    """The managed policy that lets housekeeping list the library's unfinished uploads.
+
+    Only a member who sees everything and edits gets it (the listing names every folder).
+    It is a managed policy because SeaweedFS's PutUserPolicy accepts only the actions of its
+    own older action list, which lacks s3:ListBucketMultipartUploads; CreatePolicy takes it.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:ListBucketMultipartUploads"],
+                "Resource": [f"arn:aws:s3:::{bucket}"],
+                "Condition": {"StringLike": {"s3:prefix": [f"{prefix}/*"]}},
+            }
+        ],
+    }
+
+
+def _housekeeps(level: StorageLevel | str, can_edit: bool) -> bool:
+    return can_edit and StorageLevel(level) is StorageLevel.ALL
 
 
 def create_member_credentials(
@@ -129,6 +144,8 @@ def create_member_credentials(
             raise
         try:
             iam.put_user_policy(UserName=name, PolicyName=POLICY_NAME, PolicyDocument=policy)
+            if _housekeeps(level, can_edit):
+                iam.attach_user_policy(UserName=name, PolicyArn=_uploads_policy_arn(iam, admin))
             key = iam.create_access_key(UserName=name)["AccessKey"]
         except BaseException:
             with contextlib.suppress(ClientError, BotoCoreError):
@@ -140,12 +157,21 @@ def create_member_credentials(
 def set_member_access(
     admin: StorageAdmin, name: str, level: StorageLevel | str, can_edit: bool
 ) -> None:
-    """Replace a member's policy (a level or edit right changed); their key stays the same."""
+    """Replace a member's policy (a level or edit right changed); their key stays the same.
+
+    Narrowing comes first, so at no moment does the member hold more than the old or the
+    new rights.
+    """
     _validate_member_name(name)
     policy = json.dumps(member_policy(admin.bucket, admin.prefix, level, can_edit))
     with _iam(admin) as iam:
         try:
+            arn = _uploads_policy_arn(iam, admin)
+            if not _housekeeps(level, can_edit):
+                _detach(iam, name, arn)
             iam.put_user_policy(UserName=name, PolicyName=POLICY_NAME, PolicyDocument=policy)
+            if _housekeeps(level, can_edit):
+                iam.attach_user_policy(UserName=name, PolicyArn=arn)
         except ClientError as exc:
             if error_code(exc) == "NoSuchEntity":
                 raise UserError(f"the team storage has no member named {name!r}") from None
@@ -177,11 +203,39 @@ def ensure_bucket(admin: StorageAdmin) -> bool:
     return True
 
 
+def _uploads_policy_arn(iam: Any, admin: StorageAdmin) -> str:
+    """The ARN of this library's uploads policy, made on first use (one per bucket/prefix)."""
+    where = hashlib.sha256(f"{admin.bucket}/{admin.prefix}".encode()).hexdigest()[:16]
+    name = f"streamimages-uploads-{where}"
+    document = json.dumps(uploads_policy(admin.bucket, admin.prefix))
+    try:
+        return str(iam.create_policy(PolicyName=name, PolicyDocument=document)["Policy"]["Arn"])
+    except ClientError as exc:
+        if error_code(exc) != "EntityAlreadyExists":
+            raise
+    for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
+        for policy in page.get("Policies", []):
+            if policy["PolicyName"] == name:
+                return str(policy["Arn"])
+    raise UserError(f"the team storage lost its policy {name}; try again")  # a racing delete
+
+
+def _detach(iam: Any, name: str, arn: str) -> None:
+    try:
+        iam.detach_user_policy(UserName=name, PolicyArn=arn)
+    except ClientError as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
+
+
 def _delete_user(iam: Any, name: str) -> None:
     for key in iam.list_access_keys(UserName=name).get("AccessKeyMetadata", []):
         iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
     for policy in iam.list_user_policies(UserName=name).get("PolicyNames", []):
         iam.delete_user_policy(UserName=name, PolicyName=policy)
+    attached = iam.list_attached_user_policies(UserName=name).get("AttachedPolicies", [])
+    for managed in attached:
+        _detach(iam, name, managed["PolicyArn"])
     iam.delete_user(UserName=name)
 
 
