@@ -194,6 +194,37 @@ def test_a_level_change_applies_at_once_with_the_same_key(
     remove_member(s3_admin, name)
 
 
+def test_only_an_all_level_editor_may_list_unfinished_uploads(
+    seaweed: SeaweedServer, s3_admin: StorageAdmin
+) -> None:
+    """Housekeeping's listing names every folder's uploads: level all and edit rights only."""
+    name = "housekeeper"
+    store = member_store(s3_admin, create_member_credentials(s3_admin, name, "all", True))
+    assert store.clean_leftovers(grace=0) == 0
+    set_member_access(s3_admin, name, StorageLevel.SUBSCRIBERS, can_edit=True)
+    with pytest.raises(EnvironmentProblem) as caught:
+        store.clean_leftovers(grace=0)
+    assert caught.value.kind is ProblemKind.PERMISSION
+    set_member_access(s3_admin, name, StorageLevel.ALL, can_edit=True)
+    assert store.clean_leftovers(grace=0) == 0
+    set_member_access(s3_admin, name, StorageLevel.ALL, can_edit=False)
+    with pytest.raises(EnvironmentProblem):
+        store.clean_leftovers(grace=0)
+    remove_member(s3_admin, name)
+    # and no one else's listing: another library's prefix in the same bucket
+    other = seaweed.new_admin()
+    keys = create_member_credentials(other, "elsewhere", "all", True)
+    raw = seaweed.raw_client(*keys)
+    assert denied(lambda: raw.list_multipart_uploads(Bucket=s3_admin.bucket, Prefix="t"))
+    assert denied(
+        lambda: raw.list_multipart_uploads(Bucket=s3_admin.bucket, Prefix=f"{s3_admin.prefix}/")
+    )
+    assert not denied(
+        lambda: raw.list_multipart_uploads(Bucket=other.bucket, Prefix=f"{other.prefix}/")
+    )
+    remove_member(other, "elsewhere")
+
+
 def test_a_removed_member_s_key_stops_working(
     seaweed: SeaweedServer, s3_admin: StorageAdmin, library: dict[Visibility, str]
 ) -> None:
