@@ -8,8 +8,9 @@ import time
 
 import pytest
 from boto3.s3.transfer import TransferConfig
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 
+from streamimages_desktop.core import s3_blobs
 from streamimages_desktop.core.errors import EnvironmentProblem, ProblemKind
 from streamimages_desktop.core.models import Visibility
 from streamimages_desktop.core.s3_blobs import MiB, S3BlobStore
@@ -168,6 +169,49 @@ def test_a_large_original_goes_up_in_parts_and_reads_back(
     assert head["ChecksumSHA256"].endswith("-2")  # a composite checksum: it went up in parts
     assert store.read(digest, "BMP", Visibility.PRIVATE) == big
     assert store.put(big, digest, "BMP", Visibility.PRIVATE) is False
+
+
+def parts_store(admin: StorageAdmin) -> S3BlobStore:
+    return store_for(
+        admin, transfer=TransferConfig(multipart_threshold=1 * MiB, multipart_chunksize=5 * MiB)
+    )
+
+
+BIG = image_bytes("BMP", size=(1600, 1400), seed=5)
+
+
+def test_an_upload_cut_off_between_parts_leaves_nothing(
+    seaweed: SeaweedServer, s3_admin: StorageAdmin
+) -> None:
+    store = parts_store(s3_admin)
+    parts: list[int] = []
+
+    def cut_after_the_first(params: dict[str, object], **_kwargs: object) -> None:
+        parts.append(int(str(params["PartNumber"])))
+        if len(parts) > 1:
+            raise EndpointConnectionError(endpoint_url=s3_admin.endpoint_url)
+
+    store._client.meta.events.register("provide-client-params.s3.UploadPart", cut_after_the_first)
+    with pytest.raises(EnvironmentProblem) as caught:
+        store.put(BIG, sha(BIG), "BMP", Visibility.PUBLIC)
+    assert caught.value.kind is ProblemKind.UNREACHABLE
+    assert len(parts) == 2
+    assert list(store.stored()) == []
+    with pytest.raises(FileNotFoundError):
+        store.read(sha(BIG), "BMP", Visibility.PUBLIC)
+    raw = seaweed.admin_client()
+    uploads = raw.list_multipart_uploads(Bucket=s3_admin.bucket, Prefix=s3_admin.prefix)
+    assert uploads.get("Uploads", []) == []  # s3transfer aborted it on the way out
+
+
+def test_a_multipart_object_that_does_not_check_out_is_removed(
+    s3_admin: StorageAdmin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = parts_store(s3_admin)
+    monkeypatch.setattr(s3_blobs, "_composite_sha256", lambda data, size: "not-it-2")
+    with pytest.raises(EnvironmentProblem, match="did not match its checksum"):
+        store.put(BIG, sha(BIG), "BMP", Visibility.PUBLIC)
+    assert list(store.stored()) == []
 
 
 def test_an_abandoned_multipart_upload_is_invisible_and_cleaned(
