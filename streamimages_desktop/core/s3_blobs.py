@@ -281,7 +281,12 @@ class S3BlobStore:
             if code == "403":
                 # A HEAD answer has no body, so a bad key and a denied one look alike; a
                 # one-byte GET carries the server's real error code.
-                self._client.get_object(Bucket=self._bucket, Key=key, Range="bytes=0-0")
+                try:
+                    self._client.get_object(Bucket=self._bucket, Key=key, Range="bytes=0-0")
+                except ClientError as again:
+                    if error_code(again) in _MISSING_KEY_CODES:
+                        return False
+                    raise
                 return True
             raise
         return True

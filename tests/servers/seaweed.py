@@ -13,6 +13,7 @@ the first time a test asks for it and stopped at the end of the session; skipped
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import itertools
 import json
 import os
@@ -37,6 +38,7 @@ ADMIN_ACCESS_KEY = "streamimages-test-admin"
 ADMIN_SECRET_KEY = "streamimages-test-admin-secret"
 REGION = "us-east-1"
 START_TIMEOUT_SECONDS = 60.0
+_PR_SET_PDEATHSIG = 1
 SESSION_BUCKET = "streamimages-tests"
 _counter = itertools.count(1)
 
@@ -207,6 +209,13 @@ def _tail(log: Path, lines: int = 30) -> str:
         return "(no log)"
 
 
+def _die_with_us() -> None:
+    """In the child before exec: Linux kills weed if pytest dies (even by SIGKILL)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
@@ -240,6 +249,7 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]
             # and memory, and a bucket's first write does not wait for seven
             env={**os.environ, "WEED_MASTER_VOLUME_GROWTH_COPY_1": "1"},
             start_new_session=True,  # its own group, so stopping it stops all of it
+            preexec_fn=_die_with_us if sys.platform == "linux" else None,
         )
     try:
         _wait_until_ready(process, server, log)
