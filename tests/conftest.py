@@ -12,6 +12,8 @@ os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
 from streamimages_desktop.core.settings import Settings
 
+pytest_plugins = ["tests.servers.seaweed"]
+
 
 @pytest.fixture(autouse=True)
 def _hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ from typing import Final
 
 from streamimages_desktop.core.atomic import TEMP_GRACE_SECONDS, atomic_write, remove_leftovers
 from streamimages_desktop.core.imaging import EXTENSION_FOR_FORMAT
+from streamimages_desktop.core.models import Visibility
 from streamimages_desktop.core.paths import ensure_private_dir
 
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
@@ -22,6 +23,8 @@ class BlobStore:
     """The original bytes of every image, one file per distinct content.
 
     Rows reference blobs by sha256; the manager removes a blob once no row references it.
+    `visibility` is accepted and ignored, so callers pass it to this store and to the team's
+    S3BlobStore (which keeps each visibility in its own folder) alike.
     """
 
     def __init__(self, root: Path) -> None:
@@ -41,7 +44,9 @@ class BlobStore:
             raise ValueError(f"unsupported image format: {fmt!r}")
         return self._root / sha256[:2] / sha256[2:4] / f"{sha256}.{ext}"
 
-    def put(self, data: bytes, sha256: str, fmt: str) -> bool:
+    def put(
+        self, data: bytes, sha256: str, fmt: str, visibility: Visibility | str | None = None
+    ) -> bool:
         """Store `data` atomically; False if the blob exists already (same hash, same bytes).
 
         The caller computes sha256; it is trusted to match `data`. Raises OSError (disk full,
@@ -60,17 +65,26 @@ class BlobStore:
             atomic_write(path, data)
         return True
 
-    def read(self, sha256: str, fmt: str) -> bytes:
+    def read(self, sha256: str, fmt: str, visibility: Visibility | str | None = None) -> bytes:
         """The original bytes; FileNotFoundError when the blob is missing."""
         return self.path_for(sha256, fmt).read_bytes()
 
-    def remove(self, sha256: str, fmt: str) -> None:
+    def remove(self, sha256: str, fmt: str, visibility: Visibility | str | None = None) -> None:
         """Delete the blob; a missing blob is fine.
 
         Empty ab/cd folders stay: removing them would race a put() into the same folder.
         """
         with contextlib.suppress(FileNotFoundError):
             self.path_for(sha256, fmt).unlink()
+
+    def move(
+        self,
+        sha256: str,
+        fmt: str,
+        old_visibility: Visibility | str | None = None,
+        new_visibility: Visibility | str | None = None,
+    ) -> None:
+        """Nothing to do: a local original's path does not depend on its visibility."""
 
     def clean_leftovers(self, grace: float = TEMP_GRACE_SECONDS) -> int:
         """Delete temp files of writes interrupted by a crash; return how many.

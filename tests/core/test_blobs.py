@@ -207,3 +207,17 @@ def test_unknown_format_is_refused(store: BlobStore, fmt: str) -> None:
     with pytest.raises(ValueError, match="format"):
         store.put(b"x", "0" * 64, fmt)
     assert files_below(store.root) == []
+
+
+def test_a_visibility_is_accepted_and_changes_nothing(store: BlobStore) -> None:
+    """Callers pass the visibility to the local store and the team's S3 store alike."""
+    data = image_bytes("PNG")
+    digest = sha(data)
+    assert store.put(data, digest, "PNG", visibility="private") is True
+    path = store.path_for(digest, "PNG")
+    assert store.read(digest, "PNG", visibility="public") == data
+    store.move(digest, "PNG", "private", "public")
+    assert store.path_for(digest, "PNG") == path and path.read_bytes() == data
+    assert store.put(data, digest, "PNG", visibility="public") is False
+    store.remove(digest, "PNG", visibility="subscribers")
+    assert not path.exists()
