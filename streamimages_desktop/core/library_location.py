@@ -84,8 +84,12 @@ def parse_database_url(url: str) -> str:
     return url
 
 
+DEFAULT_PREFIX = "library"
+
+
 def parse_blob_url(url: str) -> tuple[str, str]:
-    """(bucket, prefix) of s3://bucket/prefix; the prefix may be empty."""
+    """(bucket, prefix) of s3://bucket/prefix; s3://bucket alone keeps its originals under
+    DEFAULT_PREFIX, so the visibility folders never sit at the bucket's top."""
     parts = urlsplit(url)
     bucket = parts.netloc
     if parts.scheme != "s3" or not _BUCKET.fullmatch(bucket) or ".." in bucket:
@@ -93,7 +97,15 @@ def parse_blob_url(url: str) -> tuple[str, str]:
             f"STREAM_IMAGES_BLOB_URL must look like s3://bucket/prefix with a bucket name of 3-63"
             f" lower-case letters, digits, dots or hyphens, not {url!r}"
         )
-    return bucket, parts.path.strip("/")
+    prefix = parts.path.strip("/") or DEFAULT_PREFIX
+    if not re.fullmatch(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*", prefix) or any(
+        segment in (".", "..") for segment in prefix.split("/")
+    ):
+        raise LibraryUrlError(
+            f"the prefix of STREAM_IMAGES_BLOB_URL {url!r} may hold only letters, digits,"
+            " '.', '_', '-' and '/'"
+        )
+    return bucket, prefix
 
 
 def _without_password(url: str) -> str:

@@ -112,7 +112,7 @@ def add_member(settings: Settings, name: str, level: str, *, can_edit: bool) -> 
         with contextlib.suppress(StreamImagesError):
             team_storage.remove_member(admin, name)
         raise
-    blob_url = f"s3://{team.bucket}/{team.prefix}" if team.prefix else f"s3://{team.bucket}"
+    blob_url = f"s3://{team.bucket}/{team.prefix}"
     return MemberCredentials(
         name=name,
         level=level,

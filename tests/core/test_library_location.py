@@ -80,3 +80,20 @@ def test_a_half_or_wrong_team_library_is_refused_in_one_line(
     assert words in str(err.value)
     assert "\n" not in str(err.value)
     assert "pw@" not in str(err.value)  # a refused URL never repeats its password
+
+
+def test_a_bucket_alone_keeps_its_originals_under_a_prefix(tmp_path: Path) -> None:
+    settings = _settings(
+        tmp_path, STREAM_IMAGES_DATABASE_URL=DB, STREAM_IMAGES_BLOB_URL="s3://team-images"
+    )
+    location = location_of(settings)
+    assert isinstance(location, TeamLibrary)
+    assert location.prefix == "library"
+    with pytest.raises(LibraryUrlError, match="prefix"):
+        location_of(
+            _settings(
+                tmp_path,
+                STREAM_IMAGES_DATABASE_URL=DB,
+                STREAM_IMAGES_BLOB_URL="s3://team-images/a/../b",
+            )
+        )
