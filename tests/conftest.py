@@ -12,6 +12,9 @@ os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
 from streamimages_desktop.core.settings import Settings
 
+# The real servers some tests need (a session-wide PostgreSQL, a fresh database per test).
+pytest_plugins = ["tests.servers.postgres"]
+
 
 @pytest.fixture(autouse=True)
 def _hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
