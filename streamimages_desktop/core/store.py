@@ -300,7 +300,8 @@ class Store(Database):
         if visibility is not None:
             sets.append("visibility = ?")
             params.append(Visibility(visibility).value)
-        where, where_params = "id = ? AND trashed IS NULL", [image_id]
+        where = "id = ? AND trashed IS NULL"
+        where_params: list[Any] = [image_id]
         if expected_version is not None:
             where += " AND version = ?"
             where_params.append(expected_version)

@@ -8,6 +8,7 @@ server that was never reached.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -97,7 +98,7 @@ def from_psycopg(exc: Exception, where: str) -> StreamImagesError | None:
     return None
 
 
-def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:
+def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:
     """One connection, or an EnvironmentProblem (UNREACHABLE or CREDENTIALS) saying why not."""
     try:
         return psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_SECONDS)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Literal
+from typing import Any, Literal
 
 import psycopg
 from psycopg import sql
@@ -122,7 +122,7 @@ def add_member(admin_url: str, name: str, level: Level, can_edit: bool) -> str:
     return password
 
 
-def member_level(conn: psycopg.Connection[tuple[object, ...]]) -> tuple[Level, bool] | None:
+def member_level(conn: psycopg.Connection[Any]) -> tuple[Level, bool] | None:
     """The connected role's (level, can_edit), or None when it is no member of this team."""
     row = conn.execute(
         "SELECT level, can_edit FROM team_members WHERE role_name = current_user"
@@ -132,4 +132,4 @@ def member_level(conn: psycopg.Connection[tuple[object, ...]]) -> tuple[Level, b
     level = str(row[0])
     if level not in LEVELS:
         return None
-    return level, bool(row[1])  # type: ignore[return-value]
+    return level, bool(row[1])

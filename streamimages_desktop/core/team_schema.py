@@ -12,8 +12,9 @@ enforced by the database itself, so two machines racing cannot get around it:
 - a change counter (`team_changes`) bumped by every write statement, announced with
   `pg_notify('streamimages_changes', json)` at commit (core/team_changes.py listens);
 - search: a generated `tsvector` (config `streamimages_words`: 'simple' plus unaccent, so "cafe"
-  finds "Café" as locally) with a GIN index, and a pg_trgm GIN index over the folded text for
-  substrings (core/team_search.py);
+  finds "Café" as locally; words are split at anything but a letter or digit, as SQLite's
+  unicode61 does, by ICU's classes whatever the database's locale) with a GIN index, and a
+  pg_trgm GIN index over the folded text for substrings (core/team_search.py);
 - `nocase`, an ICU collation, so `ORDER BY title COLLATE NOCASE` reads the same as in SQLite;
 - row-level security: a member's role sees only the visibilities of its level
   (core/team_members.py grants the privileges; the functions here read `team_members`).
@@ -22,6 +23,8 @@ Counting and limit triggers are SECURITY DEFINER: they run as the owner, who see
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import psycopg
 
@@ -90,7 +93,9 @@ _V1: tuple[str, ...] = (
         trashed       text,
         version       integer NOT NULL DEFAULT 1,
         words         tsvector GENERATED ALWAYS AS (to_tsvector('streamimages_words'::regconfig,
-                          title || ' ' || description || ' ' || original_name)) STORED
+                          regexp_replace((title || ' ' || description || ' ' || original_name)
+                                         COLLATE streamimages_fold, '[^[:alnum:]]+', ' ', 'g')))
+                      STORED
     )""",
     """CREATE UNIQUE INDEX images_stream_sha256_live ON images (stream_id, sha256)
         WHERE trashed IS NULL""",
@@ -111,6 +116,17 @@ _V1: tuple[str, ...] = (
             ELSE ARRAY['public'] END
         FROM team_members m WHERE m.role_name = current_user
     $$""",
+    # Whether any row (any visibility, trashed too) holds these bytes: an original's reference
+    # count before it is removed from storage. Only for members who can edit (they remove).
+    f"""CREATE FUNCTION team_sha_in_use(digest text) RETURNS boolean
+        STABLE {_DEFINER} AS $$
+    BEGIN
+        IF NOT coalesce((SELECT can_edit FROM team_members WHERE role_name = session_user),
+                        false) THEN
+            RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'only editors count originals';
+        END IF;
+        RETURN EXISTS (SELECT 1 FROM images WHERE sha256 = digest);
+    END $$""",
     """CREATE FUNCTION team_can_edit() RETURNS boolean LANGUAGE sql STABLE AS $$
         SELECT coalesce((SELECT can_edit FROM team_members WHERE role_name = current_user),
                         false)
@@ -270,16 +286,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def schema_version(conn: psycopg.Connection[tuple[object, ...]]) -> int:
+def schema_version(conn: psycopg.Connection[Any]) -> int:
     """The team schema's version in this database (0 when there is none yet)."""
     found = conn.execute("SELECT to_regclass('team_schema_version')").fetchone()
     if found is None or found[0] is None:
         return 0
     row = conn.execute("SELECT max(version) FROM team_schema_version").fetchone()
-    return int(row[0]) if row is not None and row[0] is not None else 0
+    return int(str(row[0])) if row is not None and row[0] is not None else 0
 
 
-def migrate(conn: psycopg.Connection[tuple[object, ...]]) -> int:
+def migrate(conn: psycopg.Connection[Any]) -> int:
     """Bring the team schema up to SCHEMA_VERSION in one transaction; return the version found.
 
     An advisory lock keeps two machines initialising the same team from running a step
