@@ -26,6 +26,8 @@ Level = Literal["all", "subscribers", "public"]
 LEVELS: tuple[Level, ...] = ("all", "subscribers", "public")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
+# Readable by every member (images and team_members through row-level security).
+_TABLES = "images, team_members, team_changes, team_settings, team_schema_version"
 _STREAM_READ = "id, title, owner, created, trashed"
 _STREAM_WRITE = "id, title, owner, created, trashed"
 
@@ -33,11 +35,8 @@ _STREAM_WRITE = "id, title, owner, created, trashed"
 def _grants(role: str, can_edit: bool) -> list[sql.Composed]:
     who = sql.Identifier(role)
     statements = [
-        sql.SQL("REVOKE ALL ON images, streams, team_members, team_changes, team_settings"
-                " FROM {}").format(who),
-        sql.SQL("GRANT SELECT ON images, team_members, team_changes, team_settings TO {}").format(
-            who
-        ),
+        sql.SQL(f"REVOKE ALL ON {_TABLES}, streams FROM {{}}").format(who),
+        sql.SQL(f"GRANT SELECT ON {_TABLES} TO {{}}").format(who),
         sql.SQL(f"GRANT SELECT ({_STREAM_READ}) ON streams TO {{}}").format(who),
     ]
     if can_edit:
