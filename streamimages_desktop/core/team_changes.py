@@ -84,6 +84,11 @@ class ChangeFeed:
         self._conn = conn
         return int(row[0]) if row is not None else 0
 
+    @property
+    def backend_pid(self) -> int | None:
+        """The server process of the listening connection (None while disconnected)."""
+        return None if self._conn is None else self._conn.info.backend_pid
+
     def _drop(self) -> None:
         if self._conn is not None:
             try:

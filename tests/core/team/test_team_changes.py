@@ -1,0 +1,65 @@
+"""The change feed: another connection's commit arrives as a notification; a lost connection
+comes back as a resync (PostgreSQL does not replay what was missed)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from streamimages_desktop.core import trash
+from streamimages_desktop.core.models import Stream
+from streamimages_desktop.core.team_changes import Change, ChangeFeed
+from streamimages_desktop.core.team_store import TeamStore
+from tests.core.test_store import T0, make_image
+
+
+@pytest.fixture
+def feed(postgres_url: str) -> Iterator[ChangeFeed]:
+    f = ChangeFeed(postgres_url)
+    yield f
+    f.close()
+
+
+def wait_for(feed: ChangeFeed, seconds: float = 5.0) -> Change | None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = feed.wait(0.2)
+        if found is not None:
+            return found
+    return None
+
+
+def test_another_connections_commit_arrives_with_its_rows(
+    feed: ChangeFeed, team: TeamStore
+) -> None:
+    assert feed.wait(0.05) is None
+    team.create_stream(Stream("live", "Live", "me", T0))
+    team.insert_image(make_image("a"), 50)
+    change = wait_for(feed)
+    assert change is not None and not change.resync
+    # Every pending notification is merged into the newest.
+    assert "a" in change.image_ids and "live" in change.stream_ids
+    assert change.version == team.data_version() == feed.version
+    trash.trash_images(team, ["a"], T0)
+    later = wait_for(feed)
+    assert later is not None and later.image_ids == {"a"} and later.version > change.version
+
+
+def test_a_killed_connection_reconnects_and_asks_for_a_resync(
+    feed: ChangeFeed, postgres_url: str, team: TeamStore
+) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        pid = feed.backend_pid
+        killed = admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchall()
+        assert killed == [(True,)]
+    team.create_stream(Stream("live", "Live", "me", T0))  # missed: the feed was away
+    change = wait_for(feed)
+    assert change is not None and change.resync
+    assert feed.backend_pid != pid
+    assert change.version == team.data_version()
+    team.insert_image(make_image("b"), 50)  # and it listens again
+    after = wait_for(feed)
+    assert after is not None and not after.resync and "b" in after.image_ids
