@@ -6,6 +6,10 @@ Substrings: LIKE on the folded text, served by the pg_trgm index (team_schema); 
 wildcards of the term are escaped. Word prefixes: the generated `words` tsvector, whose
 configuration removes diacritics like SQLite's unicode61 tokenizer, so "cafe" finds "Café".
 The clause is written with `?` marks, as Store's SQL is (core/team_store.py adapts them).
+
+Known differences (tests/core/team/test_team_search.py lists them): unaccent also expands
+ligatures, so "strasse" finds "straße" here and not locally; a short term holding a symbol
+(an emoji), which PostgreSQL's parser never makes a word, matches as a substring.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ _PREFIX = "images.words @@ to_tsquery('streamimages_words', ?)"
 _WORD_RE = re.compile(r"[^\W_]+")
 
 
+def _is_symbol(ch: str) -> bool:
+    """A word character locally (core/search.py) that is no letter or digit (So, Co)."""
+    return _is_word_character(ch) and not ch.isalnum()
+
+
 def _like(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -31,7 +40,7 @@ def _like(term: str) -> str:
 def _prefix_query(term: str) -> str | None:
     """A tsquery for the term's words in a row, the last one as a prefix (as FTS5's `"t"*`)."""
     words = _WORD_RE.findall(term)
-    if not words:
+    if not words or any(_is_symbol(ch) for ch in term):  # no word of PostgreSQL's holds one
         return None
     quoted = ["'" + w.replace("\\", "\\\\").replace("'", "\\'") + "'" for w in words]
     quoted[-1] += ":*"
@@ -56,9 +65,14 @@ def search_clause(text: str | None) -> tuple[str, list[str]] | None:
             else:
                 parts.append(f"({_SUBSTRING} OR {_PREFIX})")
                 params.extend((_like(token), prefix))
-        elif any(_is_word_character(ch) for ch in token):
-            parts.append("FALSE" if prefix is None else _PREFIX)
-            params.extend(() if prefix is None else (prefix,))
+        elif any(_is_symbol(ch) for ch in token):
+            # PostgreSQL's word parser drops symbols (an emoji), which SQLite's words index
+            # keeps as word characters: the nearest match is the substring.
+            parts.append(_SUBSTRING)
+            params.append(_like(token))
+        elif prefix is not None:
+            parts.append(_PREFIX)
+            params.append(prefix)
     if not parts:
         return "FALSE", []  # only terms that can match nothing (as locally)
     return " AND ".join(parts), params
