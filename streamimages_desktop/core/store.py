@@ -55,6 +55,12 @@ _STREAM_COLUMNS = "streams.id, streams.title, streams.owner, streams.created"
 _NO_LIMIT = 2**63 - 1
 
 
+def _count_of(visibility: str) -> str:
+    """How many rows have this visibility, in SQL both SQLite and PostgreSQL take (the latter
+    sums no booleans)."""
+    return f"coalesce(sum(CASE WHEN visibility = '{visibility}' THEN 1 ELSE 0 END), 0)"
+
+
 def _to_text(when: datetime) -> str:
     """ISO-8601 UTC with fixed width, so text order is time order."""
     if when.tzinfo is None or when.utcoffset() is None:
@@ -217,8 +223,9 @@ class Store(Database):
         """Every stream by id, each with the number of images `viewer` may see."""
         clause, allowed = access.image_clause(viewer)
         rows = self._query(
-            f"SELECT {_STREAM_COLUMNS}, (SELECT count(*) FROM images WHERE images.stream_id = streams.id"
-            f" AND {clause}) AS visible FROM streams WHERE {access.stream_clause()}"
+            f"SELECT {_STREAM_COLUMNS}, (SELECT count(*) FROM images"
+            f" WHERE images.stream_id = streams.id AND {clause}) AS visible"
+            f" FROM streams WHERE {access.stream_clause()}"
             " ORDER BY streams.id",
             allowed,
         )
@@ -413,9 +420,9 @@ class Store(Database):
         where, params = self._image_where(viewer, stream_id)
         row = self._query(
             "SELECT count(*) AS total,"
-            " coalesce(sum(CASE WHEN visibility = 'public' THEN 1 ELSE 0 END), 0) AS public,"
-            " coalesce(sum(CASE WHEN visibility = 'subscribers' THEN 1 ELSE 0 END), 0) AS subscribers,"
-            " coalesce(sum(CASE WHEN visibility = 'private' THEN 1 ELSE 0 END), 0) AS private,"
+            f" {_count_of('public')} AS public,"
+            f" {_count_of('subscribers')} AS subscribers,"
+            f" {_count_of('private')} AS private,"
             " coalesce(sum(bytes), 0) AS bytes, coalesce(sum(views), 0) AS views"
             f" FROM images WHERE {where}",
             params,

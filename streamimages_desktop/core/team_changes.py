@@ -9,6 +9,7 @@ changed at all). A payload too big for a notification arrives as a resync too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -91,10 +92,8 @@ class ChangeFeed:
 
     def _drop(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(psycopg.Error):
                 self._conn.close()
-            except psycopg.Error:
-                pass
             self._conn = None
 
     def wait(self, timeout: float) -> Change | None:

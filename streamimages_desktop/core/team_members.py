@@ -42,8 +42,9 @@ def _grants(role: str, can_edit: bool) -> list[sql.Composed]:
     if can_edit:
         statements += [
             sql.SQL("GRANT INSERT, UPDATE, DELETE ON images TO {}").format(who),
-            sql.SQL(f"GRANT INSERT ({_STREAM_WRITE}), UPDATE (title, trashed) ON streams TO {{}}")
-            .format(who),
+            sql.SQL(
+                f"GRANT INSERT ({_STREAM_WRITE}), UPDATE (title, trashed) ON streams TO {{}}"
+            ).format(who),
             sql.SQL("GRANT DELETE ON streams TO {}").format(who),
             sql.SQL("GRANT USAGE ON SEQUENCE images_seq_seq TO {}").format(who),
         ]
@@ -73,8 +74,7 @@ def team_init(admin_url: str, *, max_per_stream: int) -> None:
                     " ON CONFLICT (role_name) DO NOTHING"
                 )
                 members = conn.execute(
-                    "SELECT role_name, can_edit FROM team_members"
-                    " WHERE role_name <> current_user"
+                    "SELECT role_name, can_edit FROM team_members WHERE role_name <> current_user"
                 ).fetchall()
                 for role, can_edit in members:
                     for statement in _grants(str(role), bool(can_edit)):

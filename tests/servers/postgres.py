@@ -101,9 +101,18 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         _run(
             [
-                str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, f"--pwfile={secret}",
-                "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
-                "--locale=C.UTF-8", "--no-sync",
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={secret}",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
             ],
             folder,
         )
@@ -112,8 +121,19 @@ def postgres_server() -> Iterator[PostgresServer]:
             " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         )
         _run(
-            [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-o", options,
-             "-w", "-t", "60", "start"],
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(folder / "log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
             folder,
         )
         started = True

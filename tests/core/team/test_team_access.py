@@ -113,9 +113,8 @@ def test_an_editor_writes_only_at_its_level_and_never_touches_hidden_rows(
             )
         assert dup.value.image_id != "priv"
         # Deleting the stream would cascade to the private row: refused.
-        with pytest.raises(AccessDenied):
-            with store.transaction() as conn:
-                conn.execute("DELETE FROM streams WHERE id = ?", ("live",))
+        with pytest.raises(AccessDenied), store.transaction() as conn:
+            conn.execute("DELETE FROM streams WHERE id = ?", ("live",))
         team_init(postgres_url, max_per_stream=4)  # pub, sub, priv and mine: full
         with pytest.raises(StreamFull) as full:
             store.insert_image(make_image("sixth"), 50)
