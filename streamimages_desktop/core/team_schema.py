@@ -9,8 +9,9 @@ enforced by the database itself, so two machines racing cannot get around it:
   `team_settings.max_per_stream` (SQLSTATE `SI001`); a partial unique index refuses the same
   bytes twice among a stream's live rows;
 - `images.version`, bumped by every edit (not by a view), for stale-edit detection;
-- a change counter (`team_changes`) bumped by every write statement, announced with
-  `pg_notify('streamimages_changes', json)` at commit (core/team_changes.py listens);
+- a change counter (`team_changes`) bumped once by every transaction that wrote, at its
+  commit, and announced with `pg_notify('streamimages_changes', json)` naming the image and
+  stream ids it touched (core/team_changes.py listens);
 - search: a generated `tsvector` (config `streamimages_words`: 'simple' plus unaccent, so "cafe"
   finds "Café" as locally; words are split at anything but a letter or digit, as SQLite's
   unicode61 does, by ICU's classes whatever the database's locale) with a GIN index, and a
@@ -216,21 +217,55 @@ _V1: tuple[str, ...] = (
         title, description, visibility, updated
         ON images FOR EACH ROW EXECUTE FUNCTION team_bump_version()""",
     # -- the change counter and its notification --------------------------------------------
-    f"""CREATE FUNCTION team_announce(image_ids text[], stream_ids text[]) RETURNS void
+    # Each write statement only notes what it touched in transaction-local settings (no lock);
+    # a deferred trigger bumps the counter once, at commit, and announces everything noted.
+    # The counter's row lock is thus the last lock a writer takes and is held only while it
+    # commits: writers touching different streams never wait on each other for it, and two
+    # multi-stream writes cannot deadlock over it.
+    f"""CREATE FUNCTION team_note(image_ids text[], stream_ids text[]) RETURNS void
         {_DEFINER} AS $$
+    BEGIN
+        PERFORM set_config('streamimages.pending_images', (coalesce(nullif(
+            current_setting('streamimages.pending_images', true), ''), '{{}}')::text[]
+            || image_ids)::text, true);
+        PERFORM set_config('streamimages.pending_streams', (coalesce(nullif(
+            current_setting('streamimages.pending_streams', true), ''), '{{}}')::text[]
+            || stream_ids)::text, true);
+    END $$""",
+    f"""CREATE FUNCTION team_announce() RETURNS trigger {_DEFINER} AS $$
     DECLARE
         now_at bigint;
+        images text[];
+        streams text[];
         payload text;
     BEGIN
+        images := nullif(current_setting('streamimages.pending_images', true), '')::text[];
+        streams := nullif(current_setting('streamimages.pending_streams', true), '')::text[];
+        IF images IS NULL AND streams IS NULL THEN
+            RETURN NULL;  -- announced by an earlier row of this commit
+        END IF;
+        PERFORM set_config('streamimages.pending_images', '', true);
+        PERFORM set_config('streamimages.pending_streams', '', true);
         UPDATE team_changes SET counter = counter + 1 WHERE id = 1 RETURNING counter INTO now_at;
-        payload := json_build_object('version', now_at, 'image_ids', image_ids,
-                                     'stream_ids', stream_ids)::text;
+        payload := json_build_object(
+            'version', now_at,
+            'image_ids', (SELECT coalesce(array_agg(DISTINCT i), ARRAY[]::text[])
+                          FROM unnest(images) AS i),
+            'stream_ids', (SELECT coalesce(array_agg(DISTINCT s), ARRAY[]::text[])
+                           FROM unnest(streams) AS s))::text;
         IF octet_length(payload) > {_NOTIFY_MAX} THEN
             payload := json_build_object('version', now_at, 'image_ids', NULL,
                                          'stream_ids', NULL, 'truncated', true)::text;
         END IF;
         PERFORM pg_notify('{CHANNEL}', payload);
+        RETURN NULL;
     END $$""",
+    *(
+        f"""CREATE CONSTRAINT TRIGGER {table}_announce AFTER INSERT OR UPDATE OR DELETE
+            ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+            EXECUTE FUNCTION team_announce()"""
+        for table in ("images", "streams")
+    ),
     f"""CREATE FUNCTION team_note_images() RETURNS trigger {_DEFINER} AS $$
     DECLARE
         ids text[];
@@ -248,7 +283,7 @@ _V1: tuple[str, ...] = (
                       UNION SELECT id, stream_id FROM old_rows) AS touched;
         END IF;
         IF ids IS NOT NULL THEN
-            PERFORM team_announce(ids, sids);
+            PERFORM team_note(ids, sids);
         END IF;
         RETURN NULL;
     END $$""",
@@ -266,7 +301,7 @@ _V1: tuple[str, ...] = (
                       IS DISTINCT FROM (o.title, o.owner, o.created, o.trashed);
         END IF;
         IF sids IS NOT NULL THEN
-            PERFORM team_announce(ARRAY[]::text[], sids);
+            PERFORM team_note(ARRAY[]::text[], sids);
         END IF;
         RETURN NULL;
     END $$""",

@@ -10,10 +10,11 @@ import psycopg
 import pytest
 
 from streamimages_desktop.core import trash
+from streamimages_desktop.core.errors import DuplicateImage
 from streamimages_desktop.core.models import Stream
 from streamimages_desktop.core.team_changes import Change, ChangeFeed
 from streamimages_desktop.core.team_store import TeamStore
-from tests.core.test_store import T0, make_image
+from tests.core.test_store import T0, make_image, sha
 
 
 @pytest.fixture
@@ -63,3 +64,16 @@ def test_a_killed_connection_reconnects_and_asks_for_a_resync(
     team.insert_image(make_image("b"), 50)  # and it listens again
     after = wait_for(feed)
     assert after is not None and not after.resync and "b" in after.image_ids
+
+
+def test_one_transaction_is_one_change_and_a_refused_one_none(team: TeamStore) -> None:
+    before = team.data_version()
+    team.create_stream(Stream("live", "Live", "me", T0))
+    team.insert_image(make_image("a"), 50)  # several statements, one transaction
+    assert team.data_version() == before + 2
+    with pytest.raises(DuplicateImage):
+        team.insert_image(make_image("b", digest=sha("a")), 50)
+    assert team.data_version() == before + 2
+    with team.transaction() as conn:  # a statement that touches no row is no change
+        conn.execute("UPDATE images SET title = 'x' WHERE id = ?", ("none",))
+    assert team.data_version() == before + 2
