@@ -87,3 +87,46 @@ def test_racing_edits_of_one_copy_let_exactly_one_win(machines: list[TeamStore])
     ]
     errors = race(workers)
     assert len(errors) == 5 and all(isinstance(e, StaleEdit) for e in errors), errors
+
+
+def _raw_insert(conn: psycopg.Connection[tuple[object, ...]], image_id: str, digest: str) -> None:
+    conn.execute(
+        "INSERT INTO images (id, stream_id, title, original_name, visibility, format, width,"
+        " height, bytes, sha256, created, updated) VALUES (%s, 'live', %s, 'x.png', 'public',"
+        " 'PNG', 1, 1, 1, %s, 't', 't')",
+        (image_id, image_id, digest),
+    )
+
+
+@pytest.mark.parametrize("same_bytes", [False, True])
+def test_two_connections_racing_raw_inserts_are_held_to_the_limit_and_to_one_copy(
+    postgres_url: str, team: TeamStore, same_bytes: bool
+) -> None:
+    """No client check at all: machine A's insert is in flight (not committed) when machine B
+    inserts; B must wait for A and then be refused (full, or the same bytes)."""
+    team_init(postgres_url, max_per_stream=1 if not same_bytes else 10)
+    team.create_stream(Stream("live", "Live", "me", T0))
+    digest_b = sha("a") if same_bytes else sha("b")
+    with psycopg.connect(postgres_url) as a, psycopg.connect(postgres_url) as b:
+        _raw_insert(a, "a", sha("a"))  # A's transaction stays open
+        outcome: list[BaseException | None] = []
+
+        def machine_b() -> None:
+            try:
+                _raw_insert(b, "b", digest_b)
+                b.commit()
+                outcome.append(None)
+            except psycopg.Error as exc:
+                b.rollback()
+                outcome.append(exc)
+
+        thread = threading.Thread(target=machine_b)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive()  # B waits on A (the stream row, or the unique index)
+        a.commit()
+        thread.join(timeout=30)
+        assert len(outcome) == 1 and isinstance(outcome[0], psycopg.Error)
+        # the partial unique index, or the limit trigger (team_schema.FULL_SQLSTATE)
+        assert outcome[0].sqlstate == ("23505" if same_bytes else "SI001")
+        assert a.execute("SELECT id FROM images").fetchall() == [("a",)]

@@ -30,7 +30,7 @@ QUERIES = [
     "école", "ECO", "STRASSE", "straße", "über", "uber", "ünï", "upper", "gif", ".gif",
     "my-file", "file_na", "dash", "ed.w", "🎉", "🎉 par", "party emoji", "tab", "ab c",
     "drag secret", "\"drag\"", "dra*", "OR", "NEAR(", "x.png", "png", "pn", "zzz", "  ",
-    "e", "éc", "é", "a🎉", "🎉🎉", "ab🎉",
+    "e", "éc", "é", "a🎉", "🎉🎉", "ab🎉", "on_r", "0%f", "k\\s",
 ]  # fmt: skip
 
 # Where the team finds more than the local library, on purpose or of necessity (team_search).
@@ -83,5 +83,7 @@ def test_the_parity_cases_are_not_trivial(both: tuple[Store, TeamStore]) -> None
     assert found["cafe"] == {"c"}
     assert found["100%"] == {"d"} and found["%"] == set() and found["fun_"] == {"d"}
     assert found["_ti"] == {"d"} and found["n_t"] == {"d"}
+    assert found["on_r"] == set() and found["0%f"] == set()  # "_" and "%" are no wildcards
+    assert found["k\\s"] == {"d"}
     assert found["ra"] == {"b"}
     assert found["drag secret"] == {"g"}
