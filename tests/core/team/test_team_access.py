@@ -3,6 +3,8 @@ level; writes only for members who can edit, and only at their level."""
 
 from __future__ import annotations
 
+import uuid
+
 import psycopg
 import pytest
 from psycopg import errors as pg
@@ -12,8 +14,9 @@ from streamimages_desktop.core.errors import AccessDenied, DuplicateImage, Strea
 from streamimages_desktop.core.models import OWNER, Stream, Visibility
 from streamimages_desktop.core.team_members import add_member, team_init
 from streamimages_desktop.core.team_store import TeamStore
-from tests.core.team.conftest import MemberFactory
+from tests.core.team.conftest import MemberFactory, login_url
 from tests.core.test_store import T0, make_image, sha
+from tests.servers.postgres import PostgresServer
 
 SECRET = "secret plans"
 
@@ -142,3 +145,37 @@ def test_team_init_is_idempotent_and_keeps_members_and_rows(
     team_init(postgres_url, max_per_stream=7)
     assert raw(url, "SELECT count(*) FROM images") == [(2,)]
     assert raw(postgres_url, "SELECT max_per_stream FROM team_settings") == [(7,)]
+
+
+def test_an_admin_who_is_no_superuser_can_set_up_and_run_a_team(
+    postgres_server: PostgresServer,
+) -> None:
+    """A hosted server gives no superuser: CREATEROLE and the database's ownership suffice."""
+    admin, db = f"a_{uuid.uuid4().hex[:10]}", f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {admin} LOGIN CREATEROLE PASSWORD 'pw'".encode())
+        conn.execute(f"CREATE DATABASE {db} OWNER {admin}".encode())
+    url = postgres_server.url(db, user=admin, password="pw")
+    try:
+        team_init(url, max_per_stream=3)
+        owner = TeamStore(url)
+        try:
+            owner.create_stream(Stream("live", "Live", "me", T0))
+            owner.insert_image(make_image("priv", visibility=Visibility.PRIVATE), 50)
+            owner.insert_image(make_image("pub"), 50)
+            assert owner.count_visible(OWNER) == 2 and owner.count_images("live") == 2
+        finally:
+            owner.close()
+        name = f"m_{uuid.uuid4().hex[:10]}"
+        member = login_url(url, name, add_member(url, name, "public", True))
+        assert raw(member, "SELECT id FROM images") == [("pub",)]
+        store = TeamStore(member)
+        try:
+            store.insert_image(make_image("mine"), 50)
+            with pytest.raises(StreamFull):
+                store.insert_image(make_image("fourth"), 50)
+        finally:
+            store.close()
+    finally:
+        with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {db} WITH (FORCE)".encode())
