@@ -77,3 +77,20 @@ def test_one_transaction_is_one_change_and_a_refused_one_none(team: TeamStore) -
     with team.transaction() as conn:  # a statement that touches no row is no change
         conn.execute("UPDATE images SET title = 'x' WHERE id = ?", ("none",))
     assert team.data_version() == before + 2
+
+
+def test_a_change_too_big_for_one_notification_arrives_as_a_resync(
+    feed: ChangeFeed, postgres_url: str, team: TeamStore
+) -> None:
+    team.create_stream(Stream("live", "Live", "me", T0))
+    assert wait_for(feed) is not None
+    with psycopg.connect(postgres_url) as conn:  # 300 ids of 32 characters: over 8000 bytes
+        conn.execute("UPDATE team_settings SET max_per_stream = 1000")
+        conn.execute(
+            "INSERT INTO images (id, stream_id, title, original_name, visibility, format, width,"
+            " height, bytes, sha256, created, updated) SELECT md5(g::text), 'live', 't', 'x.png',"
+            " 'public', 'PNG', 1, 1, 1, md5(g::text), 't', 't' FROM generate_series(1, 300) g"
+        )
+    change = wait_for(feed)
+    assert change is not None and change.resync and change.image_ids == frozenset()
+    assert change.version == team.data_version()
