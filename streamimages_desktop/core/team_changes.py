@@ -4,7 +4,9 @@ Every write statement bumps the team's change counter and announces it with
 `pg_notify('streamimages_changes', ...)` (core/team_schema.py). PostgreSQL does not replay
 notifications a connection missed, so after a lost connection `wait` reconnects and returns a
 Change with `resync=True`: the caller reloads what it shows (the counter says whether anything
-changed at all). A payload too big for a notification arrives as a resync too.
+changed at all). A payload too big for a notification arrives as a resync too. Any member may
+LISTEN, so a notification names only public images; `more` says others changed in the
+streams it names.
 """
 
 from __future__ import annotations
@@ -27,9 +29,12 @@ class Change:
     """The newest change seen: the counter after it and the rows it touched."""
 
     version: int
+    # Only images every member may see are named (any member can LISTEN): `more` says that
+    # other rows of `stream_ids` changed too, so a member who sees them reloads those streams.
     image_ids: frozenset[str] = field(default_factory=frozenset)
     stream_ids: frozenset[str] = field(default_factory=frozenset)
     resync: bool = False  # notifications may have been missed: reload everything shown
+    more: bool = False
 
 
 def _parse(payload: str) -> Change | None:
@@ -44,6 +49,7 @@ def _parse(payload: str) -> Change | None:
         frozenset(str(i) for i in images or ()),
         frozenset(str(s) for s in streams or ()),
         resync=bool(data.get("truncated")) or images is None,
+        more=bool(data.get("more")),
     )
 
 
@@ -56,6 +62,7 @@ def _merge(older: Change | None, newer: Change) -> Change:
         first.image_ids | last.image_ids,
         first.stream_ids | last.stream_ids,
         resync=first.resync or last.resync,
+        more=first.more or last.more,
     )
 
 

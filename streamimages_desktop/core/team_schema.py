@@ -10,8 +10,8 @@ enforced by the database itself, so two machines racing cannot get around it:
   bytes twice among a stream's live rows;
 - `images.version`, bumped by every edit (not by a view), for stale-edit detection;
 - a change counter (`team_changes`) bumped once by every transaction that wrote, at its
-  commit, and announced with `pg_notify('streamimages_changes', json)` naming the image and
-  stream ids it touched (core/team_changes.py listens);
+  commit, and announced with `pg_notify('streamimages_changes', json)` naming the streams it
+  touched and the images among them every member may see (core/team_changes.py listens);
 - search: a generated `tsvector` (config `streamimages_words`: 'simple' plus unaccent, so "cafe"
   finds "Café" as locally; words are split at anything but a letter or digit, as SQLite's
   unicode61 does, by ICU's classes whatever the database's locale) with a GIN index, and a
@@ -39,6 +39,17 @@ _NOTIFY_MAX = 7900
 _LOCK_KEY = 0x5354524D  # advisory lock: one migration at a time
 
 _DEFINER = "LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp"
+
+
+def _touched(rows: str) -> str:
+    """PL/pgSQL: the ids of `rows` every member may see (public before or after), their
+    streams, and whether any row goes unnamed."""
+    return f"""SELECT array_agg(DISTINCT id) FILTER (WHERE seen), array_agg(DISTINCT stream_id),
+                   bool_or(NOT seen)
+                INTO ids, sids, unnamed
+                FROM (SELECT id, stream_id, bool_or(visibility = 'public') AS seen
+                      FROM {rows} AS touched GROUP BY id, stream_id) AS named;"""
+
 
 _V1: tuple[str, ...] = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
@@ -222,9 +233,12 @@ _V1: tuple[str, ...] = (
     # The counter's row lock is thus the last lock a writer takes and is held only while it
     # commits: writers touching different streams never wait on each other for it, and two
     # multi-stream writes cannot deadlock over it.
-    f"""CREATE FUNCTION team_note(image_ids text[], stream_ids text[]) RETURNS void
-        {_DEFINER} AS $$
+    f"""CREATE FUNCTION team_note(image_ids text[], stream_ids text[], unnamed boolean)
+        RETURNS void {_DEFINER} AS $$
     BEGIN
+        IF unnamed THEN
+            PERFORM set_config('streamimages.pending_more', 'yes', true);
+        END IF;
         PERFORM set_config('streamimages.pending_images', (coalesce(nullif(
             current_setting('streamimages.pending_images', true), ''), '{{}}')::text[]
             || image_ids)::text, true);
@@ -238,7 +252,9 @@ _V1: tuple[str, ...] = (
         images text[];
         streams text[];
         payload text;
+        more boolean;
     BEGIN
+        more := current_setting('streamimages.pending_more', true) = 'yes';
         images := nullif(current_setting('streamimages.pending_images', true), '')::text[];
         streams := nullif(current_setting('streamimages.pending_streams', true), '')::text[];
         IF images IS NULL AND streams IS NULL THEN
@@ -246,13 +262,15 @@ _V1: tuple[str, ...] = (
         END IF;
         PERFORM set_config('streamimages.pending_images', '', true);
         PERFORM set_config('streamimages.pending_streams', '', true);
+        PERFORM set_config('streamimages.pending_more', '', true);
         UPDATE team_changes SET counter = counter + 1 WHERE id = 1 RETURNING counter INTO now_at;
         payload := json_build_object(
             'version', now_at,
             'image_ids', (SELECT coalesce(array_agg(DISTINCT i), ARRAY[]::text[])
                           FROM unnest(images) AS i),
             'stream_ids', (SELECT coalesce(array_agg(DISTINCT s), ARRAY[]::text[])
-                           FROM unnest(streams) AS s))::text;
+                           FROM unnest(streams) AS s),
+            'more', coalesce(more, false))::text;
         IF octet_length(payload) > {_NOTIFY_MAX} THEN
             payload := json_build_object('version', now_at, 'image_ids', NULL,
                                          'stream_ids', NULL, 'truncated', true)::text;
@@ -266,24 +284,24 @@ _V1: tuple[str, ...] = (
             EXECUTE FUNCTION team_announce()"""
         for table in ("images", "streams")
     ),
+    # Any member may LISTEN, so a notification names only the images every member may see
+    # (public before or after the change); `more` says rows went unnamed, and the streams they
+    # are in are always named: a member who sees more reloads those streams.
     f"""CREATE FUNCTION team_note_images() RETURNS trigger {_DEFINER} AS $$
     DECLARE
         ids text[];
         sids text[];
+        unnamed boolean;
     BEGIN
         IF TG_OP = 'INSERT' THEN
-            SELECT array_agg(DISTINCT id), array_agg(DISTINCT stream_id) INTO ids, sids
-                FROM new_rows;
+            {_touched("new_rows")}
         ELSIF TG_OP = 'DELETE' THEN
-            SELECT array_agg(DISTINCT id), array_agg(DISTINCT stream_id) INTO ids, sids
-                FROM old_rows;
+            {_touched("old_rows")}
         ELSE
-            SELECT array_agg(DISTINCT id), array_agg(DISTINCT stream_id) INTO ids, sids
-                FROM (SELECT id, stream_id FROM new_rows
-                      UNION SELECT id, stream_id FROM old_rows) AS touched;
+            {_touched("(SELECT * FROM new_rows UNION ALL SELECT * FROM old_rows)")}
         END IF;
-        IF ids IS NOT NULL THEN
-            PERFORM team_note(ids, sids);
+        IF sids IS NOT NULL THEN
+            PERFORM team_note(coalesce(ids, ARRAY[]::text[]), sids, unnamed);
         END IF;
         RETURN NULL;
     END $$""",
@@ -301,7 +319,7 @@ _V1: tuple[str, ...] = (
                       IS DISTINCT FROM (o.title, o.owner, o.created, o.trashed);
         END IF;
         IF sids IS NOT NULL THEN
-            PERFORM team_note(ARRAY[]::text[], sids);
+            PERFORM team_note(ARRAY[]::text[], sids, false);
         END IF;
         RETURN NULL;
     END $$""",

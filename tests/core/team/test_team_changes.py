@@ -3,6 +3,7 @@ comes back as a resync (PostgreSQL does not replay what was missed)."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 
@@ -11,9 +12,11 @@ import pytest
 
 from streamimages_desktop.core import trash
 from streamimages_desktop.core.errors import DuplicateImage
-from streamimages_desktop.core.models import Stream
+from streamimages_desktop.core.models import Stream, Visibility
 from streamimages_desktop.core.team_changes import Change, ChangeFeed
+from streamimages_desktop.core.team_schema import CHANNEL
 from streamimages_desktop.core.team_store import TeamStore
+from tests.core.team.conftest import MemberFactory
 from tests.core.test_store import T0, make_image, sha
 
 
@@ -94,3 +97,23 @@ def test_a_change_too_big_for_one_notification_arrives_as_a_resync(
     change = wait_for(feed)
     assert change is not None and change.resync and change.image_ids == frozenset()
     assert change.version == team.data_version()
+
+
+def test_a_notification_never_names_an_image_above_the_lowest_level(
+    postgres_url: str, team: TeamStore, member_url: MemberFactory
+) -> None:
+    """Any login may LISTEN: even a public member's raw LISTEN learns no hidden image's id."""
+    team.create_stream(Stream("live", "Live", "me", T0))
+    with psycopg.connect(member_url("public", False), autocommit=True) as spy:
+        spy.execute(f"LISTEN {CHANNEL}".encode())
+        team.insert_image(make_image("hidden", visibility=Visibility.SUBSCRIBERS), 50)
+        team.insert_image(make_image("shown"), 50)
+        trash.set_visibilities(team, {"shown": Visibility.PRIVATE}, T0)  # named: was public
+        payloads = [n.payload for n in spy.notifies(timeout=2.0, stop_after=3)]
+    assert len(payloads) == 3 and not any("hidden" in p for p in payloads)
+    changes = [json.loads(p) for p in payloads]
+    assert [(c["image_ids"], c["stream_ids"], c["more"]) for c in changes] == [
+        ([], ["live"], True),
+        (["shown"], ["live"], False),
+        (["shown"], ["live"], False),
+    ]
