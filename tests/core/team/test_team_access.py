@@ -10,7 +10,14 @@ import pytest
 from psycopg import errors as pg
 
 from streamimages_desktop.core import trash
-from streamimages_desktop.core.errors import AccessDenied, DuplicateImage, StreamFull, UserError
+from streamimages_desktop.core.errors import (
+    AccessDenied,
+    DuplicateImage,
+    EnvironmentProblem,
+    ProblemKind,
+    StreamFull,
+    UserError,
+)
 from streamimages_desktop.core.models import OWNER, Stream, Visibility
 from streamimages_desktop.core.team_members import add_member, team_init
 from streamimages_desktop.core.team_store import TeamStore
@@ -179,3 +186,15 @@ def test_an_admin_who_is_no_superuser_can_set_up_and_run_a_team(
     finally:
         with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE {db} WITH (FORCE)".encode())
+
+
+def test_team_init_on_an_empty_database_makes_the_admin_its_owner(postgres_blank_url: str) -> None:
+    with pytest.raises(EnvironmentProblem) as missing:
+        TeamStore(postgres_blank_url)
+    assert missing.value.kind is ProblemKind.MISSING
+    team_init(postgres_blank_url, max_per_stream=3)
+    store = TeamStore(postgres_blank_url)
+    try:
+        assert (store.level, store.can_edit) == ("all", True)
+    finally:
+        store.close()
