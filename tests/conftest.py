@@ -12,7 +12,9 @@ os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
 from streamimages_desktop.core.settings import Settings
 
-pytest_plugins = ["tests.servers.seaweed"]
+# The real servers some tests need: a session-wide PostgreSQL (a fresh database per test)
+# and SeaweedFS (a prefix per test), each started on first use.
+pytest_plugins = ["tests.servers.postgres", "tests.servers.seaweed"]
 
 
 @pytest.fixture(autouse=True)

@@ -104,6 +104,8 @@ class StreamImage:
     updated: datetime
     views: int = 0
     last_accessed: datetime | None = None
+    # Goes up with every edit of the row; an edit made from an older copy is refused (StaleEdit)
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,7 +194,28 @@ _V4_TRIGRAM: tuple[str, ...] = (
     "INSERT INTO images_words (images_words) VALUES ('rebuild')",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2_TRASH, _V3_SPEED, _V4_TRIGRAM)
+# Stale edits (issue 13): `version` goes up with every edit of what the edit form shows (title,
+# description, visibility, and `updated`, which every edit sets), not with a view, a move or a
+# trash and restore (an undo puts a row back exactly), so an edit made from an older copy is
+# refused (Store.update_image's expected_version). A trigger,
+# not the writers, keeps it, so every curation write in core/trash.py counts too. SQLite runs
+# no trigger from the trigger's own UPDATE (recursive_triggers is off, and `version` is not in
+# the column list).
+_V5_VERSION: tuple[str, ...] = (
+    "ALTER TABLE images ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+    """CREATE TRIGGER IF NOT EXISTS images_version AFTER UPDATE OF
+        title, description, visibility, updated ON images BEGIN
+        UPDATE images SET version = old.version + 1 WHERE seq = new.seq;
+    END""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    _V1,
+    _V2_TRASH,
+    _V3_SPEED,
+    _V4_TRIGRAM,
+    _V5_VERSION,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

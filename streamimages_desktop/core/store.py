@@ -13,6 +13,7 @@ from streamimages_desktop.core.database import Database
 from streamimages_desktop.core.errors import (
     DuplicateImage,
     NotFound,
+    StaleEdit,
     StreamExists,
     StreamFull,
 )
@@ -41,10 +42,23 @@ _ORDER: dict[Sort, str] = {
     Sort.MOST_VIEWED: "views DESC, created DESC, id",
 }
 
-_IMAGE_COLUMNS = (
+# What an insert writes; `version` starts at 1 (the column's default) and only triggers move it.
+_ROW_COLUMNS = (
     "id, stream_id, title, description, original_name, visibility, format, width, height, "
     "bytes, sha256, created, updated, views, last_accessed"
 )
+_IMAGE_COLUMNS = f"{_ROW_COLUMNS}, version"
+# Explicit, never `*`: a team library does not let a member read `image_count` (it counts
+# rows the member may not see; core/team_members.py).
+_STREAM_COLUMNS = "streams.id, streams.title, streams.owner, streams.created"
+# "No limit" in a form SQLite (which needs a LIMIT before OFFSET) and PostgreSQL both take.
+_NO_LIMIT = 2**63 - 1
+
+
+def _count_of(visibility: str) -> str:
+    """How many rows have this visibility, in SQL both SQLite and PostgreSQL take (the latter
+    sums no booleans)."""
+    return f"coalesce(sum(CASE WHEN visibility = '{visibility}' THEN 1 ELSE 0 END), 0)"
 
 
 def _to_text(when: datetime) -> str:
@@ -76,6 +90,7 @@ def _image(row: sqlite3.Row) -> StreamImage:
         updated=_from_text(row["updated"]),
         views=row["views"],
         last_accessed=None if last is None else _from_text(last),
+        version=row["version"],
     )
 
 
@@ -100,7 +115,7 @@ def insert_row(
     """One image row as it stands (an import, a copy, an undo that puts a row back, a row
     brought from another library: `trashed` puts it straight into the trash)."""
     conn.execute(
-        f"INSERT INTO images ({_IMAGE_COLUMNS}, trashed) VALUES ({', '.join('?' * 16)})",
+        f"INSERT INTO images ({_ROW_COLUMNS}, trashed) VALUES ({', '.join('?' * 16)})",
         (
             image.id,
             image.stream_id,
@@ -130,8 +145,12 @@ class Store(Database):
 
     # -- the one way images are read ---------------------------------------------------------
 
-    @staticmethod
+    # The search dialect: SQLite's FTS5 here, PostgreSQL's in core/team_store.py.
+    _search_clause = staticmethod(search_clause)
+
+    @classmethod
     def _image_where(
+        cls,
         viewer: Viewer,
         stream_id: str | None = None,
         search: str | None = None,
@@ -144,7 +163,7 @@ class Store(Database):
         if stream_id is not None:
             parts.append("images.stream_id = ?")
             params.append(stream_id)
-        found = search_clause(search)
+        found = cls._search_clause(search)
         if found is not None:
             parts.append(found[0])
             params.extend(found[1])
@@ -201,15 +220,16 @@ class Store(Database):
             )
 
     def get_stream(self, stream_id: str) -> Stream | None:
-        rows = self._query("SELECT * FROM streams WHERE id = ?", (stream_id,))
+        rows = self._query(f"SELECT {_STREAM_COLUMNS} FROM streams WHERE id = ?", (stream_id,))
         return _stream(rows[0]) if rows else None
 
     def list_streams(self, viewer: Viewer) -> list[StreamSummary]:
         """Every stream by id, each with the number of images `viewer` may see."""
         clause, allowed = access.image_clause(viewer)
         rows = self._query(
-            "SELECT streams.*, (SELECT count(*) FROM images WHERE images.stream_id = streams.id"
-            f" AND {clause}) AS visible FROM streams WHERE {access.stream_clause()}"
+            f"SELECT {_STREAM_COLUMNS}, (SELECT count(*) FROM images"
+            f" WHERE images.stream_id = streams.id AND {clause}) AS visible"
+            f" FROM streams WHERE {access.stream_clause()}"
             " ORDER BY streams.id",
             allowed,
         )
@@ -238,7 +258,8 @@ class Store(Database):
         with self.transaction() as conn:
             if create_stream is not None and create_stream.id == image.stream_id:
                 conn.execute(
-                    "INSERT OR IGNORE INTO streams (id, title, owner, created) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO streams (id, title, owner, created) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
                     (
                         validate_stream_id(create_stream.id),
                         create_stream.title,
@@ -274,8 +295,14 @@ class Store(Database):
         title: str | None = None,
         description: str | None = None,
         visibility: Visibility | None = None,
+        expected_version: int | None = None,
     ) -> StreamImage:
-        """Change the given fields (None = leave as is); NotFound if there is no such image."""
+        """Change the given fields (None = leave as is); NotFound if there is no such image.
+
+        `expected_version` (the version of the copy the edit was made from) refuses, with
+        StaleEdit and nothing written, an edit of a row someone changed meanwhile. The check
+        is in the UPDATE's WHERE, so it holds against another machine's concurrent edit.
+        """
         sets, params = ["updated = ?"], [_to_text(now)]
         for column, value in (("title", title), ("description", description)):
             if value is not None:
@@ -284,12 +311,23 @@ class Store(Database):
         if visibility is not None:
             sets.append("visibility = ?")
             params.append(Visibility(visibility).value)
+        where = "id = ? AND trashed IS NULL"
+        where_params: list[Any] = [image_id]
+        if expected_version is not None:
+            where += " AND version = ?"
+            where_params.append(expected_version)
         with self.transaction() as conn:
             cur = conn.execute(
-                f"UPDATE images SET {', '.join(sets)} WHERE id = ? AND trashed IS NULL",
-                (*params, image_id),
+                f"UPDATE images SET {', '.join(sets)} WHERE {where}", (*params, *where_params)
             )
             if cur.rowcount == 0:
+                found = self._images(conn, OWNER, "images.id = ?", (image_id,))
+                if found and expected_version is not None:
+                    raise StaleEdit(
+                        f"image {image_id} was changed by someone else meanwhile (now version"
+                        f" {found[0].version}, this edit was made on {expected_version});"
+                        " nothing was saved: look at it again"
+                    )
                 raise NotFound(f"no image {image_id}")
             return self._images(conn, OWNER, "images.id = ?", (image_id,))[0]
 
@@ -372,7 +410,7 @@ class Store(Database):
             f"SELECT {_IMAGE_COLUMNS} FROM images WHERE {where} "
             f"ORDER BY {_ORDER[Sort(sort)]} LIMIT ? OFFSET ?"
         )
-        params += [-1 if limit is None else max(0, limit), max(0, offset)]
+        params += [_NO_LIMIT if limit is None else max(0, limit), max(0, offset)]
         return [_image(r) for r in self._query(sql, params)]
 
     def count_visible(
@@ -386,19 +424,19 @@ class Store(Database):
         where, params = self._image_where(viewer, stream_id)
         row = self._query(
             "SELECT count(*) AS total,"
-            " coalesce(sum(visibility = 'public'), 0) AS public,"
-            " coalesce(sum(visibility = 'subscribers'), 0) AS subscribers,"
-            " coalesce(sum(visibility = 'private'), 0) AS private,"
+            f" {_count_of('public')} AS public,"
+            f" {_count_of('subscribers')} AS subscribers,"
+            f" {_count_of('private')} AS private,"
             " coalesce(sum(bytes), 0) AS bytes, coalesce(sum(views), 0) AS views"
             f" FROM images WHERE {where}",
             params,
         )[0]
-        return Stats(
-            total=row["total"],
-            public=row["public"],
-            subscribers=row["subscribers"],
-            private=row["private"],
-            bytes=row["bytes"],
-            views=row["views"],
+        return Stats(  # int(): PostgreSQL sums a bigint column as numeric
+            total=int(row["total"]),
+            public=int(row["public"]),
+            subscribers=int(row["subscribers"]),
+            private=int(row["private"]),
+            bytes=int(row["bytes"]),
+            views=int(row["views"]),
             shown=access.allowed_visibilities(viewer),
         )

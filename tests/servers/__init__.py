@@ -1,0 +1,1 @@
+"""Real servers started by the tests themselves (PostgreSQL for the team library)."""
