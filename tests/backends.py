@@ -91,3 +91,19 @@ def rendition_files(settings: Settings) -> list[Path]:
     from streamimages_desktop.core.library_backend import cache_dir_of
 
     return sorted((cache_dir_of(settings) / "renditions").rglob("*.jpg"))
+
+
+def raw_rows(settings: Settings) -> list[tuple[object, ...]]:
+    """Every image row as the database holds it, trashed ones too, by id (either backend)."""
+    query = "SELECT * FROM images ORDER BY id"
+    if not settings.stream_images_database_url:
+        import sqlite3
+
+        with sqlite3.connect(settings.stream_images_dir / "library.sqlite3") as conn:
+            rows = conn.execute(query).fetchall()
+        conn.close()
+        return rows
+    import psycopg
+
+    with psycopg.connect(settings.stream_images_database_url) as pg:
+        return [tuple(row) for row in pg.execute(query).fetchall()]
