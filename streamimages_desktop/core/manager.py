@@ -208,6 +208,13 @@ class StreamImageManager:
     def is_team_library(self) -> bool:
         return self._backend.is_team
 
+    @property
+    def highest_role(self) -> Role:
+        """The highest role this login may look as: the owner on the local library; on a team
+        library the role of the member's access level (the servers show them no more)."""
+        level = getattr(self._store, "level", "all")
+        return access.LEVEL_ROLE.get(level, Role.VIEWER)
+
     # -- caches --------------------------------------------------------------------------------
 
     def attach_memory_cache(self, cache: MemoryCache[Any] | None) -> None:
@@ -279,7 +286,7 @@ class StreamImageManager:
 
     def needs_housekeeping(self) -> bool:
         """Whether collect_orphans() has not run in this library for an hour."""
-        return housekeeping.needs_housekeeping(self._root)
+        return self._backend.may_housekeep and housekeeping.needs_housekeeping(self._root)
 
     def collect_orphans(
         self, grace_seconds: float = ORPHAN_GRACE_SECONDS, *, wait: float | None = 30.0
@@ -288,6 +295,8 @@ class StreamImageManager:
         renditions of images with no row, all older than `grace_seconds`, under the library
         lock (skipped when `wait` is None and another process holds it). The trash older than
         IMAGE_TRASH_DAYS is purged first."""
+        if not self._backend.may_housekeep:
+            return OrphanReport(skipped=True)
         self.purge_expired_trash()
         report = housekeeping.collect_orphans(
             self._root, self._blobs, self._store, self._disk_cache, grace_seconds, wait=wait
