@@ -34,6 +34,7 @@ from streamimages_desktop.core.derivatives import Derivative as Derivative
 from streamimages_desktop.core.disk_cache import INDEX_NAME, DiskCache, RenditionKey
 from streamimages_desktop.core.disk_cache import DiskCacheStats as DiskCacheStats
 from streamimages_desktop.core.errors import (
+    AccessDenied,
     EnvironmentProblem,
     NotFound,
     ProblemKind,
@@ -311,6 +312,11 @@ class StreamImageManager:
         return self._store.read_only
 
     def _require_writable(self) -> None:
+        if self._store.read_only and self._backend.is_team:
+            raise AccessDenied(
+                f"your membership of the {self.library_name} does not allow changes"
+                " (the team's owner can add you again with --can-edit)"
+            )
         if self._store.read_only:
             raise EnvironmentProblem(read_only_message(self._store.path), ProblemKind.READ_ONLY)
 
