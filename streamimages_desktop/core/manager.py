@@ -51,6 +51,7 @@ from streamimages_desktop.core.importer import (
     ProgressCallback,
 )
 from streamimages_desktop.core.library_backend import LIBRARY_FILE, cache_dir_of, open_backend
+from streamimages_desktop.core.library_location import location_of
 from streamimages_desktop.core.models import (
     OWNER,
     Placed,
@@ -333,6 +334,12 @@ class StreamImageManager:
         crashes left (orphan originals, renditions of images with no row, dead writers'
         temp files, older than the grace period). Returns the repair steps, the report and
         what the collection removed (None when the library could not be tidied)."""
+        if location_of(settings).is_team:
+            raise UserError(
+                "check looks at a local library's files; a team library's database and"
+                " storage are kept whole by their servers (push it to a local folder with"
+                " `team pull` to check a copy)"
+            )
         library = settings.stream_images_dir / LIBRARY_FILE
         try:
             cache: DiskCache | None = DiskCache(

@@ -148,3 +148,10 @@ def test_an_unreachable_or_refusing_server_is_one_line(
         words = "refused"
     line = one_line(cli(tmp_path, team_env(url, s3_admin), "list"))
     assert words in line and "wrong" not in line, line
+
+
+def test_check_says_it_is_for_local_libraries(
+    tmp_path: Path, postgres_url: str, s3_admin: Any
+) -> None:
+    line = one_line(cli(tmp_path, team_env(postgres_url, s3_admin), "check"))
+    assert "team pull" in line
