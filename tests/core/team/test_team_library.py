@@ -156,3 +156,18 @@ def test_an_edit_based_on_a_stale_version_is_refused(
     with pytest.raises(StaleEdit):
         owner.update_image(OWNER, image.id, title="mine", expected_version=image.version)
     assert owner.image(OWNER, image.id).title == "theirs"
+
+
+def test_unreachable_storage_refuses_an_import_in_one_line_and_writes_no_row(
+    owner_settings: Settings,
+) -> None:
+    endpoint = owner_settings.stream_images_blob_endpoint
+    port = endpoint.rsplit(":", 1)[1]
+    away = replace(owner_settings, stream_images_blob_endpoint=endpoint.replace(port, "1"))
+    with StreamImageManager(away) as manager:
+        data = image_bytes("PNG", (30, 20), seed=7)
+        result = manager.import_bytes(OWNER, "live", data, "x.png", ImportOptions())
+        assert result.image_id is None and result.reason is not None
+        assert result.reason.startswith("cannot reach the team storage"), result.reason
+        assert "\n" not in result.reason
+        assert manager.count(OWNER) == 0
