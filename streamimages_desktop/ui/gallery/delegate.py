@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
@@ -14,6 +15,8 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
     QPolygonF,
+    QStaticText,
+    QTransform,
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
@@ -26,6 +29,7 @@ MAX_TILE = 320
 DEFAULT_TILE = 160
 PADDING = 8
 BADGE = 22  # diameter of the badge disc, in logical pixels
+TITLE_CACHE = 4096  # elided titles kept laid out (a few screens' worth, many times over)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -85,9 +89,13 @@ class GalleryDelegate(QStyledItemDelegate):
         self._private_colour = QColor(196, 52, 52)
         self._subscribers_colour = QColor(214, 150, 20)
         self._badge_ink = QColor(255, 255, 255)
+        # Paint is per tile per frame: the elided title and the badge are made once each.
+        self._titles: OrderedDict[tuple[str, int], QStaticText] = OrderedDict()
+        self._badges: dict[tuple[str, float], QPixmap] = {}
 
     def set_tile_size(self, px: int) -> None:
         self.tile_size = max(MIN_TILE, min(MAX_TILE, px))
+        self._titles.clear()
 
     @property
     def picture_height(self) -> int:
@@ -109,9 +117,10 @@ class GalleryDelegate(QStyledItemDelegate):
         state = option.state
         selected = bool(state & QStyle.StateFlag.State_Selected)
         painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         cell = QRectF(rect).adjusted(1.5, 1.5, -1.5, -1.5)
+        if selected or state & QStyle.StateFlag.State_MouseOver:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)  # rounded frames only
         if selected:
             painter.setPen(QPen(self._highlight, 2))
             fill = QColor(self._highlight)
@@ -140,10 +149,8 @@ class GalleryDelegate(QStyledItemDelegate):
             title = index.data(Qt.ItemDataRole.DisplayRole) or ""
             visibility = index.data(VisibilityRole)
         badge = VISIBILITY_BADGES.get(visibility)  # a StrEnum: its plain-str value finds it too
-        if badge == "padlock":
-            self._draw_lock(painter, picture)
-        elif badge == "star":
-            self._draw_star(painter, picture)
+        if badge is not None:
+            self._draw_badge(painter, picture, badge)
 
         metrics = option.fontMetrics
         text_rect = QRect(
@@ -152,18 +159,61 @@ class GalleryDelegate(QStyledItemDelegate):
             rect.width() - 2 * PADDING,
             metrics.height() + PADDING,
         )
-        elided = metrics.elidedText(title, Qt.TextElideMode.ElideRight, text_rect.width())
-        painter.setFont(option.font)
-        painter.setPen(self._text)
-        painter.drawText(
-            text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, elided
-        )
+        if title:
+            text = self._title_text(title, text_rect.width(), option)
+            size = text.size()
+            painter.setFont(option.font)
+            painter.setPen(self._text)
+            painter.drawStaticText(
+                QPointF(
+                    text_rect.left() + (text_rect.width() - size.width()) / 2,
+                    text_rect.top() + (text_rect.height() - size.height()) / 2,
+                ),
+                text,
+            )
 
         if state & QStyle.StateFlag.State_HasFocus and not selected:
             painter.setPen(QPen(self._frame, 1, Qt.PenStyle.DotLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(cell, 6, 6)
         painter.restore()
+
+    def _title_text(self, title: str, width: int, option: QStyleOptionViewItem) -> QStaticText:
+        """The title elided to `width` and laid out once (kept for the next paints)."""
+        key = (title, width)
+        text = self._titles.get(key)
+        if text is None:
+            elided = option.fontMetrics.elidedText(title, Qt.TextElideMode.ElideRight, width)
+            text = QStaticText(elided)
+            text.setTextFormat(Qt.TextFormat.PlainText)
+            text.prepare(QTransform(), option.font)
+            self._titles[key] = text
+            if len(self._titles) > TITLE_CACHE:
+                self._titles.popitem(last=False)
+        else:
+            self._titles.move_to_end(key)
+        return text
+
+    def _draw_badge(self, painter: QPainter, picture: QRectF, badge: str) -> None:
+        """The badge in the picture's top-right corner, from a pixmap drawn once."""
+        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+        key = (badge, ratio)
+        pixmap = self._badges.get(key)
+        if pixmap is None:
+            side = BADGE + 4
+            pixmap = QPixmap(round(side * ratio), round(side * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            inner = QPainter(pixmap)
+            inner.setRenderHint(QPainter.RenderHint.Antialiasing)
+            spot = QRectF(BADGE + 6, -2, 0, 0)  # so the disc lands at (2, 2) inside the pixmap
+            if badge == "padlock":
+                self._draw_lock(inner, spot)
+            else:
+                self._draw_star(inner, spot)
+            inner.end()
+            self._badges[key] = pixmap
+        painter.drawPixmap(QPointF(picture.right() - BADGE - 6, picture.top() + 2), pixmap)
 
     def _draw_fitted(self, painter: QPainter, pixmap: QPixmap, area: QRect) -> QRectF:
         """Scale into `area` keeping the aspect ratio, centred; returns where it was drawn."""
