@@ -5,7 +5,16 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import (
     QColor,
     QFontMetrics,
@@ -21,7 +30,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from streamimages_desktop.core.labels import VISIBILITY_BADGES
-from streamimages_desktop.core.models import StreamImage
+from streamimages_desktop.core.models import StreamImage, Visibility
 from streamimages_desktop.ui.gallery.model import VisibilityRole
 
 MIN_TILE = 64
@@ -30,6 +39,8 @@ DEFAULT_TILE = 160
 PADDING = 8
 BADGE = 22  # diameter of the badge disc, in logical pixels
 TITLE_CACHE = 4096  # elided titles kept laid out (a few screens' worth, many times over)
+SCALED_CACHE = 64  # pictures kept scaled for tiles drawn directly (selected, hovered)
+TILE_CACHE = 160  # whole plain tiles kept drawn: about four screens (~18 MB at 160 px)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -92,10 +103,13 @@ class GalleryDelegate(QStyledItemDelegate):
         # Paint is per tile per frame: the elided title and the badge are made once each.
         self._titles: OrderedDict[tuple[str, int], QStaticText] = OrderedDict()
         self._badges: dict[tuple[str, float], QPixmap] = {}
+        self._tiles: OrderedDict[tuple[object, ...], QPixmap] = OrderedDict()
+        self._scaled: OrderedDict[tuple[int, int, int, float], QPixmap] = OrderedDict()
 
     def set_tile_size(self, px: int) -> None:
         self.tile_size = max(MIN_TILE, min(MAX_TILE, px))
         self._titles.clear()
+        self._tiles.clear()
 
     @property
     def picture_height(self) -> int:
@@ -113,7 +127,52 @@ class GalleryDelegate(QStyledItemDelegate):
         return self.cell_size(option.fontMetrics)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        """A plain tile (not selected, hovered or focused) is one cached opaque picture, so
+        a frame of scrolling copies pixels instead of scaling, blending and laying out."""
         rect: QRect = option.rect
+        state = option.state
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        image = index.data(Qt.ItemDataRole.UserRole)  # one call for title and visibility
+        if isinstance(image, StreamImage):
+            title, visibility = image.title, image.visibility
+        else:
+            title = index.data(Qt.ItemDataRole.DisplayRole) or ""
+            visibility = index.data(VisibilityRole)
+        special = QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_MouseOver
+        special |= QStyle.StateFlag.State_HasFocus
+        if state & special:
+            self._paint_tile(painter, option, rect, pixmap, title, visibility)
+            return
+        device = painter.device()
+        ratio = device.devicePixelRatioF() if device is not None else 1.0
+        key = (pixmap.cacheKey() if isinstance(pixmap, QPixmap) else 0, title, visibility)
+        full_key = (*key, rect.width(), rect.height(), ratio)
+        tile = self._tiles.get(full_key)
+        if tile is None:
+            tile = QPixmap(round(rect.width() * ratio), round(rect.height() * ratio))
+            tile.setDevicePixelRatio(ratio)
+            tile.fill(option.palette.color(QPalette.ColorRole.Base))
+            inner = QPainter(tile)
+            self._paint_tile(
+                inner, option, QRect(0, 0, rect.width(), rect.height()), pixmap, title, visibility
+            )
+            inner.end()
+            self._tiles[full_key] = tile
+            if len(self._tiles) > TILE_CACHE:
+                self._tiles.popitem(last=False)
+        else:
+            self._tiles.move_to_end(full_key)
+        painter.drawPixmap(rect.topLeft(), tile)
+
+    def _paint_tile(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        rect: QRect,
+        pixmap: object,
+        title: str,
+        visibility: Visibility | None,
+    ) -> None:
         state = option.state
         selected = bool(state & QStyle.StateFlag.State_Selected)
         painter.save()
@@ -135,20 +194,14 @@ class GalleryDelegate(QStyledItemDelegate):
         area = QRect(
             rect.left() + PADDING, rect.top() + PADDING, self.tile_size, self.picture_height
         )
-        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         picture = QRectF(area)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
             picture = self._draw_fitted(painter, pixmap, area)
         if picture.width() < 2 * BADGE or picture.height() < 2 * BADGE:
             picture = QRectF(area)  # a sliver of a picture: badge the tile's corner instead
 
-        image = index.data(Qt.ItemDataRole.UserRole)  # one call for title and visibility
-        if isinstance(image, StreamImage):
-            title, visibility = image.title, image.visibility
-        else:
-            title = index.data(Qt.ItemDataRole.DisplayRole) or ""
-            visibility = index.data(VisibilityRole)
-        badge = VISIBILITY_BADGES.get(visibility)  # a StrEnum: its plain-str value finds it too
+        # A StrEnum: its plain-str value finds it too.
+        badge = VISIBILITY_BADGES.get(visibility) if visibility is not None else None
         if badge is not None:
             self._draw_badge(painter, picture, badge)
 
@@ -213,21 +266,40 @@ class GalleryDelegate(QStyledItemDelegate):
                 self._draw_star(inner, spot)
             inner.end()
             self._badges[key] = pixmap
-        painter.drawPixmap(QPointF(picture.right() - BADGE - 6, picture.top() + 2), pixmap)
+        corner = QPoint(round(picture.right()) - BADGE - 6, round(picture.top()) + 2)
+        painter.drawPixmap(corner, pixmap)  # whole pixels: a plain copy, no filtering
 
     def _draw_fitted(self, painter: QPainter, pixmap: QPixmap, area: QRect) -> QRectF:
-        """Scale into `area` keeping the aspect ratio, centred; returns where it was drawn."""
+        """Scale into `area` keeping the aspect ratio, centred; returns where it was drawn.
+
+        The scaled picture is kept for the next paints (a tile is painted on several frames
+        while it scrolls through), and it is drawn 1:1 at whole pixels: no per-paint filter.
+        """
         ratio = pixmap.devicePixelRatio() or 1.0
         width, height = pixmap.width() / ratio, pixmap.height() / ratio
         if width <= 0 or height <= 0:
             return QRectF(area)
         scale = min(area.width() / width, area.height() / height)
-        w, h = width * scale, height * scale
-        target = QRectF(
-            area.left() + (area.width() - w) / 2, area.top() + (area.height() - h) / 2, w, h
-        )
-        painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
-        return target
+        w, h = max(1, round(width * scale)), max(1, round(height * scale))
+        key = (pixmap.cacheKey(), w, h, ratio)
+        scaled = self._scaled.get(key)
+        if scaled is None:
+            scaled = pixmap.scaled(
+                round(w * ratio),
+                round(h * ratio),
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            scaled.setDevicePixelRatio(ratio)
+            self._scaled[key] = scaled
+            if len(self._scaled) > SCALED_CACHE:
+                self._scaled.popitem(last=False)
+        else:
+            self._scaled.move_to_end(key)
+        left = area.left() + (area.width() - w) // 2
+        top = area.top() + (area.height() - h) // 2
+        painter.drawPixmap(QPoint(left, top), scaled)
+        return QRectF(left, top, w, h)
 
     def _badge_disc(self, painter: QPainter, picture: QRectF, colour: QColor) -> QRectF:
         """Draw the badge background inside the picture's top-right corner; returns its rect."""

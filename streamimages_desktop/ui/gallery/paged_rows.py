@@ -131,9 +131,7 @@ class PagedRows(QObject):
         del self.visibility[first : last + 1]
         self._stale_index = True
 
-    def insert_rows(
-        self, first: int, ids: Sequence[str], visibility: Sequence[Visibility]
-    ) -> None:
+    def insert_rows(self, first: int, ids: Sequence[str], visibility: Sequence[Visibility]) -> None:
         """Rows arrive at `first` (inside the caller's beginInsertRows/endInsertRows)."""
         self.ids[first:first] = ids
         self.visibility[first:first] = visibility
@@ -256,7 +254,9 @@ class PagedRows(QObject):
             image = by_id.get(image_id) if image_id is not None else None
             if image_id is None and row - first < len(images):  # by offset: the row is known now
                 image = images[row - first]
-                if self.row_of(image.id) is not None:  # the library changed: it is another row already
+                if (
+                    self.row_of(image.id) is not None
+                ):  # the library changed: it is another row already
                     image = None
                 else:
                     self.ids[row], self.visibility[row] = image.id, image.visibility

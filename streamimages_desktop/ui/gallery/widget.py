@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QListView, QStyle, QVBoxLayout, QWidget
 from streamimages_desktop.core.models import Sort, StreamImage, Viewer, Visibility
 from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.gallery.delegate import DEFAULT_TILE, GalleryDelegate
-from streamimages_desktop.ui.gallery.gc_pacing import GcPacer
 from streamimages_desktop.ui.gallery.model import GalleryModel
+from streamimages_desktop.ui.gallery.pacing import GcPacer
 from streamimages_desktop.ui.gallery.paged_rows import PAGE_ROWS, Fetch
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from streamimages_desktop.ui.gallery.thumbnail_loader import RenditionSource, ThumbnailLoader
@@ -281,14 +281,20 @@ class GalleryWidget(QWidget):
         self.view.empty_text = "Loading…"
         self.view.viewport().update()
         generation = self._generation
+        failed = partial(self._on_query_failed, generation)
         if self._shown != query:  # a new result: its count and first page, then its keys
-            work = partial(read_first_page, self._manager, query)
-            done = partial(self._on_first_page, generation)
+            self._queries.submit(
+                partial(read_first_page, self._manager, query),
+                partial(self._on_first_page, generation),
+                failed,
+            )
         else:  # the same query again: its keys and the rows held, read afresh
             held = self.model.rows.held_pages()
-            work = partial(read_refresh, self._manager, query, held)
-            done = partial(self._on_refreshed, generation)
-        self._queries.submit(work, done, partial(self._on_query_failed, generation))
+            self._queries.submit(
+                partial(read_refresh, self._manager, query, held),
+                partial(self._on_refreshed, generation),
+                failed,
+            )
 
     def _fetcher(self, query: _Query) -> Fetch:
         return partial(read_page, self._manager, query)

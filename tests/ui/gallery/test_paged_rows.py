@@ -191,4 +191,3 @@ def test_the_viewer_steps_onto_a_page_not_fetched_without_reading_on_the_gui_thr
     assert shown.args is not None and shown.args[0].id == model.id_at(ROWS - 2)
     assert db_threads and not on_gui(db_threads)
     viewer.shutdown()
-
