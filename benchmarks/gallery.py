@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image, ImageDraw
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QObject, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QListView
 
 from streamimages_desktop.core.importer import ImportStatus
 from streamimages_desktop.core.manager import StreamImageManager
@@ -216,6 +216,8 @@ def measure(
     )
 
     bar = gallery.view.verticalScrollBar()
+    # A long stream is laid out in batches: the scroll's stride needs the full height.
+    spin_until(lambda: gallery.view.layoutMode() == QListView.LayoutMode.SinglePass)
     steps = max(1, int(scroll_seconds * 1000 / FRAME_MS))
     stride = max(1, bar.maximum() // steps)
     scroll = QTimer(interval=int(FRAME_MS))

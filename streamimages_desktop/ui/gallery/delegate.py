@@ -39,8 +39,7 @@ DEFAULT_TILE = 160
 PADDING = 8
 BADGE = 22  # diameter of the badge disc, in logical pixels
 TITLE_CACHE = 4096  # elided titles kept laid out (a few screens' worth, many times over)
-SCALED_CACHE = 64  # pictures kept scaled for tiles drawn directly (selected, hovered)
-TILE_CACHE = 160  # whole plain tiles kept drawn: about four screens (~18 MB at 160 px)
+SCALED_CACHE = 160  # pictures kept scaled to their tile: about four screens (~12 MB at 160 px)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -103,13 +102,11 @@ class GalleryDelegate(QStyledItemDelegate):
         # Paint is per tile per frame: the elided title and the badge are made once each.
         self._titles: OrderedDict[tuple[str, int], QStaticText] = OrderedDict()
         self._badges: dict[tuple[str, float], QPixmap] = {}
-        self._tiles: OrderedDict[tuple[object, ...], QPixmap] = OrderedDict()
         self._scaled: OrderedDict[tuple[int, int, int, float], QPixmap] = OrderedDict()
 
     def set_tile_size(self, px: int) -> None:
         self.tile_size = max(MIN_TILE, min(MAX_TILE, px))
         self._titles.clear()
-        self._tiles.clear()
 
     @property
     def picture_height(self) -> int:
@@ -127,42 +124,14 @@ class GalleryDelegate(QStyledItemDelegate):
         return self.cell_size(option.fontMetrics)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        """A plain tile (not selected, hovered or focused) is one cached opaque picture, so
-        a frame of scrolling copies pixels instead of scaling, blending and laying out."""
-        rect: QRect = option.rect
-        state = option.state
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         image = index.data(Qt.ItemDataRole.UserRole)  # one call for title and visibility
         if isinstance(image, StreamImage):
             title, visibility = image.title, image.visibility
-        else:
+        else:  # a row whose page has not arrived: no title yet, its visibility is known
             title = index.data(Qt.ItemDataRole.DisplayRole) or ""
             visibility = index.data(VisibilityRole)
-        special = QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_MouseOver
-        special |= QStyle.StateFlag.State_HasFocus
-        if state & special:
-            self._paint_tile(painter, option, rect, pixmap, title, visibility)
-            return
-        device = painter.device()
-        ratio = device.devicePixelRatioF() if device is not None else 1.0
-        key = (pixmap.cacheKey() if isinstance(pixmap, QPixmap) else 0, title, visibility)
-        full_key = (*key, rect.width(), rect.height(), ratio)
-        tile = self._tiles.get(full_key)
-        if tile is None:
-            tile = QPixmap(round(rect.width() * ratio), round(rect.height() * ratio))
-            tile.setDevicePixelRatio(ratio)
-            tile.fill(option.palette.color(QPalette.ColorRole.Base))
-            inner = QPainter(tile)
-            self._paint_tile(
-                inner, option, QRect(0, 0, rect.width(), rect.height()), pixmap, title, visibility
-            )
-            inner.end()
-            self._tiles[full_key] = tile
-            if len(self._tiles) > TILE_CACHE:
-                self._tiles.popitem(last=False)
-        else:
-            self._tiles.move_to_end(full_key)
-        painter.drawPixmap(rect.topLeft(), tile)
+        self._paint_tile(painter, option, option.rect, pixmap, title, visibility)
 
     def _paint_tile(
         self,
