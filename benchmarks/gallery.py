@@ -8,14 +8,21 @@ MAX_STREAM_IMAGES_PER_STREAM raised), then in an offscreen GalleryWidget measure
   1 ms QTimer heartbeat (event-loop latency), against a 16 ms frame;
 - resident memory (/proc/self/statm) during and after, beside the pixmap cache limit.
 
+- how many full (generation-2) garbage collections ran while scrolling, and the longest;
+- baseline, same run: the count and first-page queries alone (what a first screen must wait
+  for), so the first paint is printed as a ratio to it.
+
 Usage: QT_QPA_PLATFORM=offscreen python benchmarks/gallery.py [--count N] [--limit-mb MB]
        [--keep DIR]  (build the library once in DIR and reuse it on later runs)
+       [--library DIR --cache-dir DIR]  (measure stream "big" of an existing library, e.g.
+       one of benchmarks/scale.py's: its rows have no originals, so tiles stay placeholders)
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import os
 import statistics
 import sys
@@ -29,11 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image, ImageDraw
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QObject, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QListView
 
 from streamimages_desktop.core.importer import ImportStatus
 from streamimages_desktop.core.manager import StreamImageManager
-from streamimages_desktop.core.models import OWNER
+from streamimages_desktop.core.models import OWNER, Sort
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.ui.gallery.pixmap_cache import GALLERY_PAGE, PixmapCache
 from streamimages_desktop.ui.gallery.widget import GalleryWidget
@@ -85,6 +92,34 @@ def spin_until(done: Callable[[], bool], timeout_s: float = 120.0) -> None:
     poller.stop()
     if expired:
         raise TimeoutError("gave up waiting")
+
+
+class GcWatch:
+    """Full collections and their durations, from gc.callbacks."""
+
+    def __init__(self) -> None:
+        self.full: list[float] = []
+        self._started = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.full.append(1000 * (time.perf_counter() - self._started))
+
+
+def baseline_ms(manager: StreamImageManager) -> float:
+    """The count and first-page queries alone, best of 3 (what the first screen waits for)."""
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        manager.count(OWNER, "big")
+        manager._store.list_images(OWNER, "big", None, Sort.NEWEST, limit=200)  # as before too
+        runs.append(1000 * (time.perf_counter() - started))
+    return min(runs)
 
 
 class Heartbeat(QObject):
@@ -139,7 +174,9 @@ def open_library(root: Path, count: int, side: int) -> StreamImageManager:
     return manager
 
 
-def measure(manager: StreamImageManager, limit: int, scroll_seconds: float) -> None:
+def measure(
+    manager: StreamImageManager, limit: int, scroll_seconds: float, shot: Path | None = None
+) -> None:
     """Open the stream, scroll it top to bottom, report times, stalls and memory."""
     base = rss_bytes()
     cache = PixmapCache(limit, 3600.0)
@@ -164,9 +201,14 @@ def measure(manager: StreamImageManager, limit: int, scroll_seconds: float) -> N
     spin_until(lambda: bool(idle))
     open_gaps = list(heartbeat.gaps)
     rows = gallery.model.rowCount()
+    base_ms = baseline_ms(manager)
+    first_ms = 1000 * (painted[0] - t0)
     print(f"\nopen a stream of {rows} images (window 1280x800, tile {gallery.tile_size} px)")
     print(f"  set_query -> rows shown           {1000 * (shown[0] - t0):7.1f} ms")
-    print(f"  set_query -> first painted screen {1000 * (painted[0] - t0):7.1f} ms")
+    print(
+        f"  set_query -> first painted screen {first_ms:7.1f} ms"
+        f"   baseline: count + first page queries {base_ms:.1f} ms   x{first_ms / base_ms:.1f}"
+    )
     print(f"  set_query -> its thumbnails       {1000 * (idle[0] - t0):7.1f} ms")
     print(
         f"  longest GUI stall while opening   {max(open_gaps):7.1f} ms "
@@ -174,10 +216,17 @@ def measure(manager: StreamImageManager, limit: int, scroll_seconds: float) -> N
     )
 
     bar = gallery.view.verticalScrollBar()
+    # A long stream is laid out in batches: the scroll's stride needs the full height.
+    spin_until(lambda: gallery.view.layoutMode() == QListView.LayoutMode.SinglePass)
     steps = max(1, int(scroll_seconds * 1000 / FRAME_MS))
     stride = max(1, bar.maximum() // steps)
     scroll = QTimer(interval=int(FRAME_MS))
     scroll.timeout.connect(lambda: bar.setValue(bar.value() + stride))
+    if shot is not None:
+        half = QTimer(singleShot=True, interval=int(scroll_seconds * 500))
+        half.timeout.connect(lambda: gallery.grab().save(str(shot)))
+        half.start()
+    gc_watch = GcWatch()
     heartbeat.start()
     t1 = time.perf_counter()
     scroll.start()
@@ -196,6 +245,8 @@ def measure(manager: StreamImageManager, limit: int, scroll_seconds: float) -> N
     print(f"  99th percentile    {p99:7.1f} ms  = {p99 / FRAME_MS:.2f} x a 16 ms frame")
     print(f"  median tick gap    {statistics.median(gaps):7.2f} ms (1 ms when the thread is free)")
     print(f"  last screen's thumbnails after the scroll stopped: {1000 * settle:.0f} ms")
+    longest_gc = max(gc_watch.full, default=0.0)
+    print(f"  full GC passes while scrolling   {len(gc_watch.full)} (longest {longest_gc:.1f} ms)")
 
     stats = cache.memory.stats()
     page = stats.pages.get(GALLERY_PAGE)
@@ -225,13 +276,22 @@ def main() -> int:
     parser.add_argument("--limit-mb", type=float, default=500.0, help="pixmap cache limit")
     parser.add_argument("--scroll-seconds", type=float, default=20.0)
     parser.add_argument("--keep", type=Path, help="build the library here once and reuse it")
+    parser.add_argument("--library", type=Path, help="an existing library with stream big")
+    parser.add_argument("--cache-dir", type=Path, help="its rendition cache")
+    parser.add_argument("--shot", type=Path, help="grab the gallery to this PNG mid-scroll")
     args = parser.parse_args()
     _app = QApplication([])
     with tempfile.TemporaryDirectory(prefix="gallery-bench-") as tmp:
         root = args.keep or Path(tmp)
-        manager = open_library(root, args.count, args.side)
+        if args.library is not None:
+            settings = Settings.load(
+                library=args.library, cache_dir=args.cache_dir or Path(tmp) / "cache"
+            )
+            manager = StreamImageManager(settings)
+        else:
+            manager = open_library(root, args.count, args.side)
         try:
-            measure(manager, int(args.limit_mb * MB), args.scroll_seconds)
+            measure(manager, int(args.limit_mb * MB), args.scroll_seconds, args.shot)
         finally:
             manager.close()
     return 0

@@ -19,6 +19,10 @@ Printed, each beside its baseline:
 - commands: wall time and peak RSS of `python -m streamimages_desktop ...` (best of 5) against
   a bare `python -c pass` plus the same query run with the stdlib sqlite3 module and printed
   as JSON (the issue's "raw query plus interpreter start-up").
+- window (`--window`): benchmarks/gallery.py in a child process on stream `big` of the "one"
+  library: first painted screen beside the count and first-page queries alone, GUI stalls
+  while scrolling top to bottom (99th percentile and longest), full GC passes, and RSS. The
+  synthetic rows have no originals, so every tile stays a placeholder: the grid's own cost.
 """
 
 from __future__ import annotations
@@ -272,10 +276,42 @@ def commands(folder: Path, size: int) -> list[tuple[str, list[str], str, list[st
     ]
 
 
+WINDOW_LINES = ("first painted", "longest GUI stall", "99th", "median", "full GC", "RSS after")
+
+
+def window(folder: Path, scroll_seconds: float) -> None:
+    """The gallery benchmark on this library, in a child (its RSS is the window's alone)."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "gallery.py"),
+            "--library",
+            str(folder / "library"),
+            "--cache-dir",
+            str(folder / "cache"),
+            "--scroll-seconds",
+            str(scroll_seconds),
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(_child_env(), QT_QPA_PLATFORM="offscreen"),
+        check=False,
+        timeout=900,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"gallery benchmark exited {proc.returncode}: {proc.stderr[-2000:]}")
+    for line in proc.stdout.splitlines():
+        if any(key in line for key in WINDOW_LINES):
+            print(f"  window: {line.strip()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--no-import", action="store_true", help="command timings only")
+    parser.add_argument("--window", action="store_true", help="also the window (gallery.py)")
+    parser.add_argument("--no-commands", action="store_true", help="skip the command timings")
+    parser.add_argument("--scroll-seconds", type=float, default=15.0)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     py = sys.executable
@@ -296,6 +332,10 @@ def main() -> None:
                     f"  import into {shape:<12} {ms:6.2f} ms/image"
                     f"   parallel stage alone {floor:5.2f} ms/image   x{ms / floor:.2f}"
                 )
+        if args.window:
+            window(one, args.scroll_seconds)
+        if args.no_commands:
+            continue
         db = str(many / "library" / LIBRARY_FILE)
         base = [py, "-m", "streamimages_desktop", "--library", str(many / "library")]
         base += ["--cache-dir", str(many / "cache")]

@@ -473,6 +473,34 @@ class StreamImageManager:
     def count(self, viewer: Viewer, stream_id: str | None = None, search: str | None = None) -> int:
         return self._store.count_visible(viewer, stream_id, search)
 
+    def image_page(
+        self,
+        viewer: Viewer,
+        stream_id: str | None,
+        search: str | None,
+        sort: Sort,
+        offset: int,
+        limit: int,
+    ) -> list[StreamImage]:
+        """`limit` rows of images() from `offset` on: the grid reads a long stream by pages."""
+        return self._store.list_images(viewer, stream_id, search, sort, limit, offset)
+
+    def image_keys(
+        self,
+        viewer: Viewer,
+        stream_id: str | None = None,
+        search: str | None = None,
+        sort: Sort = Sort.NEWEST,
+    ) -> tuple[list[str], list[Visibility]]:
+        """The ids and visibilities of every image images() would return, in its order."""
+        ids, values = self._store.list_image_keys(viewer, stream_id, search, sort)
+        by_value = {v.value: v for v in Visibility}
+        return ids, [by_value[v] for v in values]
+
+    def images_by_id(self, viewer: Viewer, image_ids: Sequence[str]) -> list[StreamImage]:
+        """Those of `image_ids` that `viewer` may see (the grid's page of known ids)."""
+        return self._store.get_images(viewer, image_ids)
+
     def image(self, viewer: Viewer, image_id: str) -> StreamImage:
         found = self._store.get_image(viewer, image_id)
         if found is None:

@@ -448,3 +448,32 @@ class Store(Database):
             views=int(row["views"]),
             shown=access.allowed_visibilities(viewer),
         )
+
+    def list_image_keys(
+        self,
+        viewer: Viewer,
+        stream_id: str | None = None,
+        search: str | None = None,
+        sort: Sort = Sort.NEWEST,
+    ) -> tuple[list[str], list[str]]:
+        """The ids and visibilities of every row list_images would return, in its order.
+
+        The grid holds these for a whole stream (two flat lists of strings: nothing for the
+        garbage collector to track) and reads the rows themselves a page at a time.
+        """
+        where, params = self._image_where(viewer, stream_id, search)
+        sql = f"SELECT id, visibility FROM images WHERE {where} ORDER BY {_ORDER[Sort(sort)]}"
+        ids: list[str] = []
+        visibilities: list[str] = []
+        with self._translated():
+            for row in self._conn().execute(sql, tuple(params)):  # no list of rows is built
+                ids.append(row[0])
+                visibilities.append(row[1])
+        return ids, visibilities
+
+    def get_images(self, viewer: Viewer, image_ids: Sequence[str]) -> list[StreamImage]:
+        """The images of `image_ids` that `viewer` may see, in no particular order."""
+        if not image_ids:
+            return []
+        marks = ", ".join("?" * len(image_ids))
+        return self._images(None, viewer, f"images.id IN ({marks})", list(image_ids))

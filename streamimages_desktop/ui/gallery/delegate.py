@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import (
     QColor,
     QFontMetrics,
@@ -14,11 +24,13 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
     QPolygonF,
+    QStaticText,
+    QTransform,
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from streamimages_desktop.core.labels import VISIBILITY_BADGES
-from streamimages_desktop.core.models import StreamImage
+from streamimages_desktop.core.models import StreamImage, Visibility
 from streamimages_desktop.ui.gallery.model import VisibilityRole
 
 MIN_TILE = 64
@@ -26,6 +38,8 @@ MAX_TILE = 320
 DEFAULT_TILE = 160
 PADDING = 8
 BADGE = 22  # diameter of the badge disc, in logical pixels
+TITLE_CACHE = 4096  # elided titles kept laid out (a few screens' worth, many times over)
+SCALED_CACHE = 160  # pictures kept scaled to their tile: about four screens (~12 MB at 160 px)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -85,9 +99,14 @@ class GalleryDelegate(QStyledItemDelegate):
         self._private_colour = QColor(196, 52, 52)
         self._subscribers_colour = QColor(214, 150, 20)
         self._badge_ink = QColor(255, 255, 255)
+        # Paint is per tile per frame: the elided title and the badge are made once each.
+        self._titles: OrderedDict[tuple[str, int], QStaticText] = OrderedDict()
+        self._badges: dict[tuple[str, float], QPixmap] = {}
+        self._scaled: OrderedDict[tuple[int, int, int, float], QPixmap] = OrderedDict()
 
     def set_tile_size(self, px: int) -> None:
         self.tile_size = max(MIN_TILE, min(MAX_TILE, px))
+        self._titles.clear()
 
     @property
     def picture_height(self) -> int:
@@ -105,13 +124,31 @@ class GalleryDelegate(QStyledItemDelegate):
         return self.cell_size(option.fontMetrics)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        rect: QRect = option.rect
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        image = index.data(Qt.ItemDataRole.UserRole)  # one call for title and visibility
+        if isinstance(image, StreamImage):
+            title, visibility = image.title, image.visibility
+        else:  # a row whose page has not arrived: no title yet, its visibility is known
+            title = index.data(Qt.ItemDataRole.DisplayRole) or ""
+            visibility = index.data(VisibilityRole)
+        self._paint_tile(painter, option, option.rect, pixmap, title, visibility)
+
+    def _paint_tile(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        rect: QRect,
+        pixmap: object,
+        title: str,
+        visibility: Visibility | None,
+    ) -> None:
         state = option.state
         selected = bool(state & QStyle.StateFlag.State_Selected)
         painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         cell = QRectF(rect).adjusted(1.5, 1.5, -1.5, -1.5)
+        if selected or state & QStyle.StateFlag.State_MouseOver:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)  # rounded frames only
         if selected:
             painter.setPen(QPen(self._highlight, 2))
             fill = QColor(self._highlight)
@@ -126,24 +163,16 @@ class GalleryDelegate(QStyledItemDelegate):
         area = QRect(
             rect.left() + PADDING, rect.top() + PADDING, self.tile_size, self.picture_height
         )
-        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         picture = QRectF(area)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
             picture = self._draw_fitted(painter, pixmap, area)
         if picture.width() < 2 * BADGE or picture.height() < 2 * BADGE:
             picture = QRectF(area)  # a sliver of a picture: badge the tile's corner instead
 
-        image = index.data(Qt.ItemDataRole.UserRole)  # one call for title and visibility
-        if isinstance(image, StreamImage):
-            title, visibility = image.title, image.visibility
-        else:
-            title = index.data(Qt.ItemDataRole.DisplayRole) or ""
-            visibility = index.data(VisibilityRole)
-        badge = VISIBILITY_BADGES.get(visibility)  # a StrEnum: its plain-str value finds it too
-        if badge == "padlock":
-            self._draw_lock(painter, picture)
-        elif badge == "star":
-            self._draw_star(painter, picture)
+        # A StrEnum: its plain-str value finds it too.
+        badge = VISIBILITY_BADGES.get(visibility) if visibility is not None else None
+        if badge is not None:
+            self._draw_badge(painter, picture, badge)
 
         metrics = option.fontMetrics
         text_rect = QRect(
@@ -152,12 +181,18 @@ class GalleryDelegate(QStyledItemDelegate):
             rect.width() - 2 * PADDING,
             metrics.height() + PADDING,
         )
-        elided = metrics.elidedText(title, Qt.TextElideMode.ElideRight, text_rect.width())
-        painter.setFont(option.font)
-        painter.setPen(self._text)
-        painter.drawText(
-            text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, elided
-        )
+        if title:
+            text = self._title_text(title, text_rect.width(), option)
+            size = text.size()
+            painter.setFont(option.font)
+            painter.setPen(self._text)
+            painter.drawStaticText(
+                QPointF(
+                    text_rect.left() + (text_rect.width() - size.width()) / 2,
+                    text_rect.top() + (text_rect.height() - size.height()) / 2,
+                ),
+                text,
+            )
 
         if state & QStyle.StateFlag.State_HasFocus and not selected:
             painter.setPen(QPen(self._frame, 1, Qt.PenStyle.DotLine))
@@ -165,19 +200,75 @@ class GalleryDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(cell, 6, 6)
         painter.restore()
 
+    def _title_text(self, title: str, width: int, option: QStyleOptionViewItem) -> QStaticText:
+        """The title elided to `width` and laid out once (kept for the next paints)."""
+        key = (title, width)
+        text = self._titles.get(key)
+        if text is None:
+            elided = option.fontMetrics.elidedText(title, Qt.TextElideMode.ElideRight, width)
+            text = QStaticText(elided)
+            text.setTextFormat(Qt.TextFormat.PlainText)
+            text.prepare(QTransform(), option.font)
+            self._titles[key] = text
+            if len(self._titles) > TITLE_CACHE:
+                self._titles.popitem(last=False)
+        else:
+            self._titles.move_to_end(key)
+        return text
+
+    def _draw_badge(self, painter: QPainter, picture: QRectF, badge: str) -> None:
+        """The badge in the picture's top-right corner, from a pixmap drawn once."""
+        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+        key = (badge, ratio)
+        pixmap = self._badges.get(key)
+        if pixmap is None:
+            side = BADGE + 4
+            pixmap = QPixmap(round(side * ratio), round(side * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            inner = QPainter(pixmap)
+            inner.setRenderHint(QPainter.RenderHint.Antialiasing)
+            spot = QRectF(BADGE + 6, -2, 0, 0)  # so the disc lands at (2, 2) inside the pixmap
+            if badge == "padlock":
+                self._draw_lock(inner, spot)
+            else:
+                self._draw_star(inner, spot)
+            inner.end()
+            self._badges[key] = pixmap
+        corner = QPoint(round(picture.right()) - BADGE - 6, round(picture.top()) + 2)
+        painter.drawPixmap(corner, pixmap)  # whole pixels: a plain copy, no filtering
+
     def _draw_fitted(self, painter: QPainter, pixmap: QPixmap, area: QRect) -> QRectF:
-        """Scale into `area` keeping the aspect ratio, centred; returns where it was drawn."""
+        """Scale into `area` keeping the aspect ratio, centred; returns where it was drawn.
+
+        The scaled picture is kept for the next paints (a tile is painted on several frames
+        while it scrolls through), and it is drawn 1:1 at whole pixels: no per-paint filter.
+        """
         ratio = pixmap.devicePixelRatio() or 1.0
         width, height = pixmap.width() / ratio, pixmap.height() / ratio
         if width <= 0 or height <= 0:
             return QRectF(area)
         scale = min(area.width() / width, area.height() / height)
-        w, h = width * scale, height * scale
-        target = QRectF(
-            area.left() + (area.width() - w) / 2, area.top() + (area.height() - h) / 2, w, h
-        )
-        painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
-        return target
+        w, h = max(1, round(width * scale)), max(1, round(height * scale))
+        key = (pixmap.cacheKey(), w, h, ratio)
+        scaled = self._scaled.get(key)
+        if scaled is None:
+            scaled = pixmap.scaled(
+                round(w * ratio),
+                round(h * ratio),
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            scaled.setDevicePixelRatio(ratio)
+            self._scaled[key] = scaled
+            if len(self._scaled) > SCALED_CACHE:
+                self._scaled.popitem(last=False)
+        else:
+            self._scaled.move_to_end(key)
+        left = area.left() + (area.width() - w) // 2
+        top = area.top() + (area.height() - h) // 2
+        painter.drawPixmap(QPoint(left, top), scaled)
+        return QRectF(left, top, w, h)
 
     def _badge_disc(self, painter: QPainter, picture: QRectF, colour: QColor) -> QRectF:
         """Draw the badge background inside the picture's top-right corner; returns its rect."""

@@ -20,8 +20,9 @@ from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPainterPat
 
 from streamimages_desktop.core.access import can_see
 from streamimages_desktop.core.labels import visibility_name
-from streamimages_desktop.core.models import OWNER, StreamImage, Viewer
+from streamimages_desktop.core.models import OWNER, StreamImage, Viewer, Visibility
 from streamimages_desktop.core.units import count_of, format_bytes
+from streamimages_desktop.ui.gallery.paged_rows import Fetch, PagedRows
 from streamimages_desktop.ui.gallery.pixmap_cache import GALLERY_PAGE, PixmapCache
 from streamimages_desktop.ui.gallery.thumbnail_loader import ThumbnailLoader
 
@@ -114,15 +115,17 @@ def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
 
 
 class GalleryModel(QAbstractListModel):
-    """A list of StreamImage (the source of truth) shown as a Qt model.
+    """The rows of one query (PagedRows: every id, a few pages of StreamImage) as a Qt model.
 
-    The model only ever holds rows the current viewer may see. DecorationRole answers from the
-    PixmapCache; on a miss it returns the shared placeholder and asks the ThumbnailLoader, and
-    the loaded thumbnail updates that one row. An id->row dict finds the row in O(1) when a
-    thumbnail arrives; results are keyed by image id, never by row.
+    The model only ever holds rows the current viewer may see. A row whose page has not
+    arrived yet is a placeholder without a title; its page is fetched on a worker and the
+    rows update when it comes. DecorationRole answers from the PixmapCache by image id (known
+    before the image's page); on a miss it returns the shared placeholder and asks the
+    ThumbnailLoader, and the loaded thumbnail updates that one row.
 
     Attributes:
         viewer: the role the rows were chosen for.
+        rows: the PagedRows.
         device_pixel_ratio: the screen's ratio, part of every pixmap cache key and set on
             every thumbnail pixmap (so a 400 px rendition paints a 200 px tile at 2x).
         tile_size: the tile's width in logical pixels; with the ratio it picks the rendition.
@@ -134,8 +137,8 @@ class GalleryModel(QAbstractListModel):
         super().__init__(parent)
         self._cache = pixmap_cache
         self._loader = loader
-        self._images: list[StreamImage] = []
-        self._rows: dict[str, int] = {}
+        self.rows = PagedRows(self)
+        self.rows.rows_arrived.connect(self._on_rows_arrived)
         self.viewer: Viewer = OWNER
         self.device_pixel_ratio = 1.0
         self.tile_size = 160
@@ -150,69 +153,145 @@ class GalleryModel(QAbstractListModel):
 
     @property
     def images(self) -> Sequence[StreamImage]:
-        return tuple(self._images)
+        """The images whose pages are here, in row order (all of them for a short stream)."""
+        return tuple(self.rows.known_images())
 
     def image_at(self, row: int) -> StreamImage | None:
-        return self._images[row] if 0 <= row < len(self._images) else None
+        """The image of `row`, or None while its page is on its way (it is then asked for)."""
+        return self.rows.image_at(row)
+
+    def id_at(self, row: int) -> str | None:
+        return self.rows.ids[row] if 0 <= row < len(self.rows) else None
+
+    def known_image(self, image_id: str) -> StreamImage | None:
+        return self.rows.known(image_id)
 
     def row_of(self, image_id: str) -> int | None:
-        return self._rows.get(image_id)
+        return self.rows.row_of(image_id)
 
     def index_of(self, image_id: str) -> QModelIndex:
-        row = self._rows.get(image_id)
+        row = self.rows.row_of(image_id)
         return QModelIndex() if row is None else self.index(row, 0)
 
+    def ids_for(self, viewer: Viewer) -> Sequence[str | None]:
+        """The rows' ids as `viewer` may see them (the viewer steps through these)."""
+        if viewer == self.viewer:
+            return self.rows.ids  # the query's own rows: all visible to its viewer
+        return [
+            i
+            for i, v in zip(self.rows.ids, self.rows.visibility, strict=True)
+            if v is not None and can_see(viewer, v)
+        ]
+
     def set_images(self, viewer: Viewer, images: Iterable[StreamImage]) -> None:
-        """Replace every row (a new query's result), keeping only what `viewer` may see."""
+        """Replace every row with these (all known), keeping only what `viewer` may see."""
         self.beginResetModel()
         self.viewer = viewer
-        self._images = [i for i in images if can_see(viewer, i.visibility)]
-        self._reindex()
+        self.rows.set_all([i for i in images if can_see(viewer, i.visibility)])
         self._loaded_in.clear()
         self.endResetModel()
 
+    def set_first_page(
+        self, viewer: Viewer, count: int, first: Sequence[StreamImage], fetch: Fetch
+    ) -> None:
+        """A new result of `count` rows, of which the first page is here; `fetch` reads the
+        other pages (on the rows' worker) as they are shown."""
+        self.beginResetModel()
+        self.viewer = viewer
+        self.rows.set_first(count, [i for i in first if can_see(viewer, i.visibility)], fetch)
+        self._loaded_in.clear()
+        self.endResetModel()
+
+    def adopt_keys(
+        self, viewer: Viewer, ids: list[str], visibility: list[Visibility], fetch: Fetch
+    ) -> None:
+        """Every id of the current result arrived: pages are now fetched by id. If the
+        library changed since the first page, the rows are brought up to the keys."""
+        if viewer != self.viewer or not self.rows.adopt_keys(ids, visibility):
+            self.update_keys(viewer, ids, visibility, self.rows.known_images(), fetch)
+
     def update_images(self, viewer: Viewer, images: Iterable[StreamImage]) -> bool:
-        """Bring the rows up to a refreshed result of the same query.
+        """Bring the rows up to a refreshed result of the same query (every image given)."""
+        kept = [i for i in images if can_see(viewer, i.visibility)]
+        fetch = self.rows.fetch
+        return self.update_keys(
+            viewer, [i.id for i in kept], [i.visibility for i in kept], kept, fetch
+        )
+
+    def update_keys(
+        self,
+        viewer: Viewer,
+        ids: list[str],
+        visibility: list[Visibility],
+        fresh: Iterable[StreamImage],
+        fetch: Fetch | None,
+    ) -> bool:
+        """Bring the rows up to a refreshed result of the same query: its keys, and fresh
+        images for (some of) them.
 
         Rows that went are removed and new ones inserted where they belong, and every row's
         data is updated, so the selection, current item and scroll position survive an import,
         edit or delete. Falls back to a reset (and returns False) when the order changed or
         the changes are scattered over more than a few runs.
         """
-        kept = [i for i in images if can_see(viewer, i.visibility)]
-        new_ids = {i.id for i in kept}
+        keep = [can_see(viewer, v) for v in visibility]
+        if not all(keep):
+            ids = [i for i, k in zip(ids, keep, strict=True) if k]
+            visibility = [v for v, k in zip(visibility, keep, strict=True) if k]
+        old = self.rows.ids
+        new_rows = {i: r for r, i in enumerate(ids)}
         if viewer == self.viewer:  # the same query: a row that went was trashed, moved or hidden
-            for image in self._images:
-                if image.id not in new_ids:
-                    self._cache.discard_image(image.id)  # no cache keeps what left the library
-        same_order = [i.id for i in self._images if i.id in new_ids] == [
-            i.id for i in kept if i.id in self._rows
-        ]
-        gone = _runs(r for r, i in enumerate(self._images) if i.id not in new_ids)
-        added = _runs(r for r, i in enumerate(kept) if i.id not in self._rows)
-        if viewer != self.viewer or not same_order or len(gone) + len(added) > _MAX_RUNS:
-            self.set_images(viewer, kept)
+            for image_id in old:
+                if image_id is not None and image_id not in new_rows:
+                    self._cache.discard_image(image_id)  # no cache keeps what left the library
+        fresh = [i for i in fresh if i.id in new_rows]
+        if viewer != self.viewer or None in old:
+            self._reset_keys(viewer, ids, visibility, fresh, fetch)
             return False
-        self._remove_runs(gone)
+        same_order = [i for i in old if i in new_rows] == [
+            i for i in ids if self.rows.row_of(i) is not None
+        ]
+        gone = _runs(r for r, i in enumerate(old) if i not in new_rows)
+        added = _runs(r for r, i in enumerate(ids) if self.rows.row_of(i) is None)
+        if not same_order or len(gone) + len(added) > _MAX_RUNS:
+            self._reset_keys(viewer, ids, visibility, fresh, fetch)
+            return False
+        for first, last in reversed(gone):  # from the end, so earlier rows keep their numbers
+            self.beginRemoveRows(QModelIndex(), first, last)
+            self.rows.remove_rows(first, last)
+            self.endRemoveRows()
         for first, last in added:  # ascending: rows before `first` are all in place already
             self.beginInsertRows(QModelIndex(), first, last)
-            self._images[first:first] = kept[first : last + 1]
-            self._reindex()
+            self.rows.insert_rows(first, ids[first : last + 1], visibility[first : last + 1])
             self.endInsertRows()
-        self._images = kept  # the same ids in the same order, with fresh titles and counts
-        if kept:
-            self._changed(0, len(kept) - 1, _TEXT_ROLES)
+        self.rows.set_keys(ids, visibility, fresh, fetch)  # fresh titles and counts
+        if ids:
+            self._changed(0, len(ids) - 1, _TEXT_ROLES)
         return True
 
     def restrict_to(self, viewer: Viewer) -> int:
-        """Remove at once every row `viewer` may not see; returns how many went."""
+        """Remove at once every row `viewer` may not see; returns how many went.
+
+        A row whose visibility is not known yet cannot be judged: then every row goes (the
+        new query brings back the right ones)."""
         self.viewer = viewer
-        doomed = [r for r, i in enumerate(self._images) if not can_see(viewer, i.visibility)]
+        visibility = self.rows.visibility
+        if None in visibility:
+            count = len(visibility)
+            self.set_images(viewer, [])
+            return count
+        doomed = [r for r, v in enumerate(visibility) if v is not None and not can_see(viewer, v)]
         runs = _runs(doomed)
         if len(runs) > _MAX_RUNS:
-            self.set_images(viewer, self._images)
+            self.beginResetModel()
+            self.rows.keep_rows(lambda r: can_see(viewer, visibility[r] or Visibility.PRIVATE))
+            self._loaded_in.clear()
+            self.endResetModel()
         else:
-            self._remove_runs(runs)
+            for first, last in reversed(runs):
+                self.beginRemoveRows(QModelIndex(), first, last)
+                self.rows.remove_rows(first, last)
+                self.endRemoveRows()
         return len(doomed)
 
     def new_viewport_epoch(self) -> None:
@@ -223,14 +302,14 @@ class GalleryModel(QAbstractListModel):
         if ratio != self.device_pixel_ratio:
             self.device_pixel_ratio = ratio
             self._pick_rendition()
-            if self._images:
-                self._changed(0, len(self._images) - 1, [Qt.ItemDataRole.DecorationRole])
+            if len(self.rows):
+                self._changed(0, len(self.rows) - 1, [Qt.ItemDataRole.DecorationRole])
 
     def set_tile_size(self, px: int) -> None:
         """Tiles of `px` logical pixels: a larger rendition is asked for when they outgrow it."""
         self.tile_size = px
-        if self._pick_rendition() and self._images:
-            self._changed(0, len(self._images) - 1, [Qt.ItemDataRole.DecorationRole])
+        if self._pick_rendition() and len(self.rows):
+            self._changed(0, len(self.rows) - 1, [Qt.ItemDataRole.DecorationRole])
 
     def _pick_rendition(self) -> bool:
         changed = self._loader.set_rendition(
@@ -242,13 +321,13 @@ class GalleryModel(QAbstractListModel):
 
     def thumbnail_pending(self, row: int) -> bool:
         """True while the thumbnail of `row` is queued or loading."""
-        image = self.image_at(row)
-        return image is not None and self._loader.is_pending(image.id)
+        image_id = self.id_at(row)
+        return image_id is not None and self._loader.is_pending(image_id)
 
     # Qt side -----------------------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._images)
+        return 0 if parent.isValid() else len(self.rows)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not self._valid(index):
@@ -266,7 +345,7 @@ class GalleryModel(QAbstractListModel):
     def mimeData(self, indexes: Sequence[Index]) -> QMimeData:
         """The dragged tiles' ids, one per line (the stream browser reads them)."""
         rows = sorted({i.row() for i in indexes if self._valid(i)})
-        ids = [self._images[r].id for r in rows]
+        ids = [i for r in rows if (i := self.rows.ids[r]) is not None]
         data = QMimeData()
         data.setData(IMAGE_IDS_MIME, QByteArray("\n".join(ids).encode("ascii")))
         return data
@@ -274,21 +353,24 @@ class GalleryModel(QAbstractListModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not self._valid(index):
             return None
-        image = self._images[index.row()]
+        row = index.row()
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._decoration(self.rows.ids[row])
+        if role == ImageIdRole:
+            return self.rows.ids[row]
+        if role == VisibilityRole:
+            return self.rows.visibility[row]
+        image = self.rows.image_at(row)
+        if role == Qt.ItemDataRole.UserRole:
+            return image
+        if image is None:
+            return "" if role == Qt.ItemDataRole.DisplayRole else None
         if role == Qt.ItemDataRole.DisplayRole:
             return image.title
-        if role == Qt.ItemDataRole.DecorationRole:
-            return self._decoration(image)
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip_for(image)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{image.title}, {visibility_name(image.visibility)}"
-        if role == Qt.ItemDataRole.UserRole:
-            return image
-        if role == ImageIdRole:
-            return image.id
-        if role == VisibilityRole:
-            return image.visibility
         return None
 
     def roleNames(self) -> dict[int, QByteArray]:
@@ -297,6 +379,9 @@ class GalleryModel(QAbstractListModel):
         names[VisibilityRole] = QByteArray(b"visibility")
         return names
 
+    def shutdown(self) -> None:
+        self.rows.shutdown()
+
     # Internals ---------------------------------------------------------------------------
 
     def _valid(self, index: Index) -> bool:
@@ -304,33 +389,42 @@ class GalleryModel(QAbstractListModel):
             index.isValid()
             and index.model() is self
             and index.column() == 0
-            and 0 <= index.row() < len(self._images)
+            and 0 <= index.row() < len(self.rows)
         )
 
-    def _decoration(self, image: StreamImage) -> QPixmap:
+    def _reset_keys(
+        self,
+        viewer: Viewer,
+        ids: list[str],
+        visibility: list[Visibility],
+        fresh: list[StreamImage],
+        fetch: Fetch | None,
+    ) -> None:
+        self.beginResetModel()
+        self.viewer = viewer
+        self.rows.set_keys(ids, visibility, fresh, fetch)
+        self._loaded_in.clear()
+        self.endResetModel()
+
+    def _decoration(self, image_id: str | None) -> QPixmap:
+        if image_id is None:
+            return placeholder_pixmap()
         rendition = self._loader.rendition
-        pixmap = self._cache.get(GALLERY_PAGE, image.id, rendition, self.device_pixel_ratio)
+        pixmap = self._cache.get(GALLERY_PAGE, image_id, rendition, self.device_pixel_ratio)
         if pixmap is not None:
             return pixmap
-        if self._loaded_in.get(image.id) != self._epoch:
-            self._loader.request(self.viewer, image.id)
+        if self._loaded_in.get(image_id) != self._epoch:
+            self._loader.request(self.viewer, image_id)
         return placeholder_pixmap()
-
-    def _remove_runs(self, runs: list[tuple[int, int]]) -> None:
-        for first, last in reversed(runs):  # from the end, so earlier rows keep their numbers
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._images[first : last + 1]
-            self._reindex()
-            self.endRemoveRows()
-
-    def _reindex(self) -> None:
-        self._rows = {image.id: row for row, image in enumerate(self._images)}
 
     def _changed(self, first: int, last: int, roles: Sequence[int]) -> None:
         self.dataChanged.emit(self.index(first, 0), self.index(last, 0), list(roles))
 
+    def _on_rows_arrived(self, first: int, last: int) -> None:
+        self._changed(first, last, _TEXT_ROLES)
+
     def _on_thumbnail_loaded(self, image_id: str, image: QImage) -> None:
-        row = self._rows.get(image_id)
+        row = self.rows.row_of(image_id)
         if row is None:
             return  # no longer shown (deleted, filtered out, another stream)
         pixmap = QPixmap.fromImage(image)
@@ -348,7 +442,7 @@ class GalleryModel(QAbstractListModel):
         self._changed(row, row, [Qt.ItemDataRole.DecorationRole])
 
     def _on_thumbnail_failed(self, image_id: str, _reason: str) -> None:
-        row = self._rows.get(image_id)
+        row = self.rows.row_of(image_id)
         if row is not None:
             self._changed(row, row, [Qt.ItemDataRole.DecorationRole])
 

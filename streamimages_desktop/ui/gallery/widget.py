@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
@@ -19,10 +20,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QListView, QStyle, QVBoxLayout, QWidget
 
-from streamimages_desktop.core.models import Sort, StreamImage, Viewer
+from streamimages_desktop.core.models import Sort, StreamImage, Viewer, Visibility
 from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.gallery.delegate import DEFAULT_TILE, GalleryDelegate
-from streamimages_desktop.ui.gallery.model import GalleryModel, ImageIdRole
+from streamimages_desktop.ui.gallery.model import GalleryModel
+from streamimages_desktop.ui.gallery.pacing import GcPacer
+from streamimages_desktop.ui.gallery.paged_rows import PAGE_ROWS, Fetch
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from streamimages_desktop.ui.gallery.thumbnail_loader import RenditionSource, ThumbnailLoader
 from streamimages_desktop.ui.gallery.view import DEFAULT_EMPTY_TEXT, GalleryView
@@ -34,13 +37,29 @@ IDLE_CHECK_MS = 30  # how often, at most, visible rows are checked for pending t
 class GalleryManager(RenditionSource, Protocol):
     """What the gallery needs from StreamImageManager."""
 
-    def images(
+    def count(
+        self, viewer: Viewer, stream_id: str | None = None, search: str | None = None
+    ) -> int: ...
+
+    def image_page(
+        self,
+        viewer: Viewer,
+        stream_id: str | None,
+        search: str | None,
+        sort: Sort,
+        offset: int,
+        limit: int,
+    ) -> list[StreamImage]: ...
+
+    def image_keys(
         self,
         viewer: Viewer,
         stream_id: str | None = None,
         search: str | None = None,
         sort: Sort = Sort.NEWEST,
-    ) -> list[StreamImage]: ...
+    ) -> tuple[list[str], list[Visibility]]: ...
+
+    def images_by_id(self, viewer: Viewer, image_ids: Sequence[str]) -> list[StreamImage]: ...
 
 
 @dataclass(frozen=True)
@@ -49,6 +68,41 @@ class _Query:
     stream_id: str | None
     search: str
     sort: Sort
+
+
+_BY_ID_CHUNK = 500  # ids per query when a refresh rereads the rows held in memory
+
+Keys = tuple[list[str], list[Visibility]]
+
+
+def read_first_page(manager: GalleryManager, q: _Query) -> tuple[int, list[StreamImage]]:
+    """Worker: how many rows the query has, and the first page of them."""
+    search = q.search or None
+    count = manager.count(q.viewer, q.stream_id, search)
+    return count, manager.image_page(q.viewer, q.stream_id, search, q.sort, 0, PAGE_ROWS)
+
+
+def read_page(
+    manager: GalleryManager, q: _Query, offset: int, limit: int, ids: Sequence[str] | None
+) -> list[StreamImage]:
+    """Worker: one page of rows, by id once the ids are known (fast anywhere), else by offset."""
+    if ids is not None:
+        return manager.images_by_id(q.viewer, ids)
+    return manager.image_page(q.viewer, q.stream_id, q.search or None, q.sort, offset, limit)
+
+
+def read_refresh(
+    manager: GalleryManager, q: _Query, pages: Sequence[int]
+) -> tuple[Keys, list[StreamImage]]:
+    """Worker: the query's keys again and the rows of the pages the grid holds, read afresh
+    (rows that moved into those pages too, so a new image is not a placeholder)."""
+    keys = manager.image_keys(q.viewer, q.stream_id, q.search or None, q.sort)
+    ids = keys[0]
+    held = [i for p in sorted(pages) for i in ids[p * PAGE_ROWS : (p + 1) * PAGE_ROWS]]
+    fresh: list[StreamImage] = []
+    for start in range(0, len(held), _BY_ID_CHUNK):
+        fresh += manager.images_by_id(q.viewer, held[start : start + _BY_ID_CHUNK])
+    return keys, fresh
 
 
 class GalleryWidget(QWidget):
@@ -95,6 +149,7 @@ class GalleryWidget(QWidget):
         self._empty_text = DEFAULT_EMPTY_TEXT
         self.loader = ThumbnailLoader(manager, parent=self)
         self.model = GalleryModel(pixmap_cache, self.loader, self)
+        self.gc = GcPacer(self)
         self.view = GalleryView(self)
         self.delegate = GalleryDelegate(self.view, DEFAULT_TILE)
         self.view.setItemDelegate(self.delegate)
@@ -184,20 +239,22 @@ class GalleryWidget(QWidget):
     def selected_ids(self) -> list[str]:
         """Ids of the selected images, in grid order."""
         rows = sorted(i.row() for i in self.view.selectionModel().selectedIndexes())
-        return [self.model.data(self.model.index(r, 0), ImageIdRole) for r in rows]
+        return [i for r in rows if (i := self.model.id_at(r)) is not None]
 
     def current_image(self) -> StreamImage | None:
         return self.model.image_at(self.view.currentIndex().row())
 
     def visible_ids(self) -> list[str]:
         """Ids of the images whose tiles are in the viewport now."""
-        return [img.id for r in self.view.visible_rows() if (img := self.model.image_at(r))]
+        return [i for r in self.view.visible_rows() if (i := self.model.id_at(r)) is not None]
 
     def shutdown(self) -> None:
         """Stop background work; call before the manager is closed."""
         self._queries.clear_queued()
         self.loader.shutdown()
+        self.model.shutdown()
         self._queries.wait(5000)
+        self.gc.idle()
 
     # Internals -----------------------------------------------------------------------------
 
@@ -223,34 +280,76 @@ class GalleryWidget(QWidget):
         self._queries.clear_queued()
         self.view.empty_text = "Loading…"
         self.view.viewport().update()
-        self._queries.submit(
-            partial(
-                self._manager.images,
-                query.viewer,
-                query.stream_id,
-                query.search or None,
-                query.sort,
-            ),
-            partial(self._on_query_done, self._generation),
-            partial(self._on_query_failed, self._generation),
-        )
+        generation = self._generation
+        failed = partial(self._on_query_failed, generation)
+        if self._shown != query:  # a new result: its count and first page, then its keys
+            self._queries.submit(
+                partial(read_first_page, self._manager, query),
+                partial(self._on_first_page, generation),
+                failed,
+            )
+        else:  # the same query again: its keys and the rows held, read afresh
+            held = self.model.rows.held_pages()
+            self._queries.submit(
+                partial(read_refresh, self._manager, query, held),
+                partial(self._on_refreshed, generation),
+                failed,
+            )
 
-    def _on_query_done(self, generation: int, images: list[StreamImage]) -> None:
+    def _fetcher(self, query: _Query) -> Fetch:
+        return partial(read_page, self._manager, query)
+
+    def _on_first_page(self, generation: int, result: tuple[int, list[StreamImage]]) -> None:
         if generation != self._generation or self._query is None:
             return  # a newer query is on its way
+        count, first = result
+        query, self._shown = self._query, self._query
         self._loading = False
         self.view.empty_text = self._empty_text
-        query, previous, self._shown = self._query, self._shown, self._query
-        if previous != query:  # a new result: start at the top
-            self.view.set_batched(True)
-            self.model.set_images(query.viewer, images)
-        else:  # the same query again: keep selection, current image and scroll position
-            self.view.set_batched(False)
-            selected = set(self.selected_ids())
-            current = self.current_image()
-            scroll = self.view.verticalScrollBar().value()
-            if not self.model.update_images(query.viewer, images):
-                self._restore(selected, current.id if current else None, scroll)
+        self.view.set_batched(True)
+        self.model.set_first_page(query.viewer, count, first, self._fetcher(query))
+        if not self.model.rows.complete:  # the ids of every row, for selection and stepping
+            self._queries.submit(
+                partial(
+                    self._manager.image_keys,
+                    query.viewer,
+                    query.stream_id,
+                    query.search or None,
+                    query.sort,
+                ),
+                partial(self._on_keys, generation),
+                partial(self._on_query_failed, generation),
+            )
+        self._shown_now()
+
+    def _on_keys(self, generation: int, keys: Keys) -> None:
+        if generation != self._generation or self._query is None:
+            return
+        before = self.model.rowCount()
+        self.model.adopt_keys(self._query.viewer, *keys, self._fetcher(self._query))
+        self.gc.loaded()
+        if self.model.rowCount() != before:  # the library changed since the first page
+            self._shown_now()
+
+    def _on_refreshed(self, generation: int, result: tuple[Keys, list[StreamImage]]) -> None:
+        if generation != self._generation or self._query is None:
+            return
+        self._loading = False
+        self.view.empty_text = self._empty_text
+        (ids, visibility), fresh = result
+        query = self._query
+        # The same query again: keep selection, current image and scroll position.
+        self.view.set_batched(False)
+        selected = set(self.selected_ids())
+        current = self.view.currentIndex()
+        current_id = self.model.id_at(current.row()) if current.isValid() else None
+        scroll = self.view.verticalScrollBar().value()
+        fetch = self._fetcher(query)
+        if not self.model.update_keys(query.viewer, ids, visibility, fresh, fetch):
+            self._restore(selected, current_id, scroll)
+        self._shown_now()
+
+    def _shown_now(self) -> None:
         self._on_viewport_moved()
         self.view.viewport().update()
         self.shown_changed.emit(self.model.rowCount())
@@ -295,6 +394,7 @@ class GalleryWidget(QWidget):
 
     def _on_viewport_moved(self, *_args: object) -> None:
         """Other rows are on screen: re-arm the idle signal and prune the thumbnail queue."""
+        self.gc.busy()
         self.model.new_viewport_epoch()
         self._idle = self._painted = False
         if not self._prune.isActive():  # throttled, so a long scroll prunes as it goes
@@ -324,9 +424,9 @@ class GalleryWidget(QWidget):
             self.thumbnails_idle.emit()
 
     def _open(self, index: QModelIndex) -> None:
-        image = self.model.image_at(index.row()) if index.isValid() else None
-        if image is not None:
-            self.open_requested.emit(image.id)
+        image_id = self.model.id_at(index.row()) if index.isValid() else None
+        if image_id is not None:
+            self.open_requested.emit(image_id)
 
     def _on_open_pressed(self) -> None:
         self._open(self.view.currentIndex())

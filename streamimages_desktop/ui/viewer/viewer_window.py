@@ -19,7 +19,7 @@ from streamimages_desktop.ui.viewer.image_view import ImageView
 from streamimages_desktop.ui.viewer.info_panel import InfoPanel
 from streamimages_desktop.ui.viewer.keys import build_key_actions
 from streamimages_desktop.ui.viewer.prefetch import DisplayLoader, display_rendition
-from streamimages_desktop.ui.viewer.stepping import GridOrder, Rows
+from streamimages_desktop.ui.viewer.stepping import GridOrder, GridRows, Rows
 from streamimages_desktop.ui.window import view_state
 
 if TYPE_CHECKING:
@@ -33,8 +33,9 @@ DEFAULT_SIZE = (1100, 760)
 class ViewerWindow(QWidget):
     """One image large with an info panel, stepping through the grid's current order.
 
-    `sequence()` is the grid's rows right now (its order, stream, search and role), so Right
-    and Left follow whatever the grid shows; images the role may not see are stepped over and
+    `sequence` is the grid's rows right now (its order, stream, search and role; GridRows:
+    ids of every row, read on a worker), so Right and Left follow whatever the grid shows
+    and never read the library on the GUI thread; images the role may not see are stepped over and
     one that becomes hidden leaves at once (`enforce`). Display renditions are made and decoded
     on workers (DisplayLoader) and the neighbours are prefetched. Opening an image counts one
     view for roles other than the owner (manager.open_image).
@@ -59,7 +60,7 @@ class ViewerWindow(QWidget):
         runner: TaskRunner | None = None,
         parent: QWidget | None = None,
         *,
-        sequence: Rows | None = None,
+        sequence: GridRows | Rows | None = None,
         image_actions: ImageActions | None = None,
         qsettings: QSettings | None = None,
     ) -> None:
@@ -227,7 +228,7 @@ class ViewerWindow(QWidget):
             return
         dpr = self.devicePixelRatioF()
         for neighbour in self.order.neighbours(viewer, image.id):
-            self.loader.prefetch(viewer, neighbour.id, self._rendition, dpr)
+            self.loader.prefetch(viewer, neighbour, self._rendition, dpr)
         if can_edit(viewer):
             self._runner.submit(
                 partial(self._manager.exif_summary, viewer, image.id),
@@ -324,9 +325,9 @@ class ViewerWindow(QWidget):
         if target is not None and self._image_id is not None:
             self._go(target)
 
-    def _go(self, image: StreamImage) -> None:
-        if image.id != self._image_id:
-            self.show_image(self._viewer, image.id)
+    def _go(self, image_id: str) -> None:
+        if image_id != self._image_id:
+            self.show_image(self._viewer, image_id)
         if self.slideshow.isActive():
             self.slideshow.start()  # a full interval for the image stepped to
 

@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
             pixmap_cache,
             self._runner,
             self,
-            sequence=lambda: self.gallery.model.images,
+            sequence=self.gallery.model,  # ids of every row; images of those in memory
             image_actions=self.image_actions,
             qsettings=self._qsettings if remember else None,
         )

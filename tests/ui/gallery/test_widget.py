@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -222,11 +223,20 @@ class GatedQueries:
         self.manager = manager
         self.started, self.gate = threading.Event(), threading.Event()
 
-    def images(self, viewer: Viewer, stream_id: str | None = None, *args: object) -> list:
+    def count(self, viewer: Viewer, stream_id: str | None = None, *args: object) -> int:
         if stream_id == "slow":
             self.started.set()
             assert self.gate.wait(10)
-        return self.manager.images(viewer, stream_id, *args)
+        return self.manager.count(viewer, stream_id, *args)
+
+    def image_page(self, *args: Any) -> list:
+        return self.manager.image_page(*args)
+
+    def image_keys(self, *args: Any) -> Any:
+        return self.manager.image_keys(*args)
+
+    def images_by_id(self, *args: Any) -> list:
+        return self.manager.images_by_id(*args)
 
     def rendition(self, viewer: Viewer, image_id: str, rendition: str = "thumb") -> bytes:
         return self.manager.rendition(viewer, image_id, rendition)
