@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, Sort, Viewer, Visibility
 from tests.ui.conftest import mixed_library
+
+pytestmark = pytest.mark.both_backends  # the grid reads a team library the same way
 
 VIEWER = Viewer(Role.VIEWER)
 
