@@ -464,7 +464,13 @@ class ViewerWindow(QWidget):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop background work before the manager closes."""
+        """Stop background work before the manager closes: no deferred open may reach the
+        runner afterwards, and what it runs is drained (a worker committing a view while the
+        manager closes its connections would crash SQLite)."""
         self.slideshow.stop()
         self.player.stop()
+        self._deferred_timer.stop()
+        self._deferred.clear()
         self.loader.shutdown()
+        self._runner.clear_queued()
+        self._runner.wait(10_000)
