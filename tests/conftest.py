@@ -11,6 +11,8 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
 from streamimages_desktop.core.settings import Settings
+from tests.backends import pytest_generate_tests as pytest_generate_tests
+from tests.backends import team_settings
 
 # The real servers some tests need: a session-wide PostgreSQL (a fresh database per test)
 # and SeaweedFS (a prefix per test), each started on first use.
@@ -42,11 +44,19 @@ def _hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings with the library and cache in tmp_path and everything else at its default."""
-    return Settings.load(
+def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Settings with the library and cache in tmp_path and everything else at its default.
+
+    In a module marked `both_backends` every test runs twice: on the local library and on
+    a team library (a fresh PostgreSQL database and a storage prefix of its own, on the
+    session's real servers), as the team's owner (tests/backends.py).
+    """
+    local = Settings.load(
         {},
         library=tmp_path / "library",
         cache_dir=tmp_path / "cache",
         config_file=tmp_path / "none",
     )
+    if getattr(request, "param", "local") == "team":
+        return team_settings(local, request)
+    return local

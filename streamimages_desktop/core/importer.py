@@ -277,7 +277,7 @@ class Importer:
                 # Shared: the orphan collector (exclusive) never sees the blob without its row.
                 with self._shared_library_lock():
                     try:
-                        blob_new = self._blobs.put(cand.data, cand.sha256, fmt)
+                        blob_new = self._blobs.put(cand.data, cand.sha256, fmt, options.visibility)
                         self._put_thumbnail(image_id, cand)
                         now = self._clock()
                         self._store.insert_image(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -529,7 +530,8 @@ class StreamImageManager:
 
     def _original_of(self, found: StreamImage) -> bytes:
         try:
-            return self._blobs.read(found.sha256, found.format)
+            data: bytes = self._blobs.read(found.sha256, found.format, found.visibility)
+            return data
         except FileNotFoundError:
             missing = f"the original of image {found.id} is missing from the library"
             raise NotFound(missing) from None
@@ -552,18 +554,24 @@ class StreamImageManager:
         title: str | None = None,
         description: str | None = None,
         visibility: Visibility | str | None = None,
+        expected_version: int | None = None,
     ) -> StreamImage:
+        """Change the given fields. With `expected_version` (the version the edit was based
+        on) a row someone changed meanwhile refuses with StaleEdit and nothing is written."""
         access.require_edit(viewer)
         self._require_writable()
         if title is not None and not title.strip():
             raise StreamImagesError("a title cannot be empty")
-        return self._store.update_image(
-            image_id,
-            now=self._clock(),
-            title=None if title is None else title.strip(),
-            description=description,
-            visibility=None if visibility is None else Visibility(visibility),
-        )
+        wanted = None if visibility is None else Visibility(visibility)
+        with self._originals_follow({image_id: wanted} if wanted is not None else {}):
+            return self._store.update_image(
+                image_id,
+                now=self._clock(),
+                title=None if title is None else title.strip(),
+                description=description,
+                visibility=wanted,
+                expected_version=expected_version,
+            )
 
     def delete_images(self, viewer: Viewer, image_ids: Iterable[str]) -> list[str]:
         """Move the images to the trash (nothing leaves the disk); returns the ids trashed,
@@ -618,7 +626,43 @@ class StreamImageManager:
         set_visibility(viewer, returned) undoes it exactly."""
         access.require_edit(viewer)
         self._require_writable()
-        return trash.set_visibilities(self._store, wanted, self._clock())
+        with self._originals_follow(wanted):
+            return trash.set_visibilities(self._store, wanted, self._clock())
+
+    @contextlib.contextmanager
+    def _originals_follow(self, wanted: Mapping[str, Visibility]) -> Iterator[None]:
+        """Where each visibility keeps its own folder of originals (a team library's storage,
+        whose keys a member may read only up to their level), a visibility change moves the
+        object: copied to the new folder before the row commits, so no row ever points at a
+        missing object, and removed from the old one after, once no row there uses it. A
+        crash in between leaves only a spare copy, which the orphan collector removes."""
+        if not self._backend.is_team or not wanted:
+            yield
+            return
+        found = (self._store.get_image(OWNER, image_id) for image_id in wanted)
+        rows = [row for row in found if row is not None]
+        moving = [(r, Visibility(wanted[r.id])) for r in rows if r.visibility != wanted[r.id]]
+        for row, new in moving:
+            data = self._original_of(row)
+            self._blobs.put(data, row.sha256, row.format, new)
+        try:
+            yield
+        except BaseException:
+            for row, new in moving:
+                self._drop_spare_original(row.sha256, row.format, new)
+            raise
+        for row, _new in moving:
+            self._drop_spare_original(row.sha256, row.format, row.visibility)
+
+    def _drop_spare_original(self, sha256: str, fmt: str, visibility: Visibility) -> None:
+        """Remove the copy of these bytes in `visibility`'s folder unless a row there uses it;
+        never raises (what stays is an orphan the collector removes later)."""
+        try:
+            with file_lock(self._library_lock):
+                if not self._store.sha_in_use(sha256, visibility):
+                    self._blobs.remove(sha256, fmt, visibility)
+        except (OSError, StreamImagesError) as exc:
+            log.info("spare original %s (%s) not removed: %s", sha256, visibility, exc)
 
     def move_images(self, viewer: Viewer, image_ids: Sequence[str], target: str) -> list[Placed]:
         """Move each image to stream `target` (its limit and duplicates checked per image)."""
@@ -690,8 +734,8 @@ class StreamImageManager:
         try:
             # Exclusive: no import elsewhere is between reusing this blob and inserting its row.
             with file_lock(self._library_lock):
-                if not self._store.sha_in_use(row.sha256):
-                    self._blobs.remove(row.sha256, row.format)
+                if not self._store.sha_in_use(row.sha256, row.visibility):
+                    self._blobs.remove(row.sha256, row.format, row.visibility)
         except (OSError, StreamImagesError) as exc:
             log.warning("blob %s of deleted image %s not removed: %s", row.sha256, row.id, exc)
         try:
@@ -861,11 +905,11 @@ class StreamImageManager:
             with file_lock(self._library_lock, shared=True):
                 blob_new = False
                 try:
-                    blob_new = self._blobs.put(data, image.sha256, image.format)
+                    blob_new = self._blobs.put(data, image.sha256, image.format, image.visibility)
                     added = adoption.adopt_row(self._store, image, trashed, self._limit)
                 except OSError as exc:
                     self._drop_unused_blob(image, blob_new)
-                    raise failures.from_os(exc, "originals folder", self._blobs.root) from None
+                    raise failures.from_os(exc, "originals folder", self._root) from None
                 except BaseException:
                     self._drop_unused_blob(image, blob_new)
                     raise
@@ -879,7 +923,7 @@ class StreamImageManager:
         if not blob_new:
             return
         try:
-            if not self._store.sha_in_use(image.sha256):
-                self._blobs.remove(image.sha256, image.format)
+            if not self._store.sha_in_use(image.sha256, image.visibility):
+                self._blobs.remove(image.sha256, image.format, image.visibility)
         except (OSError, StreamImagesError) as exc:
             log.info("blob %s of adopted image %s not removed: %s", image.sha256, image.id, exc)

@@ -75,7 +75,7 @@ class S3BlobStore:
         bucket: str,
         prefix: str,
         *,
-        endpoint_url: str,
+        endpoint_url: str | None,
         access_key: str,
         secret_key: str,
         region: str = DEFAULT_REGION,
@@ -84,7 +84,7 @@ class S3BlobStore:
     ) -> None:
         self._bucket = validate_bucket(bucket)
         self._prefix = validate_prefix(prefix)
-        self._endpoint_url = endpoint_url
+        self._endpoint_url = endpoint_url or "the provider's S3 endpoint"
         self._transfer = transfer or DEFAULT_TRANSFER
         self._client = make_client(
             "s3", endpoint_url, access_key, secret_key, region, attempts=attempts

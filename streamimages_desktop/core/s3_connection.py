@@ -64,7 +64,7 @@ def validate_bucket(bucket: str) -> str:
 
 def make_client(
     service: str,
-    endpoint_url: str,
+    endpoint_url: str | None,
     access_key: str,
     secret_key: str,
     region: str = DEFAULT_REGION,
@@ -94,7 +94,7 @@ def make_client(
             _session = boto3.session.Session()
         return _session.client(
             service,
-            endpoint_url=endpoint_url,
+            endpoint_url=endpoint_url or None,  # none: the provider's own (AWS)
             region_name=region,
             aws_access_key_id=access_key,
             aws_secret_access_key=secret_key,

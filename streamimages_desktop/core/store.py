@@ -378,9 +378,10 @@ class Store(Database):
         with self._translated():
             return self._count_all(self._conn(), stream_id)
 
-    def sha_in_use(self, sha256: str) -> bool:
+    def sha_in_use(self, sha256: str, visibility: Visibility | str | None = None) -> bool:
         """Whether any row still references these bytes (blob reference counting); a trashed
-        row does, since restoring it needs them."""
+        row does, since restoring it needs them. `visibility` matters only where each
+        visibility keeps its own copy (a team library's storage); one file serves all here."""
         return bool(self._query("SELECT 1 FROM images WHERE sha256 = ? LIMIT 1", (sha256,)))
 
     def all_image_keys(self) -> list[tuple[str, str]]:

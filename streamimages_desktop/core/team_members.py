@@ -83,16 +83,21 @@ def team_init(admin_url: str, *, max_per_stream: int) -> None:
             raise (from_psycopg(exc, where) or exc) from None
 
 
-def add_member(admin_url: str, name: str, level: Level, can_edit: bool) -> str:
-    """Create the member's LOGIN role and team row; returns its generated password (shown once).
-
-    UserError for a bad name or level, or a role of that name that exists already.
-    """
+def validate_member_name(name: str) -> None:
+    """A member's name is their database role's: refused in one line unless it is plain."""
     if not _NAME_RE.fullmatch(name):
         raise UserError(
             f"invalid member name {name!r}: use 1-63 lowercase letters, digits or '_',"
             " starting with a letter"
         )
+
+
+def add_member(admin_url: str, name: str, level: Level, can_edit: bool) -> str:
+    """Create the member's LOGIN role and team row; returns its generated password (shown once).
+
+    UserError for a bad name or level, or a role of that name that exists already.
+    """
+    validate_member_name(name)
     if level not in LEVELS:
         raise UserError(f"invalid level {level!r}: use one of {', '.join(LEVELS)}")
     password = secrets.token_urlsafe(24)

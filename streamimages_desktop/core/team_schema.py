@@ -128,16 +128,18 @@ _V1: tuple[str, ...] = (
             ELSE ARRAY['public'] END
         FROM team_members m WHERE m.role_name = current_user
     $$""",
-    # Whether any row (any visibility, trashed too) holds these bytes: an original's reference
-    # count before it is removed from storage. Only for members who can edit (they remove).
-    f"""CREATE FUNCTION team_sha_in_use(digest text) RETURNS boolean
+    # Whether any row (trashed too; of visibility `vis` when given, as each visibility's folder
+    # holds its own copy) holds these bytes: an original's reference count before it is
+    # removed from storage. Only for members who can edit (they remove).
+    f"""CREATE FUNCTION team_sha_in_use(digest text, vis text DEFAULT NULL) RETURNS boolean
         STABLE {_DEFINER} AS $$
     BEGIN
         IF NOT coalesce((SELECT can_edit FROM team_members WHERE role_name = session_user),
                         false) THEN
             RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'only editors count originals';
         END IF;
-        RETURN EXISTS (SELECT 1 FROM images WHERE sha256 = digest);
+        RETURN EXISTS (SELECT 1 FROM images
+                       WHERE sha256 = digest AND (vis IS NULL OR visibility = vis));
     END $$""",
     """CREATE FUNCTION team_can_edit() RETURNS boolean LANGUAGE sql STABLE AS $$
         SELECT coalesce((SELECT can_edit FROM team_members WHERE role_name = current_user),

@@ -26,6 +26,7 @@ import psycopg
 import psycopg_pool
 
 from streamimages_desktop.core.errors import EnvironmentProblem, ProblemKind
+from streamimages_desktop.core.models import Visibility
 from streamimages_desktop.core.store import Store
 from streamimages_desktop.core.team_failures import (
     CONNECT_TIMEOUT_SECONDS,
@@ -261,6 +262,7 @@ class TeamStore(Store):
         ).fetchone()
         return int(row[0])
 
-    def sha_in_use(self, sha256: str) -> bool:
+    def sha_in_use(self, sha256: str, visibility: Visibility | str | None = None) -> bool:
         """Whether any row at all (hidden ones too) still uses these bytes; editors only."""
-        return bool(self._query("SELECT team_sha_in_use(?)", (sha256,))[0][0])
+        vis = None if visibility is None else Visibility(visibility).value
+        return bool(self._query("SELECT team_sha_in_use(?, ?)", (sha256, vis))[0][0])

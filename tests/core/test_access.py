@@ -10,6 +10,8 @@ from streamimages_desktop.core import access
 from streamimages_desktop.core.errors import AccessDenied, StreamImagesError
 from streamimages_desktop.core.models import OWNER, Role, Viewer, Visibility
 
+pytestmark = pytest.mark.both_backends
+
 # Written out by hand (not derived from access.py) so the tests check the rule, not echo it.
 SEES: dict[Role, set[Visibility]] = {
     Role.OWNER: {Visibility.PUBLIC, Visibility.SUBSCRIBERS, Visibility.PRIVATE},

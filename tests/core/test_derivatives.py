@@ -17,6 +17,8 @@ from tests import canaries
 from tests.canaries import Canary, assert_clean
 from tests.images import EXT
 
+pytestmark = pytest.mark.both_backends
+
 JPEG_TOLERANCE = 12.0  # mean absolute difference per channel (0..255) after two JPEG generations
 
 

@@ -17,6 +17,8 @@ from streamimages_desktop.core.models import OWNER, Role, Viewer, Visibility
 from streamimages_desktop.core.settings import Settings
 from tests.images import picture, with_orientation, write_image
 
+pytestmark = pytest.mark.both_backends
+
 ID, SHA = "a" * 32, "b" * 64
 
 

@@ -20,6 +20,8 @@ from streamimages_desktop.core.settings import Settings
 from tests import canaries
 from tests.images import EXT
 
+pytestmark = pytest.mark.both_backends
+
 VISIBLE = {
     Role.OWNER: set(Visibility),
     Role.SUBSCRIBER: {Visibility.PUBLIC, Visibility.SUBSCRIBERS},

@@ -21,7 +21,10 @@ from streamimages_desktop.core.importer import ImportOptions
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, Sort, StreamImage, Viewer, Visibility
 from streamimages_desktop.core.settings import Settings
+from tests.backends import original_names, remove_originals, rendition_files
 from tests.images import image_bytes, write_image
+
+pytestmark = pytest.mark.both_backends
 
 SUBSCRIBER = Viewer(Role.SUBSCRIBER)
 VIEWER = Viewer(Role.VIEWER)
@@ -66,10 +69,6 @@ def add(
     return manager.image(OWNER, result.image_id)
 
 
-def rendition_files(settings: Settings) -> list[Path]:
-    return sorted(p for p in (settings.image_cache_dir / "renditions").rglob("*.jpg"))
-
-
 def jpeg_size(data: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(data)) as im:
         assert im.format == "JPEG"
@@ -79,6 +78,7 @@ def jpeg_size(data: bytes) -> tuple[int, int]:
 # -- the library on disk ----------------------------------------------------------------------
 
 
+@pytest.mark.local_only("the local library's folders and temp files")
 def test_library_folders_are_private_and_leftovers_are_cleaned(settings: Settings) -> None:
     StreamImageManager(settings).close()
     for folder in (settings.stream_images_dir, settings.stream_images_dir / "originals"):
@@ -199,8 +199,7 @@ def test_missing_original_is_a_clear_not_found(
 ) -> None:
     image = add(manager)
     manager.clear_disk_cache()
-    for blob in (settings.stream_images_dir / "originals").rglob("*.png"):
-        blob.unlink()
+    assert remove_originals(settings) == 1
     with pytest.raises(NotFound, match=r"original of image \w+ is missing"):
         manager.rendition(OWNER, image.id)
 
@@ -278,10 +277,9 @@ def test_delete_images_row_first_then_files(
     assert manager.delete_images(OWNER, [gone.id, gone.id, "nope"]) == [gone.id]
     with pytest.raises(NotFound):
         manager.image(OWNER, gone.id)
-    assert len(list((settings.stream_images_dir / "originals").rglob("*.png"))) == 2
+    assert len(original_names(settings)) == 2
     assert manager.empty_trash(OWNER) == [gone.id]
-    blobs = list((settings.stream_images_dir / "originals").rglob("*.png"))
-    assert [b.name for b in blobs] == [f"{kept.sha256}.png"]
+    assert original_names(settings) == [f"{kept.sha256}.png"]
     assert len(rendition_files(settings)) == 1
 
 
@@ -300,8 +298,7 @@ def test_streams_create_rename_delete(manager: StreamImageManager, settings: Set
     assert len(manager.delete_stream(OWNER, "friday-show")) == 2
     assert [s.stream.id for s in manager.streams(OWNER)] == ["other"]
     assert len(manager.empty_trash(OWNER)) == 2
-    blobs = [b.name for b in (settings.stream_images_dir / "originals").rglob("*.png")]
-    assert blobs == [f"{shared.sha256}.png"]
+    assert original_names(settings) == [f"{shared.sha256}.png"]
     assert [s.stream.id for s in manager.streams(OWNER)] == ["other"]
     assert len(rendition_files(settings)) == 1
     with pytest.raises(NotFound):

@@ -21,6 +21,8 @@ from tests import canaries
 from tests.images import EXT
 from tests.obs_fake import fake_obs
 
+pytestmark = pytest.mark.both_backends
+
 VIEWER = Viewer(Role.VIEWER)
 SUBSCRIBER = Viewer(Role.SUBSCRIBER)
 FORMAT_OF = {".jpg": "JPEG", ".png": "PNG", ".gif": "GIF", ".webp": "WEBP"}

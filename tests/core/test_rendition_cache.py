@@ -19,10 +19,14 @@ from streamimages_desktop.core import imaging
 from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
 from streamimages_desktop.core.errors import NotFound
 from streamimages_desktop.core.importer import ImportOptions
+from streamimages_desktop.core.library_backend import cache_dir_of
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, StreamImage, Viewer, Visibility
 from streamimages_desktop.core.settings import Settings
+from tests.backends import rendition_files
 from tests.images import image_bytes, truncated
+
+pytestmark = pytest.mark.both_backends
 
 SUBSCRIBER = Viewer(Role.SUBSCRIBER)
 VIEWER = Viewer(Role.VIEWER)
@@ -41,8 +45,7 @@ def add(manager: StreamImageManager, visibility: Visibility, seed: int = 0) -> S
     return manager.image(OWNER, result.image_id)
 
 
-def cached_files(settings: Settings) -> list[Path]:
-    return sorted(p for p in (settings.image_cache_dir / "renditions").rglob("*.jpg"))
+cached_files = rendition_files
 
 
 def decoded_size(data: bytes) -> tuple[int, int]:
@@ -210,7 +213,7 @@ def test_a_read_only_cache_serves_renditions_uncached_with_one_warning(
     with StreamImageManager(settings) as manager:
         image = add(manager, Visibility.PUBLIC)
         assert cached_files(settings)
-    folder = settings.image_cache_dir
+    folder = cache_dir_of(settings)
     expected = imaging.render(image_bytes("PNG", (640, 480), seed=0), imaging.THUMB_SIZE)
     with unusable(folder) as how:
         before = snapshot(folder)

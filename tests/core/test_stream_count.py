@@ -14,6 +14,8 @@ from streamimages_desktop.core.models import Stream, Visibility
 from streamimages_desktop.core.store import Store
 from tests.core.test_store import T0, make_image
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:

@@ -24,8 +24,11 @@ from streamimages_desktop.core.importer import ImportStatus
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Visibility
 from streamimages_desktop.core.settings import Settings
+from tests.backends import original_names, raw_rows
 from tests.core.test_manager import ALL_VIEWERS, SUBSCRIBER, VIEWER, Clock, add, rendition_files
 from tests.images import image_bytes
+
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture
@@ -39,13 +42,8 @@ def manager(settings: Settings, clock: Clock) -> Iterator[StreamImageManager]:
         yield m
 
 
-def originals(settings: Settings) -> list[str]:
-    return sorted(p.name for p in (settings.stream_images_dir / "originals").rglob("*.*"))
-
-
-def rows(settings: Settings) -> list[tuple[object, ...]]:
-    with sqlite3.connect(settings.stream_images_dir / "library.sqlite3") as conn:
-        return conn.execute("SELECT * FROM images ORDER BY id").fetchall()
+originals = original_names
+rows = raw_rows
 
 
 def test_a_trashed_image_is_absent_from_every_read_path_for_every_role(
@@ -207,6 +205,7 @@ def test_undo_of_a_copy_and_of_visibilities(
 OLD_ID = "a" * 32
 
 
+@pytest.mark.local_only("a SQLite library of schema 1, made by hand")
 def test_a_version_1_library_is_migrated_keeping_rows_and_search(
     settings: Settings, tmp_path: Path
 ) -> None:
