@@ -8,22 +8,27 @@ statement. Every figure is printed beside the same work on a local library; rati
 
 1. import: `StreamImageManager.import_paths` of N small 640x480 JPEGs (varied, so every hash
    differs) into one new stream; the team's originals go to the bucket, its rows to PostgreSQL.
-2. list/search: a stream of M rows inserted straight into each schema (executemany, the
-   triggers firing; no originals: only rows are read), then `manager.images()` and
-   `manager.count()` with a search and a sort, as the owner and as a subscribers-level member
-   (a real member: its own database role and storage keys, core/team_admin.add_member). The
-   median of several runs.
+2. list/search: a stream of M rows inserted straight into each schema in one transaction
+   (SQLite: executemany, its triggers firing; PostgreSQL: executemany as the owner with the
+   triggers off, then the stream's count set and ANALYZE; no originals: only rows are read),
+   then `manager.images()` and `manager.count()` with searches and sorts, as the owner and as
+   a subscribers-level member (a real one: its own database role, under row-level security,
+   and storage keys; core/team_members.add_member + team_storage.create_member_credentials).
+   Median of --repeat runs after one warm-up.
 3. change -> seen: another process (this script with --writer) runs `manager.update_image`
    (a title) and stamps time.time() as the commit returns; this process stamps the moment it
-   learns of it. Team: `ChangeFeed.wait()` (LISTEN/NOTIFY). Local: what the window does, a
-   `data_version()` poll every 500 ms (ui/curation/watcher.py POLL_MS), the edits at random
-   moments between polls. Median and p95.
+   learns of it. Team: `ChangeFeed.wait()` (LISTEN/NOTIFY; wait() gathers what else arrives
+   for 10 ms before it returns). Local: what the window does, a `data_version()` poll every
+   500 ms (ui/curation/watcher.py POLL_MS) on a thread, the edits at random moments between
+   polls. Median and p95 of --changes edits; and the edit's own time in the writer.
+The run takes about 1.5 minutes; progress lines go to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import platform
 import queue
@@ -147,15 +152,26 @@ def make_jpegs(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def time_import(settings: Settings, files: list[Path]) -> float:
-    with StreamImageManager(settings, housekeeping_at_start=False) as manager:
-        started = time.perf_counter()
-        results = manager.import_paths(OWNER, "imported", files)
-        took = time.perf_counter() - started
-    bad = [r for r in results if r.status is not ImportStatus.IMPORTED]
-    if bad or len(results) != len(files):
-        raise RuntimeError(f"{len(bad)} of {len(files)} not imported, first: {bad[:1]}")
-    return took
+CHUNKS = 4  # the imports alternate team, local, team, ...: a busy machine's load drifts
+
+
+def time_imports(team: Settings, local: Settings, files: list[Path]) -> tuple[float, float]:
+    """Seconds to import `files` into one stream of each library, in alternating chunks."""
+    took = [0.0, 0.0]
+    with (
+        StreamImageManager(team, housekeeping_at_start=False) as tm,
+        StreamImageManager(local, housekeeping_at_start=False) as lm,
+    ):
+        for chunk in range(CHUNKS):
+            part = files[chunk::CHUNKS]
+            for i, manager in enumerate((tm, lm)):
+                started = time.perf_counter()
+                results = manager.import_paths(OWNER, "imported", part)
+                took[i] += time.perf_counter() - started
+                bad = [r for r in results if r.status is not ImportStatus.IMPORTED]
+                if bad or len(results) != len(part):
+                    raise RuntimeError(f"{len(bad)} of {len(part)} not imported: {bad[:1]}")
+    return took[0], took[1]
 
 
 # -- 2. list and search -------------------------------------------------------------------------
@@ -245,25 +261,32 @@ QUERIES: tuple[tuple[str, str | None, Sort], ...] = (
 )
 
 
-def median_ms(run: Callable[[], object], repeat: int) -> float:
-    run()  # warm: connections, statement caches, pages
-    times = []
+def medians_ms(runs: tuple[Callable[[], object], ...], repeat: int) -> list[float]:
+    """Each run's median time; the runs take turns, so load that drifts hits them alike."""
+    for run in runs:
+        run()  # warm: connections, statement caches, pages
+    times: list[list[float]] = [[] for _ in runs]
     for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+        for run, took in zip(runs, times, strict=True):
+            started = time.perf_counter()
+            run()
+            took.append(time.perf_counter() - started)
+    return [statistics.median(took) * 1000 for took in times]
 
 
-def time_reads(manager: StreamImageManager, viewer: Viewer, repeat: int) -> dict[str, float]:
-    out: dict[str, float] = {}
+def time_reads(
+    team: StreamImageManager, local: StreamImageManager, viewer: Viewer, repeat: int
+) -> dict[str, list[float]]:
+    """{label: [team ms, local ms]} for each read."""
+    reads: dict[str, Callable[[StreamImageManager], object]] = {}
     for label, search, sort in QUERIES:
-        out[f"images({label})"] = median_ms(
-            lambda s=search, o=sort: manager.images(viewer, BIG, search=s, sort=o), repeat
-        )
-    out["count(all)"] = median_ms(lambda: manager.count(viewer, BIG), repeat)
-    out["count(search 'encore')"] = median_ms(lambda: manager.count(viewer, BIG, "encore"), repeat)
-    return out
+        reads[f"images({label})"] = lambda m, s=search, o=sort: m.images(viewer, BIG, s, o)
+    reads["count(all)"] = lambda m: m.count(viewer, BIG)
+    reads["count(search 'encore')"] = lambda m: m.count(viewer, BIG, "encore")
+    return {
+        label: medians_ms((functools.partial(read, team), functools.partial(read, local)), repeat)
+        for label, read in reads.items()
+    }
 
 
 def shown(manager: StreamImageManager, viewer: Viewer) -> tuple[int, int]:
@@ -311,7 +334,10 @@ class Writer:
         self._in.flush()
 
     def stamps(self) -> tuple[float, float]:
-        _, started, committed = self._out.readline().split()
+        line = self._out.readline()
+        if not line:
+            raise RuntimeError(f"the writer process ended ({self._process.wait()})")
+        _, started, committed = line.split()
         return float(started), float(committed)
 
     def close(self) -> None:
@@ -429,13 +455,15 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=1000, help="JPEGs imported")
     parser.add_argument("--rows", type=int, default=10_000, help="rows listed and searched")
     parser.add_argument("--changes", type=int, default=30, help="edits timed to be seen")
-    parser.add_argument("--repeat", type=int, default=5, help="runs per read (median)")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per read (median)")
     parser.add_argument("--writer", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.writer:
         writer_main(args.writer[0], Path(args.writer[1]))
         return
     import psycopg
+
+    from tests.servers.seaweed import weed_binary
 
     started = time.perf_counter()
     print(
@@ -450,7 +478,13 @@ def main() -> None:
             env = make_team(pg, weed)
             with psycopg.connect(pg.url()) as conn:
                 version = conn.execute("SHOW server_version").fetchone()
-            print(f"servers: PostgreSQL {version[0] if version else '?'}, SeaweedFS on localhost")
+            weed_version = subprocess.run(
+                [str(weed_binary()), "version"], capture_output=True, text=True, check=False
+            ).stdout.split()
+            print(
+                f"servers on localhost: PostgreSQL {version[0] if version else '?'},"
+                f" SeaweedFS {' '.join(weed_version[1:3])}"
+            )
             local = _settings(local_env(root), root, "local-cache")
             owner = _settings(env, root, "team-cache")
 
@@ -459,8 +493,7 @@ def main() -> None:
                 note(started, f"{args.images} JPEGs made")
                 size = sum(p.stat().st_size for p in files) / len(files) / 1024
                 header(f"1. import {args.images} JPEGs 640x480 (~{size:.0f} KB) into one stream")
-                team_s = time_import(owner, files)
-                local_s = time_import(local, files)
+                team_s, local_s = time_imports(owner, local, files)
                 row("import_paths, total", team_s, local_s, "s")
                 row("per image", team_s * 1000 / args.images, local_s * 1000 / args.images)
                 note(started, "imports timed")
@@ -486,10 +519,10 @@ def main() -> None:
                         f"2. stream of {args.rows} rows as the {who} (sees {found[0]},"
                         f" 'encore' finds {found[1]}), median of {args.repeat}"
                     )
-                    team_reads = time_reads(team_manager, viewer, args.repeat)
-                    local_reads = time_reads(lm, viewer, args.repeat)
-                    for label, ms in team_reads.items():
-                        row(label, ms, local_reads[label])
+                    for label, (team_ms, local_ms) in time_reads(
+                        team_manager, lm, viewer, args.repeat
+                    ).items():
+                        row(label, team_ms, local_ms)
 
             edited = next(r[0] for r in rows if r[5] == "public")
             note(started, "reads timed")
