@@ -221,7 +221,7 @@ _IMAGES = f"INSERT INTO images ({_COLUMNS}) VALUES ({', '.join(['{0}'] * 14)})"
 
 
 def fill_local(settings: Settings, rows: list[tuple[Any, ...]]) -> None:
-    from streamimages_desktop.core.manager import LIBRARY_FILE
+    from streamimages_desktop.core.library_backend import LIBRARY_FILE
 
     StreamImageManager(settings, housekeeping_at_start=False).close()  # creates the schema
     conn = sqlite3.connect(settings.stream_images_dir / LIBRARY_FILE, isolation_level=None)
@@ -274,13 +274,19 @@ def medians_ms(runs: tuple[Callable[[], object], ...], repeat: int) -> list[floa
     return [statistics.median(took) * 1000 for took in times]
 
 
+def _list(manager: StreamImageManager, *, viewer: Viewer, search: str | None, sort: Sort) -> object:
+    return manager.images(viewer, BIG, search=search, sort=sort)
+
+
 def time_reads(
     team: StreamImageManager, local: StreamImageManager, viewer: Viewer, repeat: int
 ) -> dict[str, list[float]]:
     """{label: [team ms, local ms]} for each read."""
     reads: dict[str, Callable[[StreamImageManager], object]] = {}
     for label, search, sort in QUERIES:
-        reads[f"images({label})"] = lambda m, s=search, o=sort: m.images(viewer, BIG, s, o)
+        reads[f"images({label})"] = functools.partial(
+            _list, viewer=viewer, search=search, sort=sort
+        )
     reads["count(all)"] = lambda m: m.count(viewer, BIG)
     reads["count(search 'encore')"] = lambda m: m.count(viewer, BIG, "encore")
     return {
