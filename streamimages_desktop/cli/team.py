@@ -16,6 +16,7 @@ from streamimages_desktop.cli.console import error, open_library, out
 from streamimages_desktop.core.settings import Settings
 
 COMMAND = "team"
+LIBRARY_FILE = "library.sqlite3"  # core.library_backend's; not imported, so --help stays light
 LEVELS = ("all", "subscribers", "public")
 
 
@@ -112,6 +113,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from streamimages_desktop.cli.transfer_report import run_transfer_command
 
         local = _local(settings, args.local)
+        if step == "push" and not (local.stream_images_dir / LIBRARY_FILE).is_file():
+            error(f"no local library in {local.stream_images_dir}: nothing to push")
+            return 1
         source, target = (local, settings) if step == "push" else (settings, local)
         with open_library(source) as source_library, open_library(target) as target_library:
             return run_transfer_command(source_library, target_library, out)

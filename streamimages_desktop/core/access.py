@@ -12,6 +12,20 @@ _ALLOWED: dict[Role, frozenset[Visibility]] = {
 }
 
 
+_RANK: dict[Role, int] = {Role.VIEWER: 0, Role.SUBSCRIBER: 1, Role.OWNER: 2}
+LEVEL_ROLE: dict[str, Role] = {
+    "all": Role.OWNER,
+    "subscribers": Role.SUBSCRIBER,
+    "public": Role.VIEWER,
+}
+"""The highest role a team member of each access level may look as (core/team_members.py)."""
+
+
+def lowest_of(first: Role, second: Role) -> Role:
+    """The role of the two that sees less (a member's chosen role capped by their level)."""
+    return first if _RANK[first] <= _RANK[second] else second
+
+
 def allowed_visibilities(viewer: Viewer) -> frozenset[Visibility]:
     """The visibilities `viewer` may see."""
     return _ALLOWED[viewer.role]

@@ -15,12 +15,12 @@ import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from streamimages_desktop.core.atomic import TEMP_GRACE_SECONDS, create_private_file
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.disk_cache import DiskCache
-from streamimages_desktop.core.errors import LibraryError
+from streamimages_desktop.core.errors import LibraryError, StreamImagesError
 from streamimages_desktop.core.process_lock import file_lock
 from streamimages_desktop.core.store import Store
 
@@ -54,7 +54,7 @@ def needs_housekeeping(root: Path, now: float | None = None) -> bool:
 
 def collect_orphans(
     root: Path,
-    blobs: BlobStore,
+    blobs: Any,  # BlobStore, or a team library's S3BlobStore
     store: Store,
     disk_cache: DiskCache,
     grace: float = ORPHAN_GRACE_SECONDS,
@@ -71,19 +71,11 @@ def collect_orphans(
             return OrphanReport(skipped=True)
         temp_files = blobs.clean_leftovers(grace)
         keys = store.all_image_keys()
-        used = {sha for _id, sha in keys}
         settled = time.time() - grace
-        originals = 0
-        for sha, path, mtime in blobs.stored():
-            if sha in used or mtime > settled:
-                continue
-            try:
-                path.unlink()
-                originals += 1
-            except FileNotFoundError:
-                pass
-            except OSError as exc:
-                log.warning("orphan original %s not removed: %s", path, exc)
+        if isinstance(blobs, BlobStore):
+            originals = _collect_files(blobs, {sha for _id, sha in keys}, settled)
+        else:
+            originals = _collect_objects(blobs, store, settled)
         try:
             renditions = disk_cache.discard_images_except({i for i, _sha in keys}, grace)
         except LibraryError as exc:
@@ -91,6 +83,41 @@ def collect_orphans(
             renditions = 0
         _touch(root / MARKER_FILE)
     return OrphanReport(originals, renditions, temp_files)
+
+
+def _collect_files(blobs: BlobStore, used: set[str], settled: float) -> int:
+    """Original files of the local library that no row uses, older than `settled`."""
+    originals = 0
+    for sha, path, mtime in blobs.stored():
+        if sha in used or mtime > settled:
+            continue
+        try:
+            path.unlink()
+            originals += 1
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            log.warning("orphan original %s not removed: %s", path, exc)
+    return originals
+
+
+def _collect_objects(blobs: Any, store: Store, settled: float) -> int:
+    """A team library's objects that no row of their visibility uses, older than `settled`
+    (an upload whose row never committed, the old copy of a visibility change). Other
+    machines' imports are not under this machine's lock: the grace period covers them, and
+    each object is asked about once more just before it goes."""
+    used = store.all_original_keys()
+    originals = 0
+    for sha, visibility, fmt, mtime in blobs.stored():
+        if (sha, visibility) in used or mtime > settled:
+            continue
+        try:
+            if not store.sha_in_use(sha, visibility):
+                blobs.remove(sha, fmt, visibility)
+                originals += 1
+        except (OSError, StreamImagesError) as exc:
+            log.warning("orphan original %s (%s) not removed: %s", sha, visibility, exc)
+    return originals
 
 
 def _touch(marker: Path) -> None:

@@ -53,6 +53,16 @@ class Backend:
     def is_team(self) -> bool:
         return self.location.is_team
 
+    @property
+    def may_housekeep(self) -> bool:
+        """Whether this login may collect orphans: on a team library only a member who sees
+        every row and may edit (anyone else would take rows hidden from them for orphans)."""
+        if not self.is_team:
+            return True
+        return getattr(self.store, "level", None) == "all" and bool(
+            getattr(self.store, "can_edit", False)
+        )
+
     def change_feed(self) -> Any:
         """The team library's ChangeFeed (one dedicated LISTEN connection, made on first use);
         None for the local library, whose changes are seen by polling data_version()."""

@@ -34,6 +34,7 @@ from streamimages_desktop.core.derivatives import Derivative as Derivative
 from streamimages_desktop.core.disk_cache import INDEX_NAME, DiskCache, RenditionKey
 from streamimages_desktop.core.disk_cache import DiskCacheStats as DiskCacheStats
 from streamimages_desktop.core.errors import (
+    AccessDenied,
     EnvironmentProblem,
     NotFound,
     ProblemKind,
@@ -50,6 +51,7 @@ from streamimages_desktop.core.importer import (
     ProgressCallback,
 )
 from streamimages_desktop.core.library_backend import LIBRARY_FILE, cache_dir_of, open_backend
+from streamimages_desktop.core.library_location import location_of
 from streamimages_desktop.core.models import (
     OWNER,
     Placed,
@@ -208,6 +210,13 @@ class StreamImageManager:
     def is_team_library(self) -> bool:
         return self._backend.is_team
 
+    @property
+    def highest_role(self) -> Role:
+        """The highest role this login may look as: the owner on the local library; on a team
+        library the role of the member's access level (the servers show them no more)."""
+        level = getattr(self._store, "level", "all")
+        return access.LEVEL_ROLE.get(level, Role.VIEWER)
+
     # -- caches --------------------------------------------------------------------------------
 
     def attach_memory_cache(self, cache: MemoryCache[Any] | None) -> None:
@@ -279,7 +288,7 @@ class StreamImageManager:
 
     def needs_housekeeping(self) -> bool:
         """Whether collect_orphans() has not run in this library for an hour."""
-        return housekeeping.needs_housekeeping(self._root)
+        return self._backend.may_housekeep and housekeeping.needs_housekeeping(self._root)
 
     def collect_orphans(
         self, grace_seconds: float = ORPHAN_GRACE_SECONDS, *, wait: float | None = 30.0
@@ -288,6 +297,8 @@ class StreamImageManager:
         renditions of images with no row, all older than `grace_seconds`, under the library
         lock (skipped when `wait` is None and another process holds it). The trash older than
         IMAGE_TRASH_DAYS is purged first."""
+        if not self._backend.may_housekeep:
+            return OrphanReport(skipped=True)
         self.purge_expired_trash()
         report = housekeeping.collect_orphans(
             self._root, self._blobs, self._store, self._disk_cache, grace_seconds, wait=wait
@@ -302,6 +313,11 @@ class StreamImageManager:
         return self._store.read_only
 
     def _require_writable(self) -> None:
+        if self._store.read_only and self._backend.is_team:
+            raise AccessDenied(
+                f"your membership of the {self.library_name} does not allow changes"
+                " (the team's owner can add you again with --can-edit)"
+            )
         if self._store.read_only:
             raise EnvironmentProblem(read_only_message(self._store.path), ProblemKind.READ_ONLY)
 
@@ -318,6 +334,12 @@ class StreamImageManager:
         crashes left (orphan originals, renditions of images with no row, dead writers'
         temp files, older than the grace period). Returns the repair steps, the report and
         what the collection removed (None when the library could not be tidied)."""
+        if location_of(settings).is_team:
+            raise UserError(
+                "check looks at a local library's files; a team library's database and"
+                " storage are kept whole by their servers (push it to a local folder with"
+                " `team pull` to check a copy)"
+            )
         library = settings.stream_images_dir / LIBRARY_FILE
         try:
             cache: DiskCache | None = DiskCache(

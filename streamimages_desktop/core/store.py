@@ -384,6 +384,12 @@ class Store(Database):
         visibility keeps its own copy (a team library's storage); one file serves all here."""
         return bool(self._query("SELECT 1 FROM images WHERE sha256 = ? LIMIT 1", (sha256,)))
 
+    def all_original_keys(self) -> set[tuple[str, Visibility]]:
+        """(sha256, visibility) of every row, trashed ones too: which stored originals are in
+        use where each visibility keeps its own copy (a team library's storage)."""
+        rows = self._query("SELECT DISTINCT sha256, visibility FROM images")
+        return {(r["sha256"], Visibility(r["visibility"])) for r in rows}
+
     def all_image_keys(self) -> list[tuple[str, str]]:
         """(image_id, sha256) of every row, trashed ones too, for housekeeping (a trashed
         row's original is kept until the trash is emptied)."""

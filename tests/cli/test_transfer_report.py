@@ -130,7 +130,7 @@ def test_cancel_is_one_line_on_stderr_and_the_status_is_1(
 def test_a_full_target_disk_is_one_line_on_stderr_and_the_status_is_1(
     source: StreamImageManager, target: StreamImageManager, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def full(data: bytes, sha256: str, fmt: str) -> bool:
+    def full(data: bytes, sha256: str, fmt: str, *_visibility: object) -> bool:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(target._blobs, "put", full)

@@ -298,10 +298,10 @@ from streamimages_desktop.core.settings import Settings
 
 source, target, mode = sys.argv[1:4]
 put = BlobStore.put
-def slow_put(self, data, sha256, fmt):
+def slow_put(self, data, sha256, fmt, *rest):
     if mode == "run":
         time.sleep(0.003)
-    new = put(self, data, sha256, fmt)
+    new = put(self, data, sha256, fmt, *rest)
     if mode == "blob":
         print("blob", flush=True)
         time.sleep(0.05)

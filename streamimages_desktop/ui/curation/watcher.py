@@ -56,8 +56,13 @@ class LibraryWatcher(QObject):
         self.poll()
 
     def stop(self) -> None:
+        """Stop asking; an outstanding wait on the server ends within TEAM_WAIT_SECONDS and
+        is waited for, so it never runs on a closed library."""
         self.timer.stop()
         self._listening = False
+        if self._listener is not None:
+            self._listener.clear_queued()
+            self._listener.wait(int(TEAM_WAIT_SECONDS * 1000) + 5000)
 
     def poll(self) -> None:
         if self._asking:  # the last question is still out (a busy disk): do not pile up
@@ -77,7 +82,12 @@ class LibraryWatcher(QObject):
         )
 
     def _on_heard(self, version: int) -> None:
+        """A wait ended. The first answer refreshes too: the window's first queries raced
+        the wait, and a change another member made in between must not go unseen."""
+        first = self._version is None
         self._on_version(version)
+        if first:
+            self.changed.emit()
         self._listen()
 
     def _on_lost(self, _exc: Exception) -> None:

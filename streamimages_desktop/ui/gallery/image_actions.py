@@ -178,21 +178,29 @@ class ImageActions(QObject):
         if not can_edit(self._viewer):
             return
         dialog = dialogs.EditImageDialog(image.title, image.description, parent or self._window)
-        dialog.accepted.connect(lambda: self._save_text(image.id, *dialog.values()))
+        # The edit is of the version the dialog showed: if someone else (another member of a
+        # team library, another program) saved meanwhile, it is refused, not overwritten.
+        dialog.accepted.connect(
+            lambda: self._save_text(image.id, *dialog.values(), based_on=image.version)
+        )
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
-    def _save_text(self, image_id: str, title: str, description: str) -> None:
+    def _save_text(
+        self, image_id: str, title: str, description: str, *, based_on: int | None = None
+    ) -> None:
         viewer, manager = self._viewer, self._manager
         old = self._image(image_id)
         new_title = title or None
 
-        def save(t: str | None, d: str) -> Callable[[], Any]:
-            return lambda: manager.update_image(viewer, image_id, title=t, description=d)
+        def save(t: str | None, d: str, version: int | None = None) -> Callable[[], Any]:
+            return lambda: manager.update_image(
+                viewer, image_id, title=t, description=d, expected_version=version
+            )
 
         self._step(
             f"Edit “{old.title if old else image_id}”",
-            save(new_title, description),
+            save(new_title, description, based_on),
             lambda _image: (
                 None
                 if old is None

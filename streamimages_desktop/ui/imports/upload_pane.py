@@ -39,6 +39,9 @@ DROP_TEXT = (
     "Drop images or folders here,\nor anywhere on the window.\nCtrl+V pastes a copied image."
 )
 READ_ONLY_LIBRARY = "This library is read-only: it can be browsed, but nothing can be imported."
+VIEW_ONLY_MEMBER = (
+    "Your membership of this team library is view only: ask the team's owner to let you edit."
+)
 ARRIVAL_MS = 700
 OWNER_ONLY = "Importing is for the owner.\nSwitch to Owner (Ctrl+1) to add images."
 
@@ -219,7 +222,8 @@ class UploadPane(QWidget):
     def set_viewer(self, viewer: Viewer) -> None:
         """Only the owner imports; other roles see a notice instead of the form and its results."""
         self._viewer = viewer
-        self.notice.setText(OWNER_ONLY if viewer.may_edit else READ_ONLY_LIBRARY)
+        unwritable = VIEW_ONLY_MEMBER if self._manager.is_team_library else READ_ONLY_LIBRARY
+        self.notice.setText(OWNER_ONLY if viewer.may_edit else unwritable)
         self._stack.setCurrentIndex(0 if can_edit(viewer) else 1)
 
     def set_streams(self, streams: list[tuple[str, str]], current: str | None) -> None:

@@ -14,7 +14,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolTip, QUndoView, QWidget
 
-from streamimages_desktop.core.access import can_edit
+from streamimages_desktop.core.access import can_edit, lowest_of
 from streamimages_desktop.core.importer import ImportResult
 from streamimages_desktop.core.labels import role_name, viewing_as
 from streamimages_desktop.core.live_settings import LiveSettings
@@ -82,6 +82,8 @@ class MainWindow(QMainWindow):
         self._runner = TaskRunner(max_threads=2, parent=self)
         remembered = view_state.load(self._qsettings)
         start_role = Role(role) if role else remembered.role
+        # A team member below the owner's level starts (and stays) at most at their level.
+        start_role = lowest_of(start_role, manager.highest_role)
         self.viewer = Viewer(start_role, may_edit=not manager.read_only)
         self._stream_id: str | None = None
         self._pixmap_cache = pixmap_cache
@@ -94,6 +96,7 @@ class MainWindow(QMainWindow):
         )
 
         self.toolbar = MainToolBar(start_role, self)
+        self.toolbar.role_switcher.limit_to(manager.highest_role)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         self.on_air = OnAirController(self._qsettings, self)
         self.on_air_banner = OnAirBanner(self)

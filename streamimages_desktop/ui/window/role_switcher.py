@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
+from streamimages_desktop.core.access import lowest_of
 from streamimages_desktop.core.labels import ROLE_HELP, role_name, viewing_as
 from streamimages_desktop.core.models import Role
 
@@ -35,6 +36,7 @@ class RoleSwitcher(QWidget):
         self.setAccessibleName("Role switcher")
         self._role = Role(role)
         self._locked: Role | None = None
+        self._highest = Role.OWNER
         self._group = QActionGroup(self)
         self._group.setExclusive(True)
         self._group.triggered.connect(self._on_group_triggered)
@@ -90,8 +92,22 @@ class RoleSwitcher(QWidget):
         if role is not None:
             self.set_role(role)
         self._locked = role
+        self._enable()
+
+    def limit_to(self, highest: Role) -> None:
+        """Offer no role above `highest`: a team member previews their own level and below
+        (the servers would show nothing more anyway)."""
+        self._highest = Role(highest)
+        if lowest_of(self._role, self._highest) is not self._role:
+            self.set_role(self._highest)
+        self._enable()
+
+    def _enable(self) -> None:
         for member, action in self.role_actions.items():
-            action.setEnabled(role is None or member is role)
+            allowed = lowest_of(member, self._highest) is member
+            action.setEnabled(allowed and (self._locked is None or member is self._locked))
+            if not allowed:
+                action.setToolTip(f"{ROLE_HELP[member]} (not at your level of this team library)")
 
     def set_role(self, role: Role | str) -> None:
         """Switch to `role`; emits role_changed if it differs from the current one.

@@ -69,9 +69,11 @@ class StatusLine(QStatusBar):
         self.path_label.setToolTip(f"Library: {library}")
         if manager.is_team_library:  # a team library's name says who is signed in, and where
             name = manager.library_name
-            self.path_label.setText(name.replace("team library ", "Team: ", 1))
-            self.path_label.setToolTip(f"Open: the {name} (shared with the team)")
-        if manager.read_only:  # browsing works; every change is refused
+            who = name.replace("team library ", "", 1)
+            viewing = " (view only)" if manager.read_only else ""
+            self.path_label.setText(f"Team{viewing}: {who}")
+            self.path_label.setToolTip(f"Open: the {name}, shared with the team{viewing}")
+        elif manager.read_only:  # browsing works; every change is refused
             self.path_label.setText(f"Read-only: {home_relative(library)}")
             self.path_label.setToolTip(f"Library (read-only, nothing can be changed): {library}")
         self.path_label.setMaximumWidth(320)

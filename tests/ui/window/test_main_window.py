@@ -254,6 +254,26 @@ def test_edit_dialog_changes_title_and_description(
     qtbot.waitUntil(lambda: any(i.title == "Raid night" for i in window.gallery.model.images))
 
 
+def test_an_edit_of_an_image_someone_changed_meanwhile_is_refused_and_shown_anew(
+    library: dict[Visibility, list[str]],
+    make_window: WindowFactory,
+    manager: StreamImageManager,
+    qtbot: QtBot,
+) -> None:
+    window = make_window(stream="mixed")
+    image_id = library[Visibility.PUBLIC][0]
+    window.image_actions.show_menu(QPoint(10, 10), [image_id]).close()
+    window.image_actions.edit_action.trigger()
+    dialog = dialog_of(qtbot, window, EditImageDialog)
+    manager.update_image(OWNER, image_id, title="Theirs")  # another program, meanwhile
+    dialog.title_edit.setText("Mine")
+    dialog.accept()
+    assert "changed by someone else meanwhile" in answer(qtbot, QMessageBox.StandardButton.Ok)
+    assert manager.image(OWNER, image_id).title == "Theirs"  # nothing was overwritten
+    qtbot.waitUntil(lambda: any(i.title == "Theirs" for i in window.gallery.model.images))
+    assert not window.image_actions.curation.stack.canUndo()  # a refused edit is no step
+
+
 def test_delete_key_asks_first_then_removes(
     library: dict[Visibility, list[str]],
     make_window: WindowFactory,
