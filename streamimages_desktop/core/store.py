@@ -115,7 +115,7 @@ def insert_row(
     """One image row as it stands (an import, a copy, an undo that puts a row back, a row
     brought from another library: `trashed` puts it straight into the trash)."""
     conn.execute(
-        f"INSERT INTO images ({_ROW_COLUMNS}, trashed) VALUES ({', '.join('?' * 16)})",
+        f"INSERT INTO images ({_IMAGE_COLUMNS}, trashed) VALUES ({', '.join('?' * 17)})",
         (
             image.id,
             image.stream_id,
@@ -132,6 +132,7 @@ def insert_row(
             _to_text(image.updated),
             image.views,
             None if image.last_accessed is None else _to_text(image.last_accessed),
+            image.version,
             None if trashed is None else _to_text(trashed),
         ),
     )

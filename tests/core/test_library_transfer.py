@@ -233,7 +233,7 @@ def test_a_full_target_disk_stops_the_transfer_with_no_row_without_its_original(
     put = blobs.put
     calls = []
 
-    def filling(data: bytes, sha256: str, fmt: str) -> bool:
+    def filling(data: bytes, sha256: str, fmt: str, *_visibility: object) -> bool:
         calls.append(sha256)
         if len(calls) > 3:
             raise OSError(errno.ENOSPC, "No space left on device")

@@ -87,7 +87,8 @@ def run_gui(settings: Settings, args: Any) -> int:
             # Orphan collection runs on a worker once the window is up (see _housekeep).
             manager = StreamImageManager(settings, housekeeping_at_start=False)
         except (StreamImagesError, SettingsError) as exc:
-            report("Cannot open the library", f"cannot open the library {library}: {exc}")
+            where = "" if settings.stream_images_database_url else f" {library}"
+            report("Cannot open the library", f"cannot open the library{where}: {exc}")
             return 1
         try:
             return _run(app, manager, settings, args, screenshot)
@@ -124,7 +125,8 @@ def _run(
     try:
         if screenshot is None:
             window.show()
-            if first_run_of(qsettings, settings.stream_images_dir):
+            # A team library is shared: no sample stream is offered into it.
+            if not manager.is_team_library and first_run_of(qsettings, settings.stream_images_dir):
                 offer_sample(window, manager, runner, ask=True)
             return app.exec()
         window.setWindowState(Qt.WindowState.WindowNoState)
