@@ -149,14 +149,16 @@ _V1: tuple[str, ...] = (
     "CREATE POLICY team_members_self ON team_members FOR SELECT USING (role_name = current_user)",
     "ALTER TABLE images ENABLE ROW LEVEL SECURITY",
     """CREATE POLICY images_read ON images FOR SELECT
-        USING (visibility = ANY ((SELECT team_levels())))""",
+        USING (visibility = ANY ((SELECT team_levels())::text[]))""",
     """CREATE POLICY images_insert ON images FOR INSERT
-        WITH CHECK ((SELECT team_can_edit()) AND visibility = ANY ((SELECT team_levels())))""",
+        WITH CHECK ((SELECT team_can_edit())
+                    AND visibility = ANY ((SELECT team_levels())::text[]))""",
     """CREATE POLICY images_update ON images FOR UPDATE
-        USING (visibility = ANY ((SELECT team_levels())))
-        WITH CHECK ((SELECT team_can_edit()) AND visibility = ANY ((SELECT team_levels())))""",
+        USING (visibility = ANY ((SELECT team_levels())::text[]))
+        WITH CHECK ((SELECT team_can_edit())
+                    AND visibility = ANY ((SELECT team_levels())::text[]))""",
     """CREATE POLICY images_delete ON images FOR DELETE
-        USING ((SELECT team_can_edit()) AND visibility = ANY ((SELECT team_levels())))""",
+        USING ((SELECT team_can_edit()) AND visibility = ANY ((SELECT team_levels())::text[]))""",
     # -- live-row counts and the limit (as the owner: they must see every row) ----------------
     f"""CREATE FUNCTION team_count_images() RETURNS trigger {_DEFINER} AS $$
     BEGIN
