@@ -6,16 +6,25 @@ import contextlib
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-from streamimages_desktop.core.atomic import TEMP_GRACE_SECONDS, atomic_write, remove_leftovers
-from streamimages_desktop.core.imaging import EXTENSION_FOR_FORMAT
+from streamimages_desktop.core.atomic import (
+    TEMP_GRACE_SECONDS,
+    atomic_write,
+    fsync_dir,
+    remove_leftovers,
+    temp_name,
+    write_all,
+)
 from streamimages_desktop.core.paths import ensure_private_dir
 
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
 _BLOB_NAME: Final = re.compile(r"([0-9a-f]{64})\.[a-z0-9]+")
+# fsyncs issued together: the file system commits its journal once for all of them.
+_SYNC_THREADS: Final = 8
 
 
 class BlobStore:
@@ -36,6 +45,9 @@ class BlobStore:
         """Where the blob lives; only a 64-char lowercase hex digest ever becomes a path."""
         if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        # Here, not at the top: imaging loads Pillow, which a `list` never needs.
+        from streamimages_desktop.core.imaging import EXTENSION_FOR_FORMAT
+
         ext = EXTENSION_FOR_FORMAT.get(fmt)
         if ext is None:
             raise ValueError(f"unsupported image format: {fmt!r}")
@@ -59,6 +71,51 @@ class BlobStore:
                 folder.mkdir(mode=0o700, exist_ok=True)
             atomic_write(path, data)
         return True
+
+    def put_many(self, items: Sequence[tuple[bytes, str, str]]) -> list[bool]:
+        """put() for a group of (data, sha256, fmt), one flag each: the group commit's originals.
+
+        Every new blob's temp file is written, then all are fsynced together, renamed, and
+        their folders fsynced together, so a group pays about one journal commit instead of
+        two per file. Durable when this returns, like put(). Raises OSError with none of the
+        group's new blobs left behind (a blob that existed already is never touched).
+        """
+        paths = [self.path_for(sha, fmt) for _data, sha, fmt in items]
+        staged: dict[int, tuple[Path, int]] = {}  # item index -> its temp file, still open
+        renamed: list[Path] = []
+        new = [False] * len(items)
+        try:
+            for i, ((data, _sha, _fmt), path) in enumerate(zip(items, paths, strict=True)):
+                if path.exists() or any(paths[j] == path for j in staged):
+                    continue
+                for folder in (path.parent.parent, path.parent):
+                    folder.mkdir(mode=0o700, exist_ok=True)
+                staged[i] = _write_temp(path.parent, data)
+            _together(os.fsync, [fd for _tmp, fd in staged.values()])
+            with self._write_lock:
+                for i, (tmp, _fd) in staged.items():
+                    if paths[i].exists():  # another put won the race: its blob stays
+                        continue
+                    os.replace(tmp, paths[i])
+                    renamed.append(paths[i])
+                    new[i] = True
+            folders = {p.parent for p in renamed} | {p.parent.parent for p in renamed}
+            _together(fsync_dir, sorted(folders | {self._root}) if renamed else [])
+        except BaseException:
+            for path in renamed:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
+        finally:
+            for tmp, fd in staged.values():
+                os.close(fd)
+                with contextlib.suppress(OSError):  # gone already when it was renamed
+                    tmp.unlink(missing_ok=True)
+        for i, path in enumerate(paths):
+            if not new[i] and i not in staged:
+                with contextlib.suppress(OSError):  # young again, as put() does
+                    os.utime(path)
+        return new
 
     def read(self, sha256: str, fmt: str) -> bytes:
         """The original bytes; FileNotFoundError when the blob is missing."""
@@ -90,6 +147,33 @@ class BlobStore:
                             with contextlib.suppress(OSError):
                                 mtime = entry.stat(follow_symlinks=False).st_mtime
                                 yield match.group(1), Path(entry.path), mtime
+
+
+def _write_temp(folder: Path, data: bytes) -> tuple[Path, int]:
+    """`data` in a fresh owner-only temp file in `folder` (named for this writer), not yet
+    synced; the caller closes the returned descriptor."""
+    tmp = folder / temp_name()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        write_all(fd, data)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp, fd
+
+
+def _together(sync: Callable[[Any], None], targets: Sequence[Any]) -> None:
+    """Run `sync` on every target at once: fsyncs in flight together share journal commits."""
+    if len(targets) <= 1:
+        for target in targets:
+            sync(target)
+        return
+    with ThreadPoolExecutor(min(_SYNC_THREADS, len(targets))) as pool:
+        for done in [pool.submit(sync, target) for target in targets]:
+            done.result()
 
 
 def _subfolders(folder: Path) -> list[Path]:
