@@ -85,11 +85,13 @@ class BlobStore:
         renamed: list[Path] = []
         new = [False] * len(items)
         try:
+            made: set[Path] = set()  # folders this group created: their parents change too
             for i, ((data, _sha, _fmt), path) in enumerate(zip(items, paths, strict=True)):
                 if path.exists() or any(paths[j] == path for j in staged):
                     continue
                 for folder in (path.parent.parent, path.parent):
-                    folder.mkdir(mode=0o700, exist_ok=True)
+                    if _make_folder(folder):
+                        made.add(folder)
                 staged[i] = _write_temp(path.parent, data)
             _together(os.fsync, [fd for _tmp, fd in staged.values()])
             with self._write_lock:
@@ -99,8 +101,8 @@ class BlobStore:
                     os.replace(tmp, paths[i])
                     renamed.append(paths[i])
                     new[i] = True
-            folders = {p.parent for p in renamed} | {p.parent.parent for p in renamed}
-            _together(fsync_dir, sorted(folders | {self._root}) if renamed else [])
+            folders = {p.parent for p in renamed} | {f.parent for f in made}
+            _together(fsync_dir, sorted(folders))
         except BaseException:
             for path in renamed:
                 with contextlib.suppress(OSError):
@@ -165,15 +167,34 @@ def _write_temp(folder: Path, data: bytes) -> tuple[Path, int]:
     return tmp, fd
 
 
+def _make_folder(folder: Path) -> bool:
+    """mkdir 0700 (one level: mkdir(parents=True) would give `ab` the umask's mode); True if
+    it was made now, so its parent's new entry is synced too."""
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        return False
+    return True
+
+
+_syncers: ThreadPoolExecutor | None = None
+_syncers_lock = threading.Lock()
+
+
 def _together(sync: Callable[[Any], None], targets: Sequence[Any]) -> None:
-    """Run `sync` on every target at once: fsyncs in flight together share journal commits."""
+    """Run `sync` on every target at once: fsyncs in flight together share journal commits.
+    The threads are kept for the process's next group (starting them costs more than a sync)."""
+    global _syncers
     if len(targets) <= 1:
         for target in targets:
             sync(target)
         return
-    with ThreadPoolExecutor(min(_SYNC_THREADS, len(targets))) as pool:
-        for done in [pool.submit(sync, target) for target in targets]:
-            done.result()
+    with _syncers_lock:
+        if _syncers is None:
+            _syncers = ThreadPoolExecutor(_SYNC_THREADS, thread_name_prefix="fsync")
+        pool = _syncers
+    for done in [pool.submit(sync, target) for target in targets]:
+        done.result()
 
 
 def _subfolders(folder: Path) -> list[Path]:

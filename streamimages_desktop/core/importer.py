@@ -302,10 +302,16 @@ class Importer:
         failure of the group (disk full) refuses every file of it and leaves none behind.
         """
         results: list[ImportResult | None] = [None] * len(cands)
-        with self._lock:
-            accepted = self._pre_check(stream_id, cands, results)
-            if accepted:
-                self._store_group(owner, stream_id, cands, accepted, options, results)
+        try:
+            with self._lock:
+                accepted = self._pre_check(stream_id, cands, results)
+                if accepted:
+                    self._store_group(owner, stream_id, cands, accepted, options, results)
+        except BaseException:  # a bug or ^C: no row was reported, so none keeps a thumbnail
+            for cand, result in zip(cands, results, strict=True):
+                if result is None or result.status is not ImportStatus.IMPORTED:
+                    self._discard_thumbnail(cand)
+            raise
         for cand, result in zip(cands, results, strict=True):
             if result is None or result.status is not ImportStatus.IMPORTED:
                 self._discard_thumbnail(cand)

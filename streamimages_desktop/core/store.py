@@ -295,7 +295,9 @@ class Store(Database):
         conn: sqlite3.Connection, image: StreamImage, limit: int, create: Stream | None
     ) -> None:
         """One row of insert_images: stream, duplicate and limit checks, then the insert."""
-        known = conn.execute("SELECT 1 FROM streams WHERE id = ?", (image.stream_id,)).fetchone()
+        known = conn.execute(
+            "SELECT trashed FROM streams WHERE id = ?", (image.stream_id,)
+        ).fetchone()
         if known is None and create is not None and create.id == image.stream_id:
             conn.execute(
                 "INSERT INTO streams (id, title, owner, created) VALUES (?, ?, ?, ?)",
@@ -320,11 +322,9 @@ class Store(Database):
                 f"stream {image.stream_id} already holds {count_of(count, 'image')} "
                 f"(MAX_STREAM_IMAGES_PER_STREAM = {limit})"
             )
-        # A new image in a trashed stream brings the stream back (its trash stays trash).
-        conn.execute(
-            "UPDATE streams SET trashed = NULL WHERE id = ? AND trashed IS NOT NULL",
-            (image.stream_id,),
-        )
+        if known is not None and known["trashed"] is not None:
+            # A new image in a trashed stream brings the stream back (its trash stays trash).
+            conn.execute("UPDATE streams SET trashed = NULL WHERE id = ?", (image.stream_id,))
         insert_row(conn, image)
 
     def update_image(
