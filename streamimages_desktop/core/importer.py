@@ -87,7 +87,7 @@ class _Candidate:
     data: bytes
     sha256: str
     analysis: Analysis
-    image_id: str  # chosen in stage 1, so its thumbnail is cached off the serial commit
+    image_id: str
 
 
 def _rejected(source: str, reason: str) -> ImportResult:
@@ -273,23 +273,12 @@ class Importer:
         except ImageRejected as exc:
             return _rejected(name, exc.reason)
 
-    def stage_path(self, path: Path) -> _Candidate | ImportResult:
-        """Stage 1 plus the thumbnail into the rendition cache (a worker's share of a commit).
-
-        The cached thumbnail has no row yet, so no read can reach it; a refused or failed
-        commit discards it, and a crash leaves an entry the orphan collector removes.
-        """
-        prepared = self.prepare_path(path)
-        if isinstance(prepared, _Candidate):
-            self._put_thumbnail(prepared)
-        return prepared
-
     # -- stage 2: the library, serialized ------------------------------------------------------
 
     def commit(
         self, owner: str, stream_id: str, cand: _Candidate, options: ImportOptions
     ) -> ImportResult:
-        """Store one prepared file (its thumbnail cached or not): a group of one."""
+        """Store one prepared file: a group of one."""
         return self.commit_group(owner, stream_id, [cand], options)[0]
 
     def commit_group(
@@ -302,19 +291,17 @@ class Importer:
         failure of the group (disk full) refuses every file of it and leaves none behind.
         """
         results: list[ImportResult | None] = [None] * len(cands)
+        accepted: list[int] = []
         try:
             with self._lock:
                 accepted = self._pre_check(stream_id, cands, results)
                 if accepted:
                     self._store_group(owner, stream_id, cands, accepted, options, results)
-        except BaseException:  # a bug or ^C: no row was reported, so none keeps a thumbnail
-            for cand, result in zip(cands, results, strict=True):
+        finally:  # also on a bug or ^C: a file without a row keeps no thumbnail
+            for i in accepted:
+                result = results[i]
                 if result is None or result.status is not ImportStatus.IMPORTED:
-                    self._discard_thumbnail(cand)
-            raise
-        for cand, result in zip(cands, results, strict=True):
-            if result is None or result.status is not ImportStatus.IMPORTED:
-                self._discard_thumbnail(cand)
+                    self._discard_thumbnail(cands[i])
         return [r for r in results if r is not None]
 
     def _pre_check(
@@ -376,6 +363,9 @@ class Importer:
                     new = self._blobs.put_many(
                         [(c.data, c.sha256, c.analysis.format) for c in group]
                     )
+                    # After the originals: a full disk is then said once, by the blob write.
+                    for cand in group:
+                        self._put_thumbnail(cand)
                     now = self._clock()
                     rows = [  # a microsecond apart, so "oldest first" is the input order
                         self._row(
@@ -473,7 +463,6 @@ class Importer:
         prepared = self.prepare_bytes(data, name)
         if isinstance(prepared, ImportResult):
             return prepared
-        self._put_thumbnail(prepared)
         return self.commit(owner, stream_id, prepared, options)
 
     def import_paths(
@@ -493,7 +482,7 @@ class Importer:
         total = len(items)
         results: list[ImportResult] = []
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="import") as pool:
-            window = _Window(items, pool, self.stage_path)
+            window = _Window(items, pool, self.prepare_path)
             try:
                 while window:
                     if cancel is not None and cancel.is_set():
@@ -509,8 +498,6 @@ class Importer:
                             progress(len(results), total, result)
             finally:
                 window.abandon()
-        for leftover in window.prepared_leftovers():
-            self._discard_thumbnail(leftover)
         return results
 
 
@@ -531,7 +518,6 @@ class _Window:
         self._stage = stage
         self._ahead: deque[tuple[_Pending, int]] = deque()  # with its size on disk
         self._bytes = 0
-        self._abandoned: list[_Pending] = []
         self.fill()
 
     def __bool__(self) -> bool:
@@ -567,21 +553,12 @@ class _Window:
         return group
 
     def abandon(self) -> None:
-        """Cancel what has not started; what runs finishes when the pool shuts down."""
+        """Cancel what has not started; what runs finishes when the pool shuts down (stage 1
+        writes nothing, so nothing is left to undo)."""
         for pending, _size in self._ahead:
-            if isinstance(pending, Future) and not pending.cancel():
-                self._abandoned.append(pending)
+            if isinstance(pending, Future):
+                pending.cancel()
         self._ahead.clear()
-
-    def prepared_leftovers(self) -> list[_Candidate]:
-        """Files prepared (thumbnail cached) but never committed: call after the pool ended."""
-        found = []
-        for pending in self._abandoned:
-            if isinstance(pending, Future) and pending.done() and pending.exception() is None:
-                prepared = pending.result()
-                if isinstance(prepared, _Candidate):
-                    found.append(prepared)
-        return found
 
 
 def _size_of(path: Path) -> int:
