@@ -181,6 +181,15 @@ _syncers: ThreadPoolExecutor | None = None
 _syncers_lock = threading.Lock()
 
 
+def _forget_syncers() -> None:
+    """A forked child has none of its parent's threads: it starts its own pool if it syncs."""
+    global _syncers, _syncers_lock
+    _syncers, _syncers_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_syncers)
+
+
 def _together(sync: Callable[[Any], None], targets: Sequence[Any]) -> None:
     """Run `sync` on every target at once: fsyncs in flight together share journal commits.
     The threads are kept for the process's next group (starting them costs more than a sync)."""

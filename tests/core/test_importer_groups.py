@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -318,3 +319,26 @@ def test_a_kill_inside_a_group_leaves_each_file_all_or_nothing(tmp_path: Path, a
         assert not [r for r in results if r.status is ImportStatus.REJECTED]
         assert sorted(i.sha256 for i in manager.images(OWNER)) == sorted(map(sha256_of, batch))
     assert_database_sound(settings)
+
+
+def test_put_many_works_in_a_forked_child_after_the_parent_used_it(tmp_path: Path) -> None:
+    """The fsync threads are kept between groups; a forked child must not wait on the
+    parent's threads, which it does not have."""
+    store = BlobStore(tmp_path / "originals")
+    store.put_many([(b"a" * 10, "a" * 64, "PNG"), (b"b" * 10, "b" * 64, "PNG")])
+    pid = os.fork()
+    if pid == 0:  # the child: exit status says whether its group was stored
+        try:
+            stored = store.put_many([(b"c" * 10, "c" * 64, "PNG"), (b"d" * 10, "d" * 64, "PNG")])
+            os._exit(0 if stored == [True, True] else 1)
+        except BaseException:
+            os._exit(2)
+    deadline = time.monotonic() + 20
+    while (found := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if found[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child's put_many hung on its parent's threads")
+    assert os.waitstatus_to_exitcode(found[1]) == 0
+    assert store.read("d" * 64, "PNG") == b"d" * 10
