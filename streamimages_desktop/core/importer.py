@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from streamimages_desktop.core import failures
 from streamimages_desktop.core.blobs import BlobStore
@@ -360,9 +360,7 @@ class Importer:
             # Shared: the orphan collector (exclusive) never sees a blob without its row.
             with self._shared_library_lock():
                 try:
-                    new = self._blobs.put_many(
-                        [(c.data, c.sha256, c.analysis.format) for c in group]
-                    )
+                    new = self._put_blobs(group, options.visibility)
                     # After the originals: a full disk is then said once, by the blob write.
                     for cand in group:
                         self._put_thumbnail(cand)
@@ -398,6 +396,31 @@ class Importer:
                 raise
             for i in accepted:
                 results[i] = _rejected(cands[i].source, reason)
+
+    def _put_blobs(self, group: Sequence[_Candidate], visibility: Visibility) -> list[bool]:
+        """The group's originals, durable on return; one "newly written" flag each.
+
+        A blob store with put_many() (the local one) writes and fsyncs them together; one
+        without it (the team's S3 store) is called once per file, and what that group wrote
+        is removed again if one of them fails, so the group stays all or nothing.
+        """
+        items = [(c.data, c.sha256, c.analysis.format) for c in group]
+        put_many = getattr(self._blobs, "put_many", None)
+        if put_many is not None:
+            flags: list[bool] = put_many(items)
+            return flags
+        blobs: Any = self._blobs  # the same methods, each also taking the visibility
+        made: list[bool] = []
+        try:
+            for data, sha, fmt in items:
+                made.append(bool(blobs.put(data, sha, fmt, visibility)))
+        except BaseException:
+            for (_data, sha, fmt), new in zip(items, made, strict=False):
+                if new:
+                    with contextlib.suppress(Exception):
+                        blobs.remove(sha, fmt, visibility)
+            raise
+        return made
 
     def _shared_library_lock(self) -> contextlib.AbstractContextManager[bool]:
         if self._library_lock is None:

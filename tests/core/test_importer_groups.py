@@ -342,3 +342,47 @@ def test_put_many_works_in_a_forked_child_after_the_parent_used_it(tmp_path: Pat
         pytest.fail("the forked child's put_many hung on its parent's threads")
     assert os.waitstatus_to_exitcode(found[1]) == 0
     assert store.read("d" * 64, "PNG") == b"d" * 10
+
+
+class OneAtATime:
+    """A blob store with only put/read/remove taking a visibility (as the team's S3 store
+    has): the group commit must fall back to one put per file."""
+
+    def __init__(self, real: BlobStore, fail_at: int | None = None) -> None:
+        self.real, self.fail_at, self.puts = real, fail_at, 0
+
+    def put(self, data: bytes, sha256: str, fmt: str, visibility: object) -> bool:
+        self.puts += 1
+        if self.puts == self.fail_at:
+            raise OSError(28, os.strerror(28))
+        return self.real.put(data, sha256, fmt)
+
+    def remove(self, sha256: str, fmt: str, visibility: object = None) -> None:
+        self.real.remove(sha256, fmt)
+
+    def read(self, sha256: str, fmt: str, visibility: object = None) -> bytes:
+        return self.real.read(sha256, fmt)
+
+
+@pytest.mark.parametrize("fail_at", [None, 3])
+def test_a_blob_store_without_put_many_gets_one_put_per_file(
+    manager: StreamImageManager,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fail_at: int | None,
+) -> None:
+    before = snapshot(settings)
+    store = OneAtATime(manager._blobs, fail_at)
+    monkeypatch.setattr(manager._importer, "_blobs", store)
+    paths = [write_image(tmp_path / f"{i}.png", seed=80 + i) for i in range(4)]
+    results = manager._importer.commit_group(
+        OWNER.user_id, "s1", prepared(manager, paths), ImportOptions()
+    )
+    assert store.puts == (4 if fail_at is None else 3)
+    if fail_at is None:
+        assert {r.status for r in results} == {ImportStatus.IMPORTED}
+        assert len(manager.images(OWNER, "s1")) == 4
+    else:  # the two written before the failure are removed again: the group is all or nothing
+        assert {(r.status, r.reason) for r in results} == {(ImportStatus.REJECTED, "disk full")}
+        assert snapshot(settings) == before
