@@ -290,11 +290,11 @@ class Store(Database):
                 conn.execute("RELEASE SAVEPOINT group_row")
         return outcomes
 
-    @staticmethod
     def _insert_checked(
-        conn: sqlite3.Connection, image: StreamImage, limit: int, create: Stream | None
+        self, conn: sqlite3.Connection, image: StreamImage, limit: int, create: Stream | None
     ) -> None:
-        """One row of insert_images: stream, duplicate and limit checks, then the insert."""
+        """One row of insert_images: stream, duplicate and limit checks, then the insert (the
+        count through self._count_all, which a subclass may answer differently)."""
         known = conn.execute(
             "SELECT trashed FROM streams WHERE id = ?", (image.stream_id,)
         ).fetchone()
@@ -316,7 +316,7 @@ class Store(Database):
         ).fetchone()
         if dup is not None:
             raise DuplicateImage(dup["id"])
-        count = Store._count_all(conn, image.stream_id)
+        count = self._count_all(conn, image.stream_id)
         if count >= limit:
             raise StreamFull(
                 f"stream {image.stream_id} already holds {count_of(count, 'image')} "

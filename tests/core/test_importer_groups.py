@@ -386,3 +386,17 @@ def test_a_blob_store_without_put_many_gets_one_put_per_file(
     else:  # the two written before the failure are removed again: the group is all or nothing
         assert {(r.status, r.reason) for r in results} == {(ImportStatus.REJECTED, "disk full")}
         assert snapshot(settings) == before
+
+
+def test_insert_images_asks_the_store_it_runs_on_for_the_count(
+    manager: StreamImageManager, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that counts otherwise (the team store counts the rows its member may see)
+    answers the limit check of a group too."""
+    group = prepared(manager, [write_image(tmp_path / "a.png", seed=90)])
+    now = manager._clock()
+    rows = [manager._importer._row(c.image_id, "s1", c, ImportOptions(), now) for c in group]
+    manager._store.create_stream(Stream("s1", "s1", OWNER.user_id, now))
+    monkeypatch.setattr(manager._store, "_count_all", lambda _conn, _stream: 10**6)
+    outcomes = manager._store.insert_images(rows, 50)
+    assert isinstance(outcomes[0], StreamFull)
