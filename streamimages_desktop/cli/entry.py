@@ -51,12 +51,11 @@ def quiet_pillow_warnings() -> None:
 
     Its decompression-bomb warning becomes an error, as the import rules demand. Installed once,
     after parsing and before the command runs (and before any worker thread exists: the filter
-    list is process-wide); it imports Pillow, so only commands that use Pillow call it.
+    list is process-wide). It does not import Pillow (a `list` never loads it, issue 14): the
+    bomb warning is matched as what it is, a RuntimeWarning raised from Pillow's modules.
     """
-    from PIL import Image
-
     warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL(\.|$)")
-    warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+    warnings.filterwarnings("error", category=RuntimeWarning, module=r"PIL(\.|$)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

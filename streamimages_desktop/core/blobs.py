@@ -6,17 +6,26 @@ import contextlib
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-from streamimages_desktop.core.atomic import TEMP_GRACE_SECONDS, atomic_write, remove_leftovers
-from streamimages_desktop.core.imaging import EXTENSION_FOR_FORMAT
+from streamimages_desktop.core.atomic import (
+    TEMP_GRACE_SECONDS,
+    atomic_write,
+    fsync_dir,
+    remove_leftovers,
+    temp_name,
+    write_all,
+)
 from streamimages_desktop.core.models import Visibility
 from streamimages_desktop.core.paths import ensure_private_dir
 
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
 _BLOB_NAME: Final = re.compile(r"([0-9a-f]{64})\.[a-z0-9]+")
+# fsyncs issued together: the file system commits its journal once for all of them.
+_SYNC_THREADS: Final = 8
 
 
 class BlobStore:
@@ -39,6 +48,9 @@ class BlobStore:
         """Where the blob lives; only a 64-char lowercase hex digest ever becomes a path."""
         if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        # Here, not at the top: imaging loads Pillow, which a `list` never needs.
+        from streamimages_desktop.core.imaging import EXTENSION_FOR_FORMAT
+
         ext = EXTENSION_FOR_FORMAT.get(fmt)
         if ext is None:
             raise ValueError(f"unsupported image format: {fmt!r}")
@@ -64,6 +76,53 @@ class BlobStore:
                 folder.mkdir(mode=0o700, exist_ok=True)
             atomic_write(path, data)
         return True
+
+    def put_many(self, items: Sequence[tuple[bytes, str, str]]) -> list[bool]:
+        """put() for a group of (data, sha256, fmt), one flag each: the group commit's originals.
+
+        Every new blob's temp file is written, then all are fsynced together, renamed, and
+        their folders fsynced together, so a group pays about one journal commit instead of
+        two per file. Durable when this returns, like put(). Raises OSError with none of the
+        group's new blobs left behind (a blob that existed already is never touched).
+        """
+        paths = [self.path_for(sha, fmt) for _data, sha, fmt in items]
+        staged: dict[int, tuple[Path, int]] = {}  # item index -> its temp file, still open
+        renamed: list[Path] = []
+        new = [False] * len(items)
+        try:
+            made: set[Path] = set()  # folders this group created: their parents change too
+            for i, ((data, _sha, _fmt), path) in enumerate(zip(items, paths, strict=True)):
+                if path.exists() or any(paths[j] == path for j in staged):
+                    continue
+                for folder in (path.parent.parent, path.parent):
+                    if _make_folder(folder):
+                        made.add(folder)
+                staged[i] = _write_temp(path.parent, data)
+            _together(os.fsync, [fd for _tmp, fd in staged.values()])
+            with self._write_lock:
+                for i, (tmp, _fd) in staged.items():
+                    if paths[i].exists():  # another put won the race: its blob stays
+                        continue
+                    os.replace(tmp, paths[i])
+                    renamed.append(paths[i])
+                    new[i] = True
+            folders = {p.parent for p in renamed} | {f.parent for f in made}
+            _together(fsync_dir, sorted(folders))
+        except BaseException:
+            for path in renamed:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
+        finally:
+            for tmp, fd in staged.values():
+                os.close(fd)
+                with contextlib.suppress(OSError):  # gone already when it was renamed
+                    tmp.unlink(missing_ok=True)
+        for i, path in enumerate(paths):
+            if not new[i] and i not in staged:
+                with contextlib.suppress(OSError):  # young again, as put() does
+                    os.utime(path)
+        return new
 
     def read(self, sha256: str, fmt: str, visibility: Visibility | str | None = None) -> bytes:
         """The original bytes; FileNotFoundError when the blob is missing."""
@@ -104,6 +163,61 @@ class BlobStore:
                             with contextlib.suppress(OSError):
                                 mtime = entry.stat(follow_symlinks=False).st_mtime
                                 yield match.group(1), Path(entry.path), mtime
+
+
+def _write_temp(folder: Path, data: bytes) -> tuple[Path, int]:
+    """`data` in a fresh owner-only temp file in `folder` (named for this writer), not yet
+    synced; the caller closes the returned descriptor."""
+    tmp = folder / temp_name()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        write_all(fd, data)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp, fd
+
+
+def _make_folder(folder: Path) -> bool:
+    """mkdir 0700 (one level: mkdir(parents=True) would give `ab` the umask's mode); True if
+    it was made now, so its parent's new entry is synced too."""
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        return False
+    return True
+
+
+_syncers: ThreadPoolExecutor | None = None
+_syncers_lock = threading.Lock()
+
+
+def _forget_syncers() -> None:
+    """A forked child has none of its parent's threads: it starts its own pool if it syncs."""
+    global _syncers, _syncers_lock
+    _syncers, _syncers_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_syncers)
+
+
+def _together(sync: Callable[[Any], None], targets: Sequence[Any]) -> None:
+    """Run `sync` on every target at once: fsyncs in flight together share journal commits.
+    The threads are kept for the process's next group (starting them costs more than a sync)."""
+    global _syncers
+    if len(targets) <= 1:
+        for target in targets:
+            sync(target)
+        return
+    with _syncers_lock:
+        if _syncers is None:
+            _syncers = ThreadPoolExecutor(_SYNC_THREADS, thread_name_prefix="fsync")
+        pool = _syncers
+    for done in [pool.submit(sync, target) for target in targets]:
+        done.result()
 
 
 def _subfolders(folder: Path) -> list[Path]:

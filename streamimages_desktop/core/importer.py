@@ -14,18 +14,18 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from streamimages_desktop.core import failures, imaging
+from streamimages_desktop.core import failures
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
 from streamimages_desktop.core.errors import (
     DuplicateImage,
     ImageRejected,
     ProblemKind,
-    StreamFull,
     StreamImagesError,
 )
 from streamimages_desktop.core.models import Stream, StreamImage, Visibility
@@ -34,10 +34,20 @@ from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.store import Store
 from streamimages_desktop.core.units import count_of, format_bytes
 
+if TYPE_CHECKING:  # imaging loads Pillow: only the import itself needs it (not `list`)
+    from streamimages_desktop.core.imaging import Analysis
+
 log = logging.getLogger(__name__)
 
 WORKERS = 2  # read + hash + reduced decode run on both cores; Pillow and hashlib release the GIL
-WINDOW = 4  # files prepared ahead of the (serial) commits: bounds memory to a few originals
+# Files prepared ahead of the (serial) group commits, bounded by count and by their bytes, so
+# the workers never wait on a commit while memory holds only a few large originals.
+WINDOW_FILES = 32
+WINDOW_BYTES = 96 * 1024 * 1024
+# A group commit takes the prepared files at the head of the window, up to these bounds: one
+# transaction and one round of fsyncs for all of them (issue 14).
+GROUP_FILES = 32
+GROUP_BYTES = 64 * 1024 * 1024
 
 
 class ImportStatus(StrEnum):
@@ -76,11 +86,23 @@ class _Candidate:
     name: str
     data: bytes
     sha256: str
-    analysis: imaging.Analysis
+    analysis: Analysis
+    image_id: str
 
 
 def _rejected(source: str, reason: str) -> ImportResult:
     return ImportResult(ImportStatus.REJECTED, source, reason=reason)
+
+
+def _failure_reason(exc: BaseException) -> str | None:
+    """The one line for a failure that refuses files; None for a bug (it propagates)."""
+    if isinstance(exc, ImageRejected):
+        return exc.reason
+    if isinstance(exc, OSError):
+        return write_reason(exc)
+    if isinstance(exc, StreamImagesError):
+        return str(exc)
+    return None
 
 
 def display_name(name: str) -> str:
@@ -223,8 +245,11 @@ class Importer:
         return data
 
     def _candidate(self, source: str, name: str, data: bytes) -> _Candidate:
+        from streamimages_desktop.core import imaging  # Pillow, only once a file is imported
+
         analysis = imaging.analyze(data, self._settings.image_max_pixels)
-        return _Candidate(source, name, data, hashlib.sha256(data).hexdigest(), analysis)
+        digest = hashlib.sha256(data).hexdigest()
+        return _Candidate(source, name, data, digest, analysis, uuid.uuid4().hex)
 
     def prepare_path(self, path: Path) -> _Candidate | ImportResult:
         """Stage 1 for a file: stat checks, read, analyze, hash. Never raises for bad input."""
@@ -253,52 +278,149 @@ class Importer:
     def commit(
         self, owner: str, stream_id: str, cand: _Candidate, options: ImportOptions
     ) -> ImportResult:
-        """Store one prepared file: blob, thumbnail, row. On any failure nothing stays behind."""
-        fmt = cand.analysis.format
-        with self._lock:
-            try:
+        """Store one prepared file: a group of one."""
+        return self.commit_group(owner, stream_id, [cand], options)[0]
+
+    def commit_group(
+        self, owner: str, stream_id: str, cands: Sequence[_Candidate], options: ImportOptions
+    ) -> list[ImportResult]:
+        """Store prepared files together: their originals written and fsynced as one group,
+        then their rows in ONE transaction. One result each, all known only once that
+        transaction has committed. Each file is all or nothing on its own: a duplicate or a
+        file over the limit is refused alone (the store checks each row in a SAVEPOINT); a
+        failure of the group (disk full) refuses every file of it and leaves none behind.
+        """
+        results: list[ImportResult | None] = [None] * len(cands)
+        accepted: list[int] = []
+        try:
+            with self._lock:
+                accepted = self._pre_check(stream_id, cands, results)
+                if accepted:
+                    self._store_group(owner, stream_id, cands, accepted, options, results)
+        finally:  # also on a bug or ^C: a file without a row keeps no thumbnail
+            for i in accepted:
+                result = results[i]
+                if result is None or result.status is not ImportStatus.IMPORTED:
+                    self._discard_thumbnail(cands[i])
+        return [r for r in results if r is not None]
+
+    def _pre_check(
+        self, stream_id: str, cands: Sequence[_Candidate], results: list[ImportResult | None]
+    ) -> list[int]:
+        """Indexes of the files worth writing: not already in the stream, within the limit.
+
+        Only to spare refused files their blob writes; the transaction checks again (another
+        process may import meanwhile). A second copy of the same bytes within the group goes
+        on: the store refuses it as a duplicate of the first, or counts it if the first fails.
+        """
+        limit = self._settings.max_stream_images_per_stream
+        try:
+            count = self._store.count_images(stream_id)
+            seen: set[str] = set()
+            accepted: list[int] = []
+            for i, cand in enumerate(cands):
+                if cand.sha256 in seen:
+                    accepted.append(i)
+                    continue
                 existing = self._store.find_duplicate(stream_id, cand.sha256)
                 if existing is not None:
-                    return ImportResult(ImportStatus.DUPLICATE, cand.source, existing)
-                limit = self._settings.max_stream_images_per_stream
-                count = self._store.count_images(stream_id)
-                if count >= limit:
-                    raise StreamFull(
-                        f"stream {stream_id} already holds {count_of(count, 'image')} "
-                        f"(MAX_STREAM_IMAGES_PER_STREAM = {limit})"
+                    results[i] = ImportResult(ImportStatus.DUPLICATE, cand.source, existing)
+                elif count + len(seen) >= limit:
+                    held = count_of(count + len(seen), "image")  # once the group is in
+                    results[i] = _rejected(
+                        cand.source,
+                        f"stream {stream_id} already holds {held} "
+                        f"(MAX_STREAM_IMAGES_PER_STREAM = {limit})",
                     )
-            except ImageRejected as exc:
-                return _rejected(cand.source, exc.reason)
-            except StreamImagesError as exc:
-                return _rejected(cand.source, str(exc))
-            image_id = uuid.uuid4().hex
-            blob_new = False
-            try:
-                # Shared: the orphan collector (exclusive) never sees the blob without its row.
-                with self._shared_library_lock():
-                    try:
-                        blob_new = self._blobs.put(cand.data, cand.sha256, fmt, options.visibility)
-                        self._put_thumbnail(image_id, cand)
-                        now = self._clock()
-                        self._store.insert_image(
-                            self._row(image_id, stream_id, cand, options, now),
-                            limit,
-                            create_stream=Stream(stream_id, stream_id, owner, now),
+                else:
+                    seen.add(cand.sha256)
+                    accepted.append(i)
+            return accepted
+        except StreamImagesError as exc:
+            reason = exc.reason if isinstance(exc, ImageRejected) else str(exc)
+            for i, cand in enumerate(cands):
+                if results[i] is None:
+                    results[i] = _rejected(cand.source, reason)
+            return []
+
+    def _store_group(
+        self,
+        owner: str,
+        stream_id: str,
+        cands: Sequence[_Candidate],
+        accepted: Sequence[int],
+        options: ImportOptions,
+        results: list[ImportResult | None],
+    ) -> None:
+        """Blobs (durable), then the rows in one transaction; fills `results` for `accepted`."""
+        group = [cands[i] for i in accepted]
+        limit = self._settings.max_stream_images_per_stream
+        new = [False] * len(group)
+        try:
+            # Shared: the orphan collector (exclusive) never sees a blob without its row.
+            with self._shared_library_lock():
+                try:
+                    new = self._put_blobs(group, options.visibility)
+                    # After the originals: a full disk is then said once, by the blob write.
+                    for cand in group:
+                        self._put_thumbnail(cand)
+                    now = self._clock()
+                    rows = [  # a microsecond apart, so "oldest first" is the input order
+                        self._row(
+                            c.image_id, stream_id, c, options, now + timedelta(microseconds=k)
                         )
-                    except BaseException:
-                        self._undo(image_id, cand, blob_new)
-                        raise
-            except BaseException as exc:
-                if isinstance(exc, DuplicateImage):  # another importer won the race
-                    return ImportResult(ImportStatus.DUPLICATE, cand.source, exc.image_id)
-                if isinstance(exc, ImageRejected):
-                    return _rejected(cand.source, exc.reason)
-                if isinstance(exc, OSError):
-                    return _rejected(cand.source, write_reason(exc))
-                if isinstance(exc, StreamImagesError):
-                    return _rejected(cand.source, str(exc))
+                        for k, c in enumerate(group)
+                    ]
+                    outcomes = self._store.insert_images(
+                        rows, limit, create_stream=Stream(stream_id, stream_id, owner, now)
+                    )
+                except BaseException:
+                    for cand, made in zip(group, new, strict=True):
+                        self._undo_blob(cand, made, options.visibility)
+                    raise
+                for i, cand, made, refused in zip(accepted, group, new, outcomes, strict=True):
+                    if refused is None:
+                        results[i] = ImportResult(ImportStatus.IMPORTED, cand.source, cand.image_id)
+                        continue
+                    self._undo_blob(cand, made, options.visibility)
+                    if isinstance(refused, DuplicateImage):
+                        results[i] = ImportResult(
+                            ImportStatus.DUPLICATE, cand.source, refused.image_id
+                        )
+                    else:
+                        reason = refused.reason if isinstance(refused, ImageRejected) else None
+                        results[i] = _rejected(cand.source, reason or str(refused))
+        except BaseException as exc:
+            reason = _failure_reason(exc)
+            if reason is None:
                 raise
-        return ImportResult(ImportStatus.IMPORTED, cand.source, image_id)
+            for i in accepted:
+                results[i] = _rejected(cands[i].source, reason)
+
+    def _put_blobs(self, group: Sequence[_Candidate], visibility: Visibility) -> list[bool]:
+        """The group's originals, durable on return; one "newly written" flag each.
+
+        A blob store with put_many() (the local one) writes and fsyncs them together; one
+        without it (the team's S3 store) is called once per file, and what that group wrote
+        is removed again if one of them fails, so the group stays all or nothing.
+        """
+        items = [(c.data, c.sha256, c.analysis.format) for c in group]
+        put_many = getattr(self._blobs, "put_many", None)
+        if put_many is not None:
+            flags: list[bool] = put_many(items)
+            return flags
+        blobs: Any = self._blobs  # the same methods, each also taking the visibility
+        made: list[bool] = []
+        try:
+            for data, sha, fmt in items:
+                made.append(bool(blobs.put(data, sha, fmt, visibility)))
+        except BaseException:
+            for (_data, sha, fmt), new in zip(items, made, strict=False):
+                if new:
+                    with contextlib.suppress(Exception):
+                        blobs.remove(sha, fmt, visibility)
+            raise
+        return made
 
     def _shared_library_lock(self) -> contextlib.AbstractContextManager[bool]:
         if self._library_lock is None:
@@ -330,32 +452,31 @@ class Importer:
             updated=now,
         )
 
-    def _put_thumbnail(self, image_id: str, cand: _Candidate) -> None:
+    def _put_thumbnail(self, cand: _Candidate) -> None:
         """Cache the thumbnail made during analysis; a failure here only costs a regeneration."""
-        key = RenditionKey(image_id, "thumb", cand.sha256)
+        key = RenditionKey(cand.image_id, "thumb", cand.sha256)
         try:
             self._disk_cache.put(key, cand.analysis.thumbnail)
         except (OSError, sqlite3.Error, StreamImagesError) as exc:
-            log.warning("thumbnail of %s not cached: %s", image_id, exc)
+            log.warning("thumbnail of %s not cached: %s", cand.image_id, exc)
 
-    def _undo(self, image_id: str, cand: _Candidate, blob_new: bool) -> None:
-        """Remove what a failed commit wrote: its thumbnail, and its blob if no row uses it.
-
-        Never raises: the caller reports the first failure in one line. What cannot be removed
-        here (the disk is full, the folder is read-only) the orphan collector removes later, so
-        it is logged at info level only.
-        """
+    def _discard_thumbnail(self, cand: _Candidate) -> None:
+        """Drop the cached thumbnail of a file that got no row. Never raises: what cannot be
+        removed now (the disk is full) the orphan collector removes later."""
         try:
-            self._disk_cache.discard_image(image_id)
+            self._disk_cache.discard_image(cand.image_id)
         except Exception as exc:
-            log.info("could not discard the thumbnail of failed import %s: %s", image_id, exc)
+            log.info("could not discard the thumbnail of failed import %s: %s", cand.image_id, exc)
+
+    def _undo_blob(self, cand: _Candidate, blob_new: bool, visibility: Visibility) -> None:
+        """Remove the blob a refused or failed file wrote, if no row uses it. Never raises."""
         if not blob_new:
             return
         try:
-            if not self._store.sha_in_use(cand.sha256):
-                self._blobs.remove(cand.sha256, cand.analysis.format)
+            if not self._store.sha_in_use(cand.sha256, visibility):
+                self._blobs.remove(cand.sha256, cand.analysis.format, visibility)
         except Exception as exc:
-            log.info("could not remove the blob of failed import %s: %s", image_id, exc)
+            log.info("could not remove the blob of failed import %s: %s", cand.image_id, exc)
 
     # -- the two entry points ----------------------------------------------------------------
 
@@ -376,44 +497,96 @@ class Importer:
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> list[ImportResult]:
-        """One result per file, in input order. Cancel is checked between files; files not
-        reached when it is set get no result (the list is simply shorter than `total`)."""
+        """One result per file, in input order, each given (to `progress` too) only once its
+        group has committed. Cancel is checked between groups; files not committed when it is
+        set get no result (the list is simply shorter than `total`)."""
         own = (self._settings.stream_images_dir, self._settings.image_cache_dir)
         items = expand_paths(paths, skip=own)
         total = len(items)
         results: list[ImportResult] = []
-        todo = iter(items)
-        ahead: deque[Future[_Candidate | ImportResult] | ImportResult] = deque()
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="import") as pool:
-
-            def fill() -> None:
-                while len(ahead) < WINDOW:
-                    item = next(todo, None)
-                    if item is None:
-                        return
-                    ahead.append(
-                        item
-                        if isinstance(item, ImportResult)
-                        else pool.submit(self.prepare_path, item)
-                    )
-
+            window = _Window(items, pool, self.prepare_path)
             try:
-                fill()
-                while ahead:
+                while window:
                     if cancel is not None and cancel.is_set():
                         break
-                    head = ahead.popleft()
-                    prepared = head if isinstance(head, ImportResult) else head.result()
-                    fill()  # keep both workers busy while this one is committed
-                    if isinstance(prepared, ImportResult):
-                        result = prepared
-                    else:
-                        result = self.commit(owner, stream_id, prepared, options)
-                    results.append(result)
-                    if progress is not None:
-                        progress(len(results), total, result)
+                    head = window.take_group()
+                    window.fill()  # keep both workers busy while this group is committed
+                    cands = [p for p in head if isinstance(p, _Candidate)]
+                    committed = iter(self.commit_group(owner, stream_id, cands, options))
+                    for prepared in head:
+                        result = prepared if isinstance(prepared, ImportResult) else next(committed)
+                        results.append(result)
+                        if progress is not None:
+                            progress(len(results), total, result)
             finally:
-                for pending in ahead:
-                    if isinstance(pending, Future):
-                        pending.cancel()
+                window.abandon()
         return results
+
+
+_Pending = Future[_Candidate | ImportResult] | ImportResult
+
+
+class _Window:
+    """Files being prepared ahead of the commits, in input order, bounded by count and bytes."""
+
+    def __init__(
+        self,
+        items: Sequence[Path | ImportResult],
+        pool: ThreadPoolExecutor,
+        stage: Callable[[Path], _Candidate | ImportResult],
+    ) -> None:
+        self._todo = iter(items)
+        self._pool = pool
+        self._stage = stage
+        self._ahead: deque[tuple[_Pending, int]] = deque()  # with its size on disk
+        self._bytes = 0
+        self.fill()
+
+    def __bool__(self) -> bool:
+        return bool(self._ahead)
+
+    def fill(self) -> None:
+        while len(self._ahead) < WINDOW_FILES and self._bytes < WINDOW_BYTES:
+            item = next(self._todo, None)
+            if item is None:
+                return
+            if isinstance(item, ImportResult):
+                self._ahead.append((item, 0))
+                continue
+            size = _size_of(item)
+            self._ahead.append((self._pool.submit(self._stage, item), size))
+            self._bytes += size
+
+    def take_group(self) -> list[_Candidate | ImportResult]:
+        """The head (waited for), then every file after it already prepared, within bounds."""
+        group: list[_Candidate | ImportResult] = []
+        files = size = 0
+        while self._ahead and files < GROUP_FILES and size < GROUP_BYTES:
+            pending, on_disk = self._ahead[0]
+            if group and isinstance(pending, Future) and not pending.done():
+                break
+            self._ahead.popleft()
+            self._bytes -= on_disk
+            prepared = pending if isinstance(pending, ImportResult) else pending.result()
+            group.append(prepared)
+            if isinstance(prepared, _Candidate):
+                files += 1
+                size += len(prepared.data)
+        return group
+
+    def abandon(self) -> None:
+        """Cancel what has not started; what runs finishes when the pool shuts down (stage 1
+        writes nothing, so nothing is left to undo)."""
+        for pending, _size in self._ahead:
+            if isinstance(pending, Future):
+                pending.cancel()
+        self._ahead.clear()
+
+
+def _size_of(path: Path) -> int:
+    """The file's size for the window's byte bound (0 when stat fails: stage 1 reports it)."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0

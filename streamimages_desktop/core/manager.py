@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -12,25 +13,17 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-from PIL import Image
+from typing import TYPE_CHECKING, Any
 
 from streamimages_desktop.core import (
     access,
     adoption,
-    derivatives,
     failures,
     housekeeping,
-    imaging,
-    library_check,
-    obs_folder,
     paths,
     trash,
 )
-from streamimages_desktop.core import export as exporting
 from streamimages_desktop.core.cache import CacheStats, MemoryCache
-from streamimages_desktop.core.derivatives import Derivative as Derivative
 from streamimages_desktop.core.disk_cache import INDEX_NAME, DiskCache, RenditionKey
 from streamimages_desktop.core.disk_cache import DiskCacheStats as DiskCacheStats
 from streamimages_desktop.core.errors import (
@@ -41,8 +34,6 @@ from streamimages_desktop.core.errors import (
     StreamImagesError,
     UserError,
 )
-from streamimages_desktop.core.export import ExportProgress
-from streamimages_desktop.core.export import ExportResult as ExportResult
 from streamimages_desktop.core.housekeeping import ORPHAN_GRACE_SECONDS, OrphanReport
 from streamimages_desktop.core.importer import (
     Importer,
@@ -66,14 +57,65 @@ from streamimages_desktop.core.models import (
     Visibility,
     validate_stream_id,
 )
-from streamimages_desktop.core.obs_websocket import ObsConnection
 from streamimages_desktop.core.process_lock import file_lock
 from streamimages_desktop.core.read_only import read_only_message
 from streamimages_desktop.core.settings import Settings
 
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from streamimages_desktop.core import (
+        derivatives,
+        imaging,
+        library_check,
+        obs_folder,
+        obs_websocket,
+    )
+    from streamimages_desktop.core import export as exporting
+    from streamimages_desktop.core.derivatives import Derivative as Derivative
+    from streamimages_desktop.core.export import ExportProgress
+    from streamimages_desktop.core.export import ExportResult as ExportResult
+
+
+class _OnFirstUse:
+    """A core module imported when first used, not when the manager is: Pillow, the OBS
+    client and the check cost a `list` or `stats` more than its query (issue 14). Thread-safe:
+    importlib holds the import lock, and after the first use this is a dict lookup."""
+
+    def __init__(self, name: str) -> None:
+        self._name = f"streamimages_desktop.core.{name}"
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+if not TYPE_CHECKING:
+    derivatives = _OnFirstUse("derivatives")
+    exporting = _OnFirstUse("export")
+    imaging = _OnFirstUse("imaging")
+    library_check = _OnFirstUse("library_check")
+    obs_folder = _OnFirstUse("obs_folder")
+    obs_websocket = _OnFirstUse("obs_websocket")
+
+# Names this module has always offered, loaded on first use (PEP 562).
+_FROM_ELSEWHERE: dict[str, tuple[str, str]] = {
+    "Derivative": ("derivatives", "Derivative"),
+    "ExportResult": ("export", "ExportResult"),
+    "ExportProgress": ("export", "ExportProgress"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _FROM_ELSEWHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attr = _FROM_ELSEWHERE[name]
+    return getattr(importlib.import_module(f"streamimages_desktop.core.{module}"), attr)
+
+
 log = logging.getLogger(__name__)
 
-RENDITION_SIZES: dict[str, int] = {"thumb": imaging.THUMB_SIZE, "display": imaging.DISPLAY_SIZE}
+# imaging.THUMB_SIZE and imaging.DISPLAY_SIZE (a test keeps them equal), without loading Pillow.
+RENDITION_SIZES: dict[str, int] = {"thumb": 200, "display": 1600}
 MIN_RENDITION_SIDE = 64
 MAX_THUMB_SIDE = 1024  # the largest tile (320 px) on a 3x screen
 
@@ -880,7 +922,9 @@ class StreamImageManager:
         """Write a new versioned file, then point the OBS input at it (obs-websocket v5)."""
         self._require_audience(viewer)
         derivative = self.derivative(viewer, image_id)
-        with ObsConnection(self._settings.obs_websocket_url, self._obs_password) as obs:
+        with obs_websocket.ObsConnection(
+            self._settings.obs_websocket_url, self._obs_password
+        ) as obs:
             obs.input_settings(input_name)  # an unknown input is named before a file is made
             path = obs_folder.write_versioned(self.obs_files_dir, image_id, derivative)
             obs.show(input_name, path)
@@ -890,7 +934,9 @@ class StreamImageManager:
         """Rewrite the slideshow files, then re-apply the input's `files` (obs-websocket v5)."""
         images = self.slideshow_images(viewer, stream_id)
         folder = self.obs_files_dir / f"slideshow-{stream_id}"
-        with ObsConnection(self._settings.obs_websocket_url, self._obs_password) as obs:
+        with obs_websocket.ObsConnection(
+            self._settings.obs_websocket_url, self._obs_password
+        ) as obs:
             obs.input_settings(input_name)
             paths = obs_folder.slideshow(folder, [(i.id, self._derivative_of(i)) for i in images])
             obs.slideshow(input_name, paths)
@@ -898,7 +944,9 @@ class StreamImageManager:
 
     def step_obs_slideshow(self, input_name: str, forward: bool = True) -> None:
         """Next or Previous on an OBS slideshow input."""
-        with ObsConnection(self._settings.obs_websocket_url, self._obs_password) as obs:
+        with obs_websocket.ObsConnection(
+            self._settings.obs_websocket_url, self._obs_password
+        ) as obs:
             obs.step(input_name, forward)
 
     @property

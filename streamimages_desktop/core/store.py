@@ -16,6 +16,7 @@ from streamimages_desktop.core.errors import (
     StaleEdit,
     StreamExists,
     StreamFull,
+    UserError,
 )
 from streamimages_desktop.core.models import (
     OWNER,
@@ -287,6 +288,70 @@ class Store(Database):
                     f"(MAX_STREAM_IMAGES_PER_STREAM = {max_per_stream})"
                 )
             insert_row(conn, image)
+
+    def insert_images(
+        self,
+        images: Sequence[StreamImage],
+        max_per_stream: int,
+        *,
+        create_stream: Stream | None = None,
+    ) -> list[UserError | None]:
+        """insert_image() for a group in ONE transaction (an import's group commit): one
+        outcome per image, None when inserted, else its refusal (DuplicateImage, StreamFull,
+        NotFound). Each row is checked and inserted inside its own SAVEPOINT, so a refused
+        row undoes only itself (and a stream made for it). Any other failure (disk full,
+        busy) rolls the whole group back and raises. Plain SQL, `?` placeholders only.
+        """
+        outcomes: list[UserError | None] = []
+        with self.transaction() as conn:
+            for image in images:
+                conn.execute("SAVEPOINT group_row")
+                try:
+                    self._insert_checked(conn, image, max_per_stream, create_stream)
+                except (DuplicateImage, StreamFull, NotFound) as refused:
+                    conn.execute("ROLLBACK TO SAVEPOINT group_row")
+                    outcomes.append(refused)
+                else:
+                    outcomes.append(None)
+                conn.execute("RELEASE SAVEPOINT group_row")
+        return outcomes
+
+    def _insert_checked(
+        self, conn: sqlite3.Connection, image: StreamImage, limit: int, create: Stream | None
+    ) -> None:
+        """One row of insert_images: stream, duplicate and limit checks, then the insert (the
+        count through self._count_all, which a subclass may answer differently)."""
+        known = conn.execute(
+            "SELECT trashed FROM streams WHERE id = ?", (image.stream_id,)
+        ).fetchone()
+        if known is None and create is not None and create.id == image.stream_id:
+            conn.execute(
+                "INSERT INTO streams (id, title, owner, created) VALUES (?, ?, ?, ?)",
+                (
+                    validate_stream_id(create.id),
+                    create.title,
+                    create.owner,
+                    _to_text(create.created),
+                ),
+            )
+        elif known is None:
+            raise NotFound(f"no stream {image.stream_id}")
+        dup = conn.execute(
+            "SELECT id FROM images WHERE stream_id = ? AND sha256 = ? AND trashed IS NULL",
+            (image.stream_id, image.sha256),
+        ).fetchone()
+        if dup is not None:
+            raise DuplicateImage(dup["id"])
+        count = self._count_all(conn, image.stream_id)
+        if count >= limit:
+            raise StreamFull(
+                f"stream {image.stream_id} already holds {count_of(count, 'image')} "
+                f"(MAX_STREAM_IMAGES_PER_STREAM = {limit})"
+            )
+        if known is not None and known["trashed"] is not None:
+            # A new image in a trashed stream brings the stream back (its trash stays trash).
+            conn.execute("UPDATE streams SET trashed = NULL WHERE id = ?", (image.stream_id,))
+        insert_row(conn, image)
 
     def update_image(
         self,

@@ -78,7 +78,7 @@ def test_a_library_command_does_load_it(tmp_path: Path) -> None:
     """The probe sees imports at all: `streams` opens the library through the manager."""
     code, modules = loaded_after("streams", tmp_path=tmp_path)
     assert code == 0
-    assert {"PIL", "streamimages_desktop.core.manager"} <= modules
+    assert "streamimages_desktop.core.manager" in modules  # (Pillow waits for an import)
 
 
 def test_the_dispatch_names_every_library_command() -> None:

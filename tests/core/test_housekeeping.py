@@ -48,7 +48,7 @@ def stuck(path, *args, **kwargs):
 if seam == "blob":
     atomic.write_all = full
 else:
-    store.Store.insert_image = full_db
+    store.Store.insert_images = full_db
 os.unlink = stuck
 sys.exit(main(sys.argv[3:]))
 """

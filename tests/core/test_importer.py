@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, JpegImagePlugin
 
-from streamimages_desktop.core import imaging
+from streamimages_desktop.core import imaging, importer
 from streamimages_desktop.core.errors import AccessDenied, LibraryError
 from streamimages_desktop.core.importer import (
     ImportOptions,
@@ -303,7 +303,7 @@ def test_failed_row_insert_removes_its_blob_and_thumbnail(
     def full(*_: object, **__: object) -> None:
         raise LibraryError("the disk is full: could not write the library")
 
-    monkeypatch.setattr(manager._store, "insert_image", full)
+    monkeypatch.setattr(manager._store, "insert_images", full)
     lone = one(manager, write_image(tmp_path / "lone.png", seed=2))
     same = one(manager, shared, "s1")  # its blob belongs to the row in "other": it must stay
     assert lone.reason == same.reason == "the disk is full: could not write the library"
@@ -411,8 +411,9 @@ def test_folders_are_walked_sorted_and_one_bad_file_never_stops_the_rest(
 
 
 def test_cancel_between_files_leaves_later_files_out(
-    manager: StreamImageManager, settings: Settings, tmp_path: Path
+    manager: StreamImageManager, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(importer, "GROUP_FILES", 1)  # cancel is checked between groups
     paths = [write_image(tmp_path / f"{i:02d}.png", seed=i) for i in range(8)]
     cancel = threading.Event()
     seen: list[int] = []
