@@ -107,3 +107,31 @@ def raw_rows(settings: Settings) -> list[tuple[object, ...]]:
 
     with psycopg.connect(settings.stream_images_database_url) as pg:
         return [tuple(row) for row in pg.execute(query).fetchall()]
+
+
+def library_snapshot(settings: Settings) -> tuple[list[str], list[str], list[tuple[str, ...]]]:
+    """Every original, every cached rendition file and every image row (id, stream, sha256):
+    what an import wrote, on either backend."""
+    from streamimages_desktop.core.library_backend import cache_dir_of
+
+    cache = cache_dir_of(settings)
+    renditions = sorted(str(p.relative_to(cache)) for p in rendition_files(settings))
+    query = "SELECT id, stream_id, sha256 FROM images ORDER BY id"
+    if not settings.stream_images_database_url:
+        import sqlite3
+
+        lib = settings.stream_images_dir
+        originals = sorted(
+            str(p.relative_to(lib)) for p in (lib / "originals").rglob("*") if p.is_file()
+        )
+        if not (lib / "library.sqlite3").exists():
+            return originals, renditions, []
+        with sqlite3.connect(lib / "library.sqlite3") as conn:
+            rows = [tuple(r) for r in conn.execute(query).fetchall()]
+        conn.close()
+        return originals, renditions, rows
+    import psycopg
+
+    with psycopg.connect(settings.stream_images_database_url) as pg:
+        rows = [tuple(r) for r in pg.execute(query).fetchall()]
+    return [*_team_objects(settings)[2]], renditions, rows

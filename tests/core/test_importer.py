@@ -24,10 +24,12 @@ from streamimages_desktop.core.importer import (
     ImportStatus,
     expand_paths,
 )
+from streamimages_desktop.core.library_backend import cache_dir_of
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, InvalidStreamId, Role, Sort, Viewer, Visibility
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.store import Store
+from tests.backends import library_snapshot
 from tests.images import (
     EXT,
     encode,
@@ -37,6 +39,8 @@ from tests.images import (
     with_orientation,
     write_image,
 )
+
+pytestmark = pytest.mark.both_backends
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -64,18 +68,7 @@ EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nnewpath 0 0 moveto sh
 SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'
 
 
-def snapshot(settings: Settings) -> tuple[list[str], list[str], list[tuple[str, ...]]]:
-    """Every original, every cached rendition file, every image row: what an import wrote."""
-    lib, cache = settings.stream_images_dir, settings.image_cache_dir
-    originals = sorted(
-        str(p.relative_to(lib)) for p in (lib / "originals").rglob("*") if p.is_file()
-    )
-    renditions = sorted(
-        str(p.relative_to(cache)) for p in (cache / "renditions").rglob("*") if p.is_file()
-    )
-    with sqlite3.connect(lib / "library.sqlite3") as db:
-        rows = db.execute("SELECT id, stream_id, sha256 FROM images ORDER BY id").fetchall()
-    return originals, renditions, [tuple(r) for r in rows]
+snapshot = library_snapshot
 
 
 @pytest.fixture
@@ -93,6 +86,7 @@ def one(manager: StreamImageManager, path: Path, stream: str = "s1") -> ImportRe
 # -- what an accepted import stores -----------------------------------------------------------
 
 
+@pytest.mark.local_only("the originals folder's layout")
 def test_import_stores_blob_row_and_thumbnail(
     manager: StreamImageManager, settings: Settings, tmp_path: Path
 ) -> None:
@@ -266,6 +260,7 @@ def test_per_stream_limit(settings: Settings, tmp_path: Path) -> None:
     assert (len(originals), len(renditions), len(rows)) == (3, 3, 3)
 
 
+@pytest.mark.local_only("the local file system refusing writes")
 @pytest.mark.parametrize(
     ("code", "reason"),
     [(errno.ENOSPC, "disk full"), (errno.EROFS, "library folder is not writable")],
@@ -310,6 +305,7 @@ def test_failed_row_insert_removes_its_blob_and_thumbnail(
     assert snapshot(settings) == before
 
 
+@pytest.mark.local_only("the SQLite store's count, as the seam")
 def test_a_failed_first_import_leaves_no_empty_stream_behind(
     manager: StreamImageManager, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -591,8 +587,8 @@ def test_the_thumbnail_file_written_at_import_follows_the_rules(
     result = one(manager, tmp_path / name)
     assert result.status is ImportStatus.IMPORTED and result.image_id, result.reason
     (new_file,) = set(snapshot(settings)[1]) - set(before)
-    thumb_path = settings.image_cache_dir / new_file
-    assert thumb_path.is_relative_to(settings.image_cache_dir / "renditions")
+    thumb_path = cache_dir_of(settings) / new_file
+    assert thumb_path.is_relative_to(cache_dir_of(settings) / "renditions")
     image = manager.image(OWNER, result.image_id)
     assert (image.width, image.height) == displayed
 
