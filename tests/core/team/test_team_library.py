@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -12,12 +14,13 @@ from botocore.exceptions import ClientError
 
 from streamimages_desktop.core import team_admin
 from streamimages_desktop.core.errors import StaleEdit
-from streamimages_desktop.core.importer import ImportOptions
+from streamimages_desktop.core.importer import ImportOptions, ImportStatus
 from streamimages_desktop.core.library_location import TeamLibrary, location_of
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, StreamImage, Viewer, Visibility
 from streamimages_desktop.core.s3_connection import make_client
 from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.core.team_store import TeamStore
 from tests.backends import original_names, team_settings
 from tests.images import image_bytes
 
@@ -171,3 +174,49 @@ def test_unreachable_storage_refuses_an_import_in_one_line_and_writes_no_row(
         assert result.reason.startswith("cannot reach the team storage"), result.reason
         assert "\n" not in result.reason
         assert manager.count(OWNER) == 0
+
+
+def test_a_lost_connection_during_a_batch_import_leaves_whole_files_only(
+    owner: StreamImageManager,
+    owner_settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The server drops the importing connection inside a group's transaction: that group's
+    files are refused in one line each and nothing of them is written (no row; their
+    uploads are only orphans), the other groups go in, and the same import run again
+    brings in the rest."""
+    files = [tmp_path / f"in/{n:02d}.png" for n in range(40)]
+    for n, path in enumerate(files):
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(image_bytes("PNG", (40, 30), seed=200 + n))
+    real = TeamStore.insert_images
+    cut: list[int] = []
+
+    def drop_inside(self: TeamStore, images: Any, *args: Any, **kwargs: Any) -> Any:
+        if not cut:  # the first group: its own connection is ended mid-transaction
+            with self.transaction() as conn:
+                pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+                with psycopg.connect(owner_settings.stream_images_database_url) as admin:
+                    admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                cut.append(pid)
+                return real(self, images, *args, **kwargs)
+        return real(self, images, *args, **kwargs)
+
+    monkeypatch.setattr(TeamStore, "insert_images", drop_inside)
+    first = owner.import_paths(OWNER, "live", files)
+    monkeypatch.undo()
+    assert cut
+    refused = [r for r in first if r.image_id is None]
+    assert refused, "the dropped group's files are refused"
+    for result in refused:
+        assert result.reason is not None and "\n" not in result.reason
+        assert "went away; try again" in result.reason, result.reason
+    stored = {r.image_id for r in first if r.image_id is not None}
+    shown = owner.images(OWNER, "live")
+    assert {i.id for i in shown} == stored  # what was reported imported is there, no more
+    for image in shown:  # and each row's original is in storage
+        assert owner.original(OWNER, image.id)
+    again = owner.import_paths(OWNER, "live", files)
+    assert sum(r.status is ImportStatus.IMPORTED for r in again) == len(refused)
+    assert owner.count(OWNER, "live") == len(files)
