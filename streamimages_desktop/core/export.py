@@ -80,12 +80,22 @@ class _Names:
         return name
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection): a title
+# like "=HYPERLINK(...)" is written with a leading apostrophe, as OWASP advises.
+_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
 def manifest_files(rows: list[dict[str, str]]) -> dict[str, bytes]:
-    """manifest.csv and manifest.json for the rows (MANIFEST_FIELDS each)."""
+    """manifest.csv and manifest.json for the rows (MANIFEST_FIELDS each); the CSV's text
+    cells never start a formula, the JSON keeps the text as it is."""
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=MANIFEST_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _cell(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows)
     as_json = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     return {"manifest.csv": text.getvalue().encode("utf-8"), "manifest.json": as_json.encode()}
 

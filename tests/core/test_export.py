@@ -175,3 +175,14 @@ def test_a_failing_export_leaves_nothing_behind(
     with pytest.raises(EnvironmentProblem):
         manager.export(OWNER, tmp_path / "out", manager.export_selection(OWNER))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "library"]
+
+
+def test_the_csv_manifest_never_starts_a_formula() -> None:
+    from streamimages_desktop.core.export import MANIFEST_FIELDS, manifest_files
+
+    row = dict.fromkeys(MANIFEST_FIELDS, "plain")
+    row["title"] = '=HYPERLINK("http://evil.example","x")'
+    files = manifest_files([row])
+    text = files["manifest.csv"].decode()
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+    assert '"title": "=HYPERLINK' in files["manifest.json"].decode()  # JSON keeps it as is
