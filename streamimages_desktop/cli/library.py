@@ -16,11 +16,19 @@ from streamimages_desktop.cli.format import (
     streams_table,
     to_json,
 )
+from streamimages_desktop.core.access import lowest_of
 from streamimages_desktop.core.errors import NotFound
 from streamimages_desktop.core.importer import ImportOptions, ImportResult, ImportStatus
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, Sort, Viewer, Visibility
 from streamimages_desktop.core.settings import Settings
+
+
+def _viewer(manager: StreamImageManager, args: argparse.Namespace) -> Viewer:
+    """The role asked for (default owner), capped at a team member's level: a member who
+    sees subscribers and public images reads as a subscriber, so `stats` names no private
+    count they cannot know."""
+    return Viewer(lowest_of(Role(args.as_role), manager.highest_role))
 
 
 def _result_line(result: ImportResult) -> str:
@@ -48,13 +56,13 @@ def _import(manager: StreamImageManager, args: argparse.Namespace) -> int:
 
 def _list(manager: StreamImageManager, args: argparse.Namespace) -> int:
     _require_stream(manager, args.stream)
-    images = manager.images(Viewer(Role(args.as_role)), args.stream, args.search, Sort(args.sort))
+    images = manager.images(_viewer(manager, args), args.stream, args.search, Sort(args.sort))
     out(to_json([image_record(i) for i in images]) if args.json else images_table(images))
     return 0
 
 
 def _show(manager: StreamImageManager, args: argparse.Namespace) -> int:
-    image = manager.open_image(Viewer(Role(args.as_role)), args.id)
+    image = manager.open_image(_viewer(manager, args), args.id)
     out(to_json(image_record(image)) if args.json else image_details(image))
     return 0
 
@@ -79,7 +87,7 @@ def _streams(manager: StreamImageManager, args: argparse.Namespace) -> int:
 
 def _stats(manager: StreamImageManager, args: argparse.Namespace) -> int:
     _require_stream(manager, args.stream)
-    stats = manager.stats(Viewer(Role(args.as_role)), args.stream)
+    stats = manager.stats(_viewer(manager, args), args.stream)
     out(to_json(stats.as_dict()) if args.json else stats_table(stats))
     return 0
 

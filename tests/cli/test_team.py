@@ -125,6 +125,9 @@ def test_init_a_member_and_their_view(
     assert listed.returncode == 0, listed.stderr
     titles = {row["title"] for row in json.loads(listed.stdout)}
     assert titles == {"image 0", "image 1"} and SECRET not in listed.stdout
+    stats = cli(tmp_path, member, "stats")  # read as their level: no private figure at all
+    assert stats.returncode == 0 and "private" not in stats.stdout, stats.stdout
+    assert "subscribers: 1" in stats.stdout, stats.stdout
     refused = one_line(cli(tmp_path, member, "delete", json.loads(listed.stdout)[0]["id"]))
     assert "does not allow changes" in refused
 
