@@ -70,6 +70,7 @@ class Database:
         # (ident, native id) -> connection: the native id tells an ended thread from a new one
         # that got the same ident.
         self._by_thread: dict[tuple[int, int], sqlite3.Connection] = {}
+        self._in_use: dict[sqlite3.Connection, int] = {}  # statements running, per connection
         self._closed = False
         # Not writable (folder or file): read-only SQLite, so list/show/stats still work.
         self.read_only = not read_only.is_writable(self.path)
@@ -163,13 +164,35 @@ class Database:
             return len(self._by_thread)
 
     def close(self) -> None:
-        """Close every thread's connection; later use raises EnvironmentProblem (CLOSED)."""
+        """Close every thread's connection; later use raises EnvironmentProblem (CLOSED).
+
+        A connection another thread is using right now (a worker's query still running while
+        the window closes the library) is closed by that thread when its statement is done:
+        closing it underneath the statement would crash SQLite's C code.
+        """
         with self._lock:
             self._closed = True
             conns, self._by_thread = list(self._by_thread.values()), {}
-        for conn in conns:
+            idle = [conn for conn in conns if conn not in self._in_use]
+        for conn in idle:
             conn.close()
         self._local = threading.local()
+
+    @contextmanager
+    def _using(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        """Mark `conn` busy for a statement or transaction, so close() leaves it to us."""
+        with self._lock:
+            self._in_use[conn] = self._in_use.get(conn, 0) + 1
+        try:
+            yield conn
+        finally:
+            with self._lock:
+                left = self._in_use.pop(conn) - 1
+                if left:
+                    self._in_use[conn] = left
+                last_out_after_close = self._closed and not left
+            if last_out_after_close:
+                conn.close()
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
@@ -190,7 +213,7 @@ class Database:
         if conn.in_transaction:
             yield conn
             return
-        with self._translated():
+        with self._translated(), self._using(conn):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -201,5 +224,5 @@ class Database:
                 raise
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._translated():
-            return self._conn().execute(sql, tuple(params)).fetchall()
+        with self._translated(), self._using(self._conn()) as conn:
+            return conn.execute(sql, tuple(params)).fetchall()

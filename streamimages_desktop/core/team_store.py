@@ -237,6 +237,11 @@ class TeamStore(Store):
             finally:
                 self._local.tx = None
 
+    @contextmanager
+    def _using(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        """The pool lends a connection per statement and closes none under a user."""
+        yield conn
+
     def data_version(self) -> int:
         """The team's change counter: any member's committed write moves it."""
         return int(self._query("SELECT counter FROM team_changes WHERE id = 1")[0][0])

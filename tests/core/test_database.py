@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,3 +151,44 @@ def test_a_newer_or_foreign_library_says_which(db_path: Path, tmp_path: Path) ->
     with pytest.raises(EnvironmentProblem) as foreign:
         Database(foreign_path)
     assert foreign.value.kind is ProblemKind.DAMAGED
+
+
+def test_close_leaves_a_connection_another_thread_is_using_to_that_thread(
+    tmp_path: Path,
+) -> None:
+    """The window closes the library while a worker's query runs: the worker's statement
+    finishes on an open connection, which closes once it is done."""
+    db = Database(tmp_path / "lib.sqlite3")
+    started, release = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def slow(value: int) -> int:
+        started.set()
+        release.wait(10)
+        return value
+
+    def worker() -> None:
+        conn = db._conn()
+        conn.create_function("slow", 1, slow)
+        seen["conn"] = conn
+        seen["rows"] = [tuple(r) for r in db._query("SELECT slow(7)")]
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert started.wait(10)
+    db.close()  # from "the GUI thread", mid-statement
+    seen["open during"] = _is_open(seen["conn"])
+    release.set()
+    thread.join(10)
+    assert seen["rows"] == [(7,)]
+    assert seen["open during"] is True
+    assert not _is_open(seen["conn"])  # closed by its own thread when done
+
+
+def _is_open(conn: object) -> bool:
+    assert isinstance(conn, sqlite3.Connection)
+    try:
+        _ = conn.total_changes  # raises once closed; runs no statement beside the worker's
+    except sqlite3.ProgrammingError:
+        return False
+    return True
