@@ -7,10 +7,8 @@ are all derived from `dataclasses.fields(Settings)`, so a new setting is one new
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
-import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
@@ -227,6 +225,8 @@ def read_config(file: Path) -> dict[str, object]:
     """The config file's keys as written (none if it does not exist); an unknown key is refused."""
     if not file.is_file():
         return {}
+    import tomllib  # here: most runs have no config file, and every command reads settings
+
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -241,6 +241,8 @@ def check_known(key: str, *, where: str) -> str:
     name = key.upper()
     if name in SPECS:
         return name
+    import difflib  # only to name the nearest key of a mistyped one
+
     near = difflib.get_close_matches(name, SPECS, n=1)
     hint = f" (did you mean {near[0]}?)" if near else ""
     raise SettingsError(f"{where}: unknown setting {key}{hint}")
