@@ -22,7 +22,8 @@ Printed, each beside its baseline:
   as JSON (the issue's "raw query plus interpreter start-up"). The runs of a row alternate
   (command, raw, command, ...), so a busy neighbour slows both. `--before TREE` also times
   the command from another checkout of the project (e.g. `git worktree add /tmp/before main`)
-  in the same rounds: before and after, each beside the same raw figure.
+  in the same rounds: before and after, each beside the same raw figure. Each ratio is
+  printed for wall time and, in brackets, for CPU time (user + system).
 - window (`--window`): benchmarks/gallery.py in a child process on stream `big` of the "one"
   library: first painted screen beside the count and first-page queries alone, GUI stalls
   while scrolling top to bottom (99th percentile and longest), full GC passes, and RSS. The
@@ -196,25 +197,31 @@ def _child_env(tree: Path = REPO) -> dict[str, str]:
     return env
 
 
-def run_child(argv: list[str], tree: Path = REPO) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of one child process, its output discarded.
+def run_child(argv: list[str], tree: Path = REPO) -> tuple[float, float, float]:
+    """(seconds, peak RSS in MB, CPU seconds) of one child process, its output discarded.
 
     RSS comes from GNU time's %M: Linux carries a process's peak RSS across fork and exec, so
-    this (large) process's own figures would leak into a direct child's.
+    this (large) process's own figures would leak into a direct child's. CPU (user + system,
+    from wait4) is what other tenants of a shared machine move least.
     """
-    started = time.perf_counter()
-    proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", *argv],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_child_env(tree),
-        check=False,
-    )
-    took = time.perf_counter() - started
+    with tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            ["/usr/bin/time", "-f", "%M", *argv],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            text=True,
+            env=_child_env(tree),
+            cwd=tree,  # `-m` puts the working folder first on sys.path, before PYTHONPATH
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        took = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read()
     if proc.returncode != 0:
-        raise SystemExit(f"{argv} exited {proc.returncode}: {proc.stderr}")
-    return took, int(proc.stderr.split()[-1]) / 1024
+        raise SystemExit(f"{argv} exited {proc.returncode}: {stderr}")
+    return took, int(stderr.split()[-1]) / 1024, usage.ru_utime + usage.ru_stime
 
 
 def best(argv: list[str], repeat: int = 5) -> tuple[float, float]:
@@ -224,13 +231,17 @@ def best(argv: list[str], repeat: int = 5) -> tuple[float, float]:
 
 def best_of_rounds(
     runs: Sequence[tuple[list[str], Path]], repeat: int = 5
-) -> list[tuple[float, float]]:
-    """(best seconds, peak MB) of each (argv, tree), their runs alternating round by round."""
-    figures: list[list[tuple[float, float]]] = [[] for _ in runs]
+) -> list[tuple[float, float, float]]:
+    """(best seconds, peak MB, least CPU seconds) of each (argv, tree), their runs alternating
+    round by round."""
+    figures: list[list[tuple[float, float, float]]] = [[] for _ in runs]
     for _ in range(repeat):
         for (argv, tree), seen in zip(runs, figures, strict=True):
             seen.append(run_child(argv, tree))
-    return [(min(f[0] for f in seen), max(f[1] for f in seen)) for seen in figures]
+    return [
+        (min(f[0] for f in seen), max(f[1] for f in seen), min(f[2] for f in seen))
+        for seen in figures
+    ]
 
 
 RAW = """
@@ -330,6 +341,7 @@ def main() -> None:
     parser.add_argument(
         "--before", type=Path, metavar="TREE", help="also time the commands of this checkout"
     )
+    parser.add_argument("--repeat", type=int, default=5, help="rounds per command (best of)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     py = sys.executable
@@ -366,16 +378,16 @@ def main() -> None:
             runs = [([*base, *argv], REPO), ([py, "-c", RAW, db, sql, *params], REPO)]
             if args.before:
                 runs.append(([*base, *argv], args.before))
-            (took, rss), (raw, raw_rss), *before = best_of_rounds(runs)
-            then = (
-                f"   before {before[0][0] * 1000:5.0f} ms x{before[0][0] / raw:.2f}"
-                if before
-                else ""
-            )
+            (took, rss, cpu), (raw, raw_rss, raw_cpu), *before = best_of_rounds(runs, args.repeat)
+            then = ""
+            if before:
+                was, _, was_cpu = before[0]
+                then = f"   before {was * 1000:4.0f} ms x{was / raw:.2f}"
+                then += f" (CPU x{was_cpu / raw_cpu:.2f})"
             print(
-                f"  {label:<36} {took * 1000:6.0f} ms {rss:5.0f} MB"
-                f"   raw sqlite3 + interpreter {raw * 1000:5.0f} ms {raw_rss:4.0f} MB"
-                f"   x{took / raw:.2f}{then}"
+                f"  {label:<36} {took * 1000:4.0f} ms {rss:3.0f} MB"
+                f"   raw sqlite3 + interpreter {raw * 1000:4.0f} ms {raw_rss:3.0f} MB"
+                f"   x{took / raw:.2f} (CPU x{cpu / raw_cpu:.2f}){then}"
             )
     for shape, figures in imports.items():
         (low, first), (high, last) = figures[0], figures[-1]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 from streamimages_desktop.cli.format import escape
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~4 ms at start-up)
 if TYPE_CHECKING:
     from streamimages_desktop.core.manager import StreamImageManager
     from streamimages_desktop.core.settings import Settings

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from streamimages_desktop.cli.console import error, open_library, out
 from streamimages_desktop.cli.format import escape, table, to_json
 from streamimages_desktop.core.errors import StreamImagesError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~4 ms at start-up)
 if TYPE_CHECKING:  # the library code loads only when a command runs (`--help` stays light)
+    from typing import Any
+
     from streamimages_desktop.core.manager import StreamImageManager
     from streamimages_desktop.core.models import TrashedImage, Viewer
     from streamimages_desktop.core.settings import Settings

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from streamimages_desktop.cli.console import open_library, out
 from streamimages_desktop.cli.format import escape
 from streamimages_desktop.cli.names import ROLES, validate_stream_id
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~4 ms at start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from streamimages_desktop.core.settings import Settings
 
 

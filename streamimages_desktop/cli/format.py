@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from streamimages_desktop.core.units import format_bytes
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~4 ms at start-up)
 if TYPE_CHECKING:  # annotations only: escaping a usage error must not load the models
     from datetime import datetime
+    from typing import Any
 
     from streamimages_desktop.core.models import Stats, StreamImage, StreamSummary
 

@@ -89,10 +89,11 @@ def test_the_written_out_pixel_limit_is_pillows() -> None:
     assert settings.PILLOW_MAX_PIXELS == Image.MAX_IMAGE_PIXELS
 
 
-# Nor, for help and usage errors, the domain models, logging or the cache simulator: what the
-# parser offers is written out (cli/names.py) and cache-sim's options wait for cache-sim.
+# Nor, for help and usage errors, the domain models, logging, typing or the cache simulator:
+# what the parser offers is written out (cli/names.py), cache-sim's options wait for cache-sim.
 NOT_FOR_THE_GRAMMAR = (
     "logging",
+    "typing",
     "streamimages_desktop.core.models",
     "streamimages_desktop.core.cache_sim",
     "streamimages_desktop.core.workbench",
