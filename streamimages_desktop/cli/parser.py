@@ -125,10 +125,8 @@ class _Parser(argparse.ArgumentParser):
 TOP_VALUE_OPTIONS = ("--library", "--library-url", "--cache-dir")  # build_parser's, with a value
 
 
-def named_command(argv: Sequence[str]) -> str | None:
-    """The command `argv` runs when that is plain: only whole top-level options with their
-    values before it. Anything else (--help, --version, an abbreviated option, no command, a
-    misspelt one) is None, and the whole grammar reads it."""
+def _first_word(argv: Sequence[str]) -> str | None:
+    """The first argument after the whole top-level options with values (--library DIR)."""
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -136,11 +134,22 @@ def named_command(argv: Sequence[str]) -> str | None:
             i += 2
         elif arg.partition("=")[0] in TOP_VALUE_OPTIONS:
             i += 1
-        elif arg.startswith("-"):
-            return None
         else:
-            return arg if arg in COMMANDS else None
+            return arg
     return None
+
+
+def named_command(argv: Sequence[str]) -> str | None:
+    """The command `argv` runs when that is plain: only whole top-level options with their
+    values before it. Anything else (--help, --version, an abbreviated option, no command, a
+    misspelt one) is None, and the whole grammar reads it."""
+    word = _first_word(argv)
+    return word if word in COMMANDS else None
+
+
+def asks_for_help(argv: Sequence[str]) -> bool:
+    """True when argparse will print the top-level help before reading any command."""
+    return _first_word(argv) in ("-h", "--help")
 
 
 class _Skipped:
@@ -152,6 +161,18 @@ class _Skipped:
 
     def __call__(self, *args: Any, **kwargs: Any) -> _Skipped:
         return self
+
+
+class _NamesOnly:
+    """The subparsers action of the top-level help: it lists each command with its one line
+    and needs none of their options."""
+
+    def __init__(self, sub: Any) -> None:
+        self._sub = sub
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        self._sub.add_parser(name, **kwargs)
+        return _Skipped()
 
 
 class _OnlyOne:
@@ -170,7 +191,8 @@ def build_parser(
 ) -> argparse.ArgumentParser:
     """The grammar for `argv`: when it plainly names a command (named_command), the top level
     and that command only, which parse and explain it exactly as the whole grammar would (the
-    top-level usage line names no command); otherwise, or with no argv, all of it.
+    top-level usage line names no command); for the top-level --help (asks_for_help) the
+    commands without their options; otherwise, or with no argv, all of it.
 
     With `lazy` (what `streamimages` runs) cache-sim's options wait until cache-sim is parsed
     or its help printed; without it every parser is complete at once (for code that walks it).
@@ -194,6 +216,8 @@ def build_parser(
     sub: Any = parser.add_subparsers(dest="command", metavar="COMMAND")
     if command is not None:
         sub = _OnlyOne(sub, command)
+    elif argv is not None and asks_for_help(argv):
+        sub = _NamesOnly(sub)
     for commands, add in _GROUPS:
         if command is None or command in commands:
             add(sub, lazy)

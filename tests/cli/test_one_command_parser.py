@@ -56,6 +56,18 @@ def test_the_lazy_whole_grammar_explains_cache_sim_as_the_complete_one() -> None
     assert lazy.format_help() == parser.build_parser().format_help()
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["--library", "x", "--help", "list"]])
+def test_the_top_level_help_of_names_only_is_the_whole_grammars(argv: list[str]) -> None:
+    assert parser.asks_for_help(argv)
+    (sub,) = [
+        a
+        for a in parser.build_parser(argv, lazy=True)._actions
+        if isinstance(a, argparse._SubParsersAction)
+    ]
+    assert all(not child._actions[1:] for child in sub.choices.values())  # -h alone
+    assert parser.build_parser(argv, lazy=True).format_help() == parser.build_parser().format_help()
+
+
 @pytest.mark.parametrize(
     ("argv", "command"),
     [
@@ -73,6 +85,7 @@ def test_the_lazy_whole_grammar_explains_cache_sim_as_the_complete_one() -> None
 )
 def test_named_command(argv: list[str], command: str | None) -> None:
     assert parser.named_command(argv) == command
+    assert parser.asks_for_help(argv) == (argv[:1] == ["--help"])
 
 
 def test_the_written_out_choices_are_the_models() -> None:
