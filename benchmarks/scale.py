@@ -19,7 +19,11 @@ Printed, each beside its baseline:
   last lines print each shape's largest-size figure over its smallest, ratio beside ratio.
 - commands: wall time and peak RSS of `python -m streamimages_desktop ...` (best of 5) against
   a bare `python -c pass` plus the same query run with the stdlib sqlite3 module and printed
-  as JSON (the issue's "raw query plus interpreter start-up").
+  as JSON (the issue's "raw query plus interpreter start-up"). The runs of a row alternate
+  (command, raw, command, ...), so a busy neighbour slows both. `--before TREE` also times
+  the command from another checkout of the project (e.g. `git worktree add /tmp/before main`)
+  in the same rounds: before and after, each beside the same raw figure. Each ratio is
+  printed for wall time and, in brackets, for CPU time (user + system).
 - window (`--window`): benchmarks/gallery.py in a child process on stream `big` of the "one"
   library: first painted screen beside the count and first-page queries alone, GUI stalls
   while scrolling top to bottom (99th percentile and longest), full GC passes, and RSS. The
@@ -186,37 +190,58 @@ def import_ms(folder: Path, stream: str, files: Sequence[Path]) -> tuple[float, 
 # -- commands ------------------------------------------------------------------------------------
 
 
-def _child_env() -> dict[str, str]:
-    """As an installed program runs: byte code cached (see main), our package first."""
-    env = dict(os.environ, **ENV, PYTHONPATH=str(REPO))
+def _child_env(tree: Path = REPO) -> dict[str, str]:
+    """As an installed program runs: byte code cached (see main), the package of `tree` first."""
+    env = dict(os.environ, **ENV, PYTHONPATH=str(tree))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
-def run_child(argv: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of one child process, its output discarded.
+def run_child(argv: list[str], tree: Path = REPO) -> tuple[float, float, float]:
+    """(seconds, peak RSS in MB, CPU seconds) of one child process, its output discarded.
 
     RSS comes from GNU time's %M: Linux carries a process's peak RSS across fork and exec, so
-    this (large) process's own figures would leak into a direct child's.
+    this (large) process's own figures would leak into a direct child's. CPU (user + system,
+    from wait4) is what other tenants of a shared machine move least.
     """
-    started = time.perf_counter()
-    proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", *argv],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_child_env(),
-        check=False,
-    )
-    took = time.perf_counter() - started
+    with tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            ["/usr/bin/time", "-f", "%M", *argv],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            text=True,
+            env=_child_env(tree),
+            cwd=tree,  # `-m` puts the working folder first on sys.path, before PYTHONPATH
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        took = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read()
     if proc.returncode != 0:
-        raise SystemExit(f"{argv} exited {proc.returncode}: {proc.stderr}")
-    return took, int(proc.stderr.split()[-1]) / 1024
+        raise SystemExit(f"{argv} exited {proc.returncode}: {stderr}")
+    return took, int(stderr.split()[-1]) / 1024, usage.ru_utime + usage.ru_stime
 
 
 def best(argv: list[str], repeat: int = 5) -> tuple[float, float]:
     runs = [run_child(argv) for _ in range(repeat)]
     return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def best_of_rounds(
+    runs: Sequence[tuple[list[str], Path]], repeat: int = 5
+) -> list[tuple[float, float, float]]:
+    """(best seconds, peak MB, least CPU seconds) of each (argv, tree), their runs alternating
+    round by round."""
+    figures: list[list[tuple[float, float, float]]] = [[] for _ in runs]
+    for _ in range(repeat):
+        for (argv, tree), seen in zip(runs, figures, strict=True):
+            seen.append(run_child(argv, tree))
+    return [
+        (min(f[0] for f in seen), max(f[1] for f in seen), min(f[2] for f in seen))
+        for seen in figures
+    ]
 
 
 RAW = """
@@ -313,13 +338,20 @@ def main() -> None:
     parser.add_argument("--window", action="store_true", help="also the window (gallery.py)")
     parser.add_argument("--no-commands", action="store_true", help="skip the command timings")
     parser.add_argument("--scroll-seconds", type=float, default=15.0)
+    parser.add_argument(
+        "--before", type=Path, metavar="TREE", help="also time the commands of this checkout"
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="rounds per command (best of)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     py = sys.executable
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")
     print(f"python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; cache {CACHE}")
     # Byte code as an installed program has it (the worktree may run with it switched off).
-    subprocess.run([py, "-m", "compileall", "-q", str(REPO / "streamimages_desktop")], check=True)
+    for tree in (REPO, *([args.before] if args.before else [])):
+        subprocess.run(
+            [py, "-m", "compileall", "-q", str(tree / "streamimages_desktop")], check=True
+        )
     files = photos(IMPORT_FILES)
     bare, bare_rss = best([py, "-c", "pass"], 5)
     print(f"bare interpreter: {bare * 1000:.0f} ms, {bare_rss:.0f} MB")
@@ -343,12 +375,19 @@ def main() -> None:
         base = [py, "-m", "streamimages_desktop", "--library", str(many / "library")]
         base += ["--cache-dir", str(many / "cache")]
         for label, argv, sql, params in commands(many, size):
-            took, rss = best([*base, *argv])
-            raw, raw_rss = best([py, "-c", RAW, db, sql, *params])
+            runs = [([*base, *argv], REPO), ([py, "-c", RAW, db, sql, *params], REPO)]
+            if args.before:
+                runs.append(([*base, *argv], args.before))
+            (took, rss, cpu), (raw, raw_rss, raw_cpu), *before = best_of_rounds(runs, args.repeat)
+            then = ""
+            if before:
+                was, _, was_cpu = before[0]
+                then = f"   before {was * 1000:4.0f} ms x{was / raw:.2f}"
+                then += f" (CPU x{was_cpu / raw_cpu:.2f})"
             print(
-                f"  {label:<36} {took * 1000:6.0f} ms {rss:5.0f} MB"
-                f"   raw sqlite3 + interpreter {raw * 1000:5.0f} ms {raw_rss:4.0f} MB"
-                f"   x{took / raw:.2f}"
+                f"  {label:<36} {took * 1000:4.0f} ms {rss:3.0f} MB"
+                f"   raw sqlite3 + interpreter {raw * 1000:4.0f} ms {raw_rss:3.0f} MB"
+                f"   x{took / raw:.2f} (CPU x{cpu / raw_cpu:.2f}){then}"
             )
     for shape, figures in imports.items():
         (low, first), (high, last) = figures[0], figures[-1]

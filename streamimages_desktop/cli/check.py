@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from streamimages_desktop.cli.format import escape
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.units import count_of
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~4 ms at start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def add_parser(subparsers: Any) -> None:

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from streamimages_desktop.cli.console import error, open_library, out
 from streamimages_desktop.cli.format import escape, table, to_json
 from streamimages_desktop.core.errors import StreamImagesError
-from streamimages_desktop.core.models import OWNER, TrashedImage
-from streamimages_desktop.core.settings import Settings
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~4 ms at start-up)
 if TYPE_CHECKING:  # the library code loads only when a command runs (`--help` stays light)
+    from typing import Any
+
     from streamimages_desktop.core.manager import StreamImageManager
+    from streamimages_desktop.core.models import TrashedImage, Viewer
+    from streamimages_desktop.core.settings import Settings
 
 
 def add_parsers(sub: Any, stream_id: Callable[[str], str], days: Callable[[str], Any]) -> None:
@@ -52,10 +54,17 @@ def add_parsers(sub: Any, stream_id: Callable[[str], str], days: Callable[[str],
     gone.add_argument("id", type=stream_id, metavar="ID", help="the stream to trash")
 
 
+def _owner() -> Viewer:
+    """The owner, from the models once a command runs (building the parser needs none)."""
+    from streamimages_desktop.core.models import OWNER
+
+    return OWNER
+
+
 def _delete(manager: StreamImageManager, args: argparse.Namespace) -> int:
     status = 0
     for image_id in args.ids:
-        if manager.delete_images(OWNER, [image_id]):
+        if manager.delete_images(_owner(), [image_id]):
             out(f"trashed {escape(image_id)}")
         else:
             error(f"no image {image_id}")
@@ -73,7 +82,7 @@ def _record(item: TrashedImage) -> dict[str, Any]:
 
 
 def _trash(manager: StreamImageManager, args: argparse.Namespace) -> int:
-    items = manager.trash(OWNER)
+    items = manager.trash(_owner())
     if args.json:
         out(to_json([_record(i) for i in items]))
     elif not items:
@@ -91,7 +100,7 @@ def _restore(manager: StreamImageManager, args: argparse.Namespace) -> int:
     status = 0
     for image_id in args.ids:
         try:
-            manager.restore_images(OWNER, [image_id])
+            manager.restore_images(_owner(), [image_id])
         except StreamImagesError as exc:
             error(f"{image_id}: {exc}")
             status = 1
@@ -101,13 +110,13 @@ def _restore(manager: StreamImageManager, args: argparse.Namespace) -> int:
 
 
 def _empty_trash(manager: StreamImageManager, args: argparse.Namespace) -> int:
-    for image_id in manager.empty_trash(OWNER, args.older_than):
+    for image_id in manager.empty_trash(_owner(), args.older_than):
         out(f"purged {image_id}")
     return 0
 
 
 def _move(manager: StreamImageManager, args: argparse.Namespace) -> int:
-    results = manager.move_images(OWNER, args.ids, args.to)
+    results = manager.move_images(_owner(), args.ids, args.to)
     for r in results:
         if r.ok:
             out(f"moved {escape(r.image_id)} {r.target_stream}")
@@ -117,7 +126,7 @@ def _move(manager: StreamImageManager, args: argparse.Namespace) -> int:
 
 
 def _copy(manager: StreamImageManager, args: argparse.Namespace) -> int:
-    results = manager.copy_images(OWNER, args.ids, args.to)
+    results = manager.copy_images(_owner(), args.ids, args.to)
     for r in results:
         if r.ok:
             out(f"copied {escape(r.image_id)} {r.new_id}")
@@ -128,13 +137,13 @@ def _copy(manager: StreamImageManager, args: argparse.Namespace) -> int:
 
 def _stream(manager: StreamImageManager, args: argparse.Namespace) -> int:
     if args.stream_command == "create":
-        stream = manager.create_stream(OWNER, args.id, args.title)
+        stream = manager.create_stream(_owner(), args.id, args.title)
         out(f"created {stream.id}")
     elif args.stream_command == "rename":
-        manager.rename_stream(OWNER, args.id, args.title)
+        manager.rename_stream(_owner(), args.id, args.title)
         out(f"renamed {args.id}")
     else:
-        for image_id in manager.delete_stream(OWNER, args.id):
+        for image_id in manager.delete_stream(_owner(), args.id):
             out(f"trashed {image_id}")
         out(f"trashed stream {args.id}")
     return 0

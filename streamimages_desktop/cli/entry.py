@@ -60,19 +60,20 @@ def quiet_pillow_warnings() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status (0 ok, 1 refused or failed, 2 usage, 130 ^C)."""
-    show_warnings_as_lines()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
     try:
-        parser = build_parser()
-        args, extra = parser.parse_known_args(argv)
+        words = sys.argv[1:] if argv is None else list(argv)
+        parser = build_parser(words, lazy=True)  # the command's own parser, if plainly named
+        args, extra = parser.parse_known_args(words)
         if extra:  # what parse_args() does, plus the hint for import's dashed paths
             hint = DASH_HINT if args.command == "import" else ""
             parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
         if args.command == "set" and (args.title, args.description, args.visibility) == (None,) * 3:
             args.usage_error("nothing to change: give --visibility, --title or --description")
+        show_warnings_as_lines()  # after parsing: `--help` and usage errors need no logging
         settings = Settings.load(
             library=args.library, cache_dir=args.cache_dir, library_url=args.library_url
         )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
 
-from streamimages_desktop.core.models import Stats, StreamImage, StreamSummary
 from streamimages_desktop.core.units import format_bytes
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~4 ms at start-up)
+if TYPE_CHECKING:  # annotations only: escaping a usage error must not load the models
+    from datetime import datetime
+    from typing import Any
+
+    from streamimages_desktop.core.models import Stats, StreamImage, StreamSummary
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 # Bidirectional overrides and line separators can make a name look like something else.
@@ -81,6 +84,8 @@ def stream_record(summary: StreamSummary) -> dict[str, Any]:
 
 def to_json(value: object) -> str:
     """ASCII-only JSON: control characters and odd code points can never reach a terminal raw."""
+    import json  # here: the parser imports this module, and `--help` prints no JSON
+
     return json.dumps(value, indent=2, ensure_ascii=True)
 
 

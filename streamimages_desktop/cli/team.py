@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from streamimages_desktop.cli.console import error, open_library, out
 from streamimages_desktop.core.settings import Settings
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~4 ms at start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 COMMAND = "team"
 LIBRARY_FILE = "library.sqlite3"  # core.library_backend's; not imported, so --help stays light

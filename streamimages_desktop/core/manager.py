@@ -23,7 +23,6 @@ from streamimages_desktop.core import (
     paths,
     trash,
 )
-from streamimages_desktop.core.cache import CacheStats, MemoryCache
 from streamimages_desktop.core.disk_cache import INDEX_NAME, DiskCache, RenditionKey
 from streamimages_desktop.core.disk_cache import DiskCacheStats as DiskCacheStats
 from streamimages_desktop.core.errors import (
@@ -72,6 +71,10 @@ if TYPE_CHECKING:
         obs_websocket,
     )
     from streamimages_desktop.core import export as exporting
+
+    # Annotations only: the memory cache belongs to the window (and brings the workbench's
+    # policies), so a `list` does not import it.
+    from streamimages_desktop.core.cache import CacheStats, MemoryCache
     from streamimages_desktop.core.derivatives import Derivative as Derivative
     from streamimages_desktop.core.export import ExportProgress
     from streamimages_desktop.core.export import ExportResult as ExportResult

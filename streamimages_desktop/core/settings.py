@@ -7,17 +7,20 @@ are all derived from `dataclasses.fields(Settings)`, so a new setting is one new
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
-import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal
 
 from streamimages_desktop.core import paths
 from streamimages_desktop.core.errors import UserError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~4 ms at start-up)
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    Kind = Literal["int", "float", "folder", "extensions", "switch", "text"]
 
 EXTENSION_CHOICES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp")
 DEFAULT_EXTENSIONS = frozenset(EXTENSION_CHOICES)
@@ -26,7 +29,6 @@ DEFAULT_EXTENSIONS = frozenset(EXTENSION_CHOICES)
 PILLOW_MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
 CONFIG_ENV = "STREAMIMAGES_CONFIG"
 
-Kind = Literal["int", "float", "folder", "extensions", "switch", "text"]
 SWITCH_WORDS = {"true": True, "1": True, "yes": True, "on": True}
 SWITCH_WORDS |= {"false": False, "0": False, "no": False, "off": False}
 
@@ -227,6 +229,8 @@ def read_config(file: Path) -> dict[str, object]:
     """The config file's keys as written (none if it does not exist); an unknown key is refused."""
     if not file.is_file():
         return {}
+    import tomllib  # here: most runs have no config file, and every command reads settings
+
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -241,6 +245,8 @@ def check_known(key: str, *, where: str) -> str:
     name = key.upper()
     if name in SPECS:
         return name
+    import difflib  # only to name the nearest key of a mistyped one
+
     near = difflib.get_close_matches(name, SPECS, n=1)
     hint = f" (did you mean {near[0]}?)" if near else ""
     raise SettingsError(f"{where}: unknown setting {key}{hint}")

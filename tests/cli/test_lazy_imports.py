@@ -87,3 +87,26 @@ def test_the_dispatch_names_every_library_command() -> None:
 
 def test_the_written_out_pixel_limit_is_pillows() -> None:
     assert settings.PILLOW_MAX_PIXELS == Image.MAX_IMAGE_PIXELS
+
+
+# Nor, for help and usage errors, the domain models, logging, typing or the cache simulator:
+# what the parser offers is written out (cli/names.py), cache-sim's options wait for cache-sim.
+NOT_FOR_THE_GRAMMAR = (
+    "logging",
+    "typing",
+    "streamimages_desktop.core.models",
+    "streamimages_desktop.core.cache_sim",
+    "streamimages_desktop.core.workbench",
+    "streamimages_desktop.cli.workbench",
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--help",), ("list", "--help"), ("list", "--sort", "sideways"), ("frobnicate",)],
+)
+def test_help_and_usage_errors_load_only_the_grammar(args: tuple[str, ...], tmp_path: Path) -> None:
+    code, modules = loaded_after(*args, tmp_path=tmp_path)
+    assert code in (0, 2)
+    assert sorted(m for m in modules if m.startswith(NOT_FOR_THE_GRAMMAR)) == []
+    assert "streamimages_desktop.cli.parser" in modules  # the probe saw the command line

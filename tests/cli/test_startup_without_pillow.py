@@ -103,3 +103,39 @@ def test_the_probe_sees_pillow_where_it_is_needed(library: tuple[Path, str]) -> 
     report = run_probe(root, "import", "--stream", "s1", str(picture))
     assert report["code"] in (0, None), report["out"]
     assert "PIL" in heavy(report)
+
+
+# Neither the cache simulator nor the workbench (nor the window's memory cache, which brings
+# the workbench's policies): a reading command's start-up is the library's, not cache-sim's.
+NOT_FOR_READING_PACKAGES = (
+    "streamimages_desktop.cli.workbench",
+    "streamimages_desktop.cli.cache_sim",
+    "streamimages_desktop.core.cache_sim",
+    "streamimages_desktop.core.workbench",
+    "streamimages_desktop.core.cache",
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("list", "--stream", "s1", "--json"), ("stats",), ("streams", "--json")],
+)
+def test_reading_commands_load_no_cache_simulator_nor_workbench(
+    library: tuple[Path, str], args: tuple[str, ...]
+) -> None:
+    root, _ = library
+    report = run_probe(root, *args)
+    assert report["code"] in (0, None), report["out"]
+    modules = report["modules"]
+    assert isinstance(modules, list)
+    assert "streamimages_desktop.core.manager" in modules  # it did open the library
+    loaded = [m for m in modules if m.startswith(NOT_FOR_READING_PACKAGES)]
+    assert loaded == []
+
+
+def test_the_probe_sees_the_workbench_where_it_is_needed(library: tuple[Path, str]) -> None:
+    root, _ = library
+    report = run_probe(root, "cache-sim", "--requests", "200", "--seed", "1", "--policy", "lru")
+    modules = report["modules"]
+    assert isinstance(modules, list)
+    assert [m for m in modules if m.startswith(NOT_FOR_READING_PACKAGES)] != []
