@@ -146,6 +146,10 @@ class GalleryModel(QAbstractListModel):
         # cache is smaller than a screen) is not re-requested until the viewport changes.
         self._epoch = 0
         self._loaded_in: dict[str, int] = {}
+        # While the grid flies past (hold_requests), a miss is only noted here: a tile on
+        # screen for one frame must not start a worker that holds the GIL during the next.
+        self._holding = False
+        self._held: dict[str, None] = {}  # ids missed while holding, in paint order
         loader.loaded.connect(self._on_thumbnail_loaded)
         loader.failed.connect(self._on_thumbnail_failed)
 
@@ -320,9 +324,34 @@ class GalleryModel(QAbstractListModel):
         return changed
 
     def thumbnail_pending(self, row: int) -> bool:
-        """True while the thumbnail of `row` is queued or loading."""
+        """True while the thumbnail of `row` is held back, queued or loading."""
         image_id = self.id_at(row)
-        return image_id is not None and self._loader.is_pending(image_id)
+        return image_id is not None and (
+            image_id in self._held or self._loader.is_pending(image_id)
+        )
+
+    @property
+    def holding(self) -> bool:
+        return self._holding
+
+    def hold_requests(self) -> None:
+        """The viewport moves fast: misses (thumbnails, pages) are noted, not requested."""
+        self._holding = True
+        self.rows.hold = True
+
+    def release_requests(self, rows: Iterable[int], *, stop: bool) -> None:
+        """Request the held thumbnails (and pages) of `rows` (on screen long enough to be
+        worth loading); the other held ones are forgotten. `stop`: the viewport is still,
+        misses are requested at once again."""
+        held, self._held = self._held, {}
+        if stop:
+            self._holding = False
+            self.rows.hold = False
+        for row in rows:
+            self.rows.want_row(row)
+            image_id = self.id_at(row)
+            if image_id is not None and image_id in held:
+                self._request(image_id)
 
     # Qt side -----------------------------------------------------------------------------
 
@@ -413,9 +442,15 @@ class GalleryModel(QAbstractListModel):
         pixmap = self._cache.get(GALLERY_PAGE, image_id, rendition, self.device_pixel_ratio)
         if pixmap is not None:
             return pixmap
+        if self._holding:
+            self._held[image_id] = None
+        else:
+            self._request(image_id)
+        return placeholder_pixmap()
+
+    def _request(self, image_id: str) -> None:
         if self._loaded_in.get(image_id) != self._epoch:
             self._loader.request(self.viewer, image_id)
-        return placeholder_pixmap()
 
     def _changed(self, first: int, last: int, roles: Sequence[int]) -> None:
         self.dataChanged.emit(self.index(first, 0), self.index(last, 0), list(roles))
