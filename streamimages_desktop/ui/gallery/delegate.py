@@ -40,8 +40,14 @@ PADDING = 8
 BADGE = 22  # diameter of the badge disc, in logical pixels
 TITLE_CACHE = 4096  # elided titles kept laid out (a few screens' worth, many times over)
 SCALED_CACHE = 160  # pictures kept scaled to their tile: about four screens (~12 MB at 160 px)
+TILE_CACHE = 200  # whole tiles kept composed: about five screens (~25 MB at 160 px)
 
 Index = QModelIndex | QPersistentModelIndex
+_MARKED = (
+    QStyle.StateFlag.State_Selected
+    | QStyle.StateFlag.State_MouseOver
+    | QStyle.StateFlag.State_HasFocus
+)
 
 
 def star_polygon(center: QPointF, outer: float, inner: float) -> QPolygonF:
@@ -96,6 +102,7 @@ class GalleryDelegate(QStyledItemDelegate):
         self._hover = QColor(self._highlight)
         self._hover.setAlpha(40)
         self._frame = palette.color(QPalette.ColorRole.Mid)
+        self._base = palette.color(QPalette.ColorRole.Base)  # what the viewport is filled with
         self._private_colour = QColor(196, 52, 52)
         self._subscribers_colour = QColor(214, 150, 20)
         self._badge_ink = QColor(255, 255, 255)
@@ -103,10 +110,15 @@ class GalleryDelegate(QStyledItemDelegate):
         self._titles: OrderedDict[tuple[str, int], QStaticText] = OrderedDict()
         self._badges: dict[tuple[str, float], QPixmap] = {}
         self._scaled: OrderedDict[tuple[int, int, int, float], QPixmap] = OrderedDict()
+        # A tile scrolls through several frames and a screen repaints whole (the paint event's
+        # bounding rect): picture, badge and title are composed once into one pixmap, so a
+        # repaint is one blit instead of some twenty Qt calls, each retaking the GIL.
+        self._tiles: OrderedDict[tuple[object, ...], QPixmap] = OrderedDict()
 
     def set_tile_size(self, px: int) -> None:
         self.tile_size = max(MIN_TILE, min(MAX_TILE, px))
         self._titles.clear()
+        self._tiles.clear()
 
     @property
     def picture_height(self) -> int:
@@ -143,12 +155,26 @@ class GalleryDelegate(QStyledItemDelegate):
         visibility: Visibility | None,
     ) -> None:
         state = option.state
+        marked = bool(state & _MARKED)
+        if not marked:
+            device = painter.device()
+            ratio = device.devicePixelRatioF() if device is not None else 1.0
+            picture_key = pixmap.cacheKey() if isinstance(pixmap, QPixmap) else 0
+            key = (picture_key, title, visibility, rect.width(), rect.height(), ratio)
+            tile = self._tiles.get(key)
+            if tile is None:
+                tile = self._compose(option, rect, pixmap, title, visibility, ratio)
+                self._tiles[key] = tile
+                if len(self._tiles) > TILE_CACHE:
+                    self._tiles.popitem(last=False)
+            else:
+                self._tiles.move_to_end(key)
+            painter.drawPixmap(rect.topLeft(), tile)  # opaque, whole pixels: a plain copy
+            return
         selected = bool(state & QStyle.StateFlag.State_Selected)
         painter.save()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         cell = QRectF(rect).adjusted(1.5, 1.5, -1.5, -1.5)
-        if selected or state & QStyle.StateFlag.State_MouseOver:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)  # rounded frames only
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)  # rounded frames only
         if selected:
             painter.setPen(QPen(self._highlight, 2))
             fill = QColor(self._highlight)
@@ -159,10 +185,47 @@ class GalleryDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(self._hover)
             painter.drawRoundedRect(cell, 6, 6)
+        painter.save()
+        painter.translate(rect.topLeft())
+        self._draw_content(painter, option, rect.width(), pixmap, title, visibility)
+        painter.restore()
+        if state & QStyle.StateFlag.State_HasFocus and not selected:
+            painter.setPen(QPen(self._frame, 1, Qt.PenStyle.DotLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(cell, 6, 6)
+        painter.restore()
 
-        area = QRect(
-            rect.left() + PADDING, rect.top() + PADDING, self.tile_size, self.picture_height
-        )
+    def _compose(
+        self,
+        option: QStyleOptionViewItem,
+        rect: QRect,
+        pixmap: object,
+        title: str,
+        visibility: Visibility | None,
+        ratio: float,
+    ) -> QPixmap:
+        """The tile's picture, badge and title on an opaque pixmap of the cell's size, filled
+        like the viewport (an opaque pixmap is copied, not blended: half the cost)."""
+        tile = QPixmap(max(1, round(rect.width() * ratio)), max(1, round(rect.height() * ratio)))
+        tile.setDevicePixelRatio(ratio)
+        tile.fill(self._base)
+        painter = QPainter(tile)
+        self._draw_content(painter, option, rect.width(), pixmap, title, visibility)
+        painter.end()
+        return tile
+
+    def _draw_content(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        width: int,
+        pixmap: object,
+        title: str,
+        visibility: Visibility | None,
+    ) -> None:
+        """Picture, badge and title of a tile whose top-left corner is at (0, 0)."""
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        area = QRect(PADDING, PADDING, self.tile_size, self.picture_height)
         picture = QRectF(area)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
             picture = self._draw_fitted(painter, pixmap, area)
@@ -176,9 +239,9 @@ class GalleryDelegate(QStyledItemDelegate):
 
         metrics = option.fontMetrics
         text_rect = QRect(
-            rect.left() + PADDING,
+            PADDING,
             area.bottom() + PADDING // 2,
-            rect.width() - 2 * PADDING,
+            width - 2 * PADDING,
             metrics.height() + PADDING,
         )
         if title:
@@ -193,12 +256,6 @@ class GalleryDelegate(QStyledItemDelegate):
                 ),
                 text,
             )
-
-        if state & QStyle.StateFlag.State_HasFocus and not selected:
-            painter.setPen(QPen(self._frame, 1, Qt.PenStyle.DotLine))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(cell, 6, 6)
-        painter.restore()
 
     def _title_text(self, title: str, width: int, option: QStyleOptionViewItem) -> QStaticText:
         """The title elided to `width` and laid out once (kept for the next paints)."""
