@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from streamimages_desktop.core.labels import VISIBILITY_BADGES
 from streamimages_desktop.core.models import StreamImage, Visibility
-from streamimages_desktop.ui.gallery.model import VisibilityRole
+from streamimages_desktop.ui.gallery.model import TileRole, VisibilityRole
 
 MIN_TILE = 64
 MAX_TILE = 320
@@ -136,6 +136,10 @@ class GalleryDelegate(QStyledItemDelegate):
         return self.cell_size(option.fontMetrics)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        tile = index.data(TileRole)  # the gallery model's: everything in one call
+        if isinstance(tile, tuple):
+            self._paint_tile(painter, option, option.rect, *tile)
+            return
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         image = index.data(Qt.ItemDataRole.UserRole)  # one call for title and visibility
         if isinstance(image, StreamImage):

@@ -29,6 +29,8 @@ from streamimages_desktop.ui.gallery.thumbnail_loader import ThumbnailLoader
 ImageIdRole = Qt.ItemDataRole.UserRole + 1
 IMAGE_IDS_MIME = "application/x-streamimages-image-ids"
 VisibilityRole = Qt.ItemDataRole.UserRole + 2
+# (decoration, title, visibility) in one call: the delegate asks once per tile per frame.
+TileRole = Qt.ItemDataRole.UserRole + 3
 
 # Thumbnail renditions by longest side: a tile asks for the smallest that covers its size in
 # device pixels (tile size x device pixel ratio), so tiles stay crisp on HiDPI screens.
@@ -359,14 +361,7 @@ class GalleryModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not self._valid(index):
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-            | Qt.ItemFlag.ItemIsDragEnabled  # onto a stream in the browser: move (Ctrl: copy)
-        )
+        return _ROW_FLAGS if self._valid(index) else Qt.ItemFlag.NoItemFlags
 
     def mimeTypes(self) -> list[str]:
         return [IMAGE_IDS_MIME]
@@ -383,6 +378,12 @@ class GalleryModel(QAbstractListModel):
         if not self._valid(index):
             return None
         row = index.row()
+        if role == TileRole:
+            known = self.rows.image_at(row)
+            decoration = self._decoration(self.rows.ids[row])
+            if known is None:
+                return (decoration, "", self.rows.visibility[row])
+            return (decoration, known.title, known.visibility)
         if role == Qt.ItemDataRole.DecorationRole:
             return self._decoration(self.rows.ids[row])
         if role == ImageIdRole:
@@ -406,6 +407,7 @@ class GalleryModel(QAbstractListModel):
         names = super().roleNames()
         names[ImageIdRole] = QByteArray(b"imageId")
         names[VisibilityRole] = QByteArray(b"visibility")
+        names[TileRole] = QByteArray(b"tile")
         return names
 
     def shutdown(self) -> None:
@@ -481,6 +483,13 @@ class GalleryModel(QAbstractListModel):
         if row is not None:
             self._changed(row, row, [Qt.ItemDataRole.DecorationRole])
 
+
+_ROW_FLAGS = (  # asked for every tile on every paint: combined once
+    Qt.ItemFlag.ItemIsEnabled
+    | Qt.ItemFlag.ItemIsSelectable
+    | Qt.ItemFlag.ItemNeverHasChildren
+    | Qt.ItemFlag.ItemIsDragEnabled  # onto a stream in the browser: move (Ctrl: copy)
+)
 
 _TEXT_ROLES: list[int] = [
     Qt.ItemDataRole.DisplayRole,

@@ -32,7 +32,7 @@ from streamimages_desktop.ui.gallery.view import DEFAULT_EMPTY_TEXT, GalleryView
 from streamimages_desktop.ui.tasks import TaskRunner
 
 IDLE_CHECK_MS = 30  # how often, at most, visible rows are checked for pending thumbnails
-DWELL_MS = 40  # while scrolling, a tile on screen at two checks this far apart is loaded
+DWELL_MS = 40  # while scrolling, a tile on screen at three checks this far apart is loaded
 
 
 class GalleryManager(RenditionSource, Protocol):
@@ -170,7 +170,7 @@ class GalleryWidget(QWidget):
         self._dwell = QTimer(self, singleShot=True, interval=DWELL_MS)
         self._dwell.timeout.connect(self._on_dwell)
         self._moved = False
-        self._seen: range = range(0)
+        self._seen: tuple[range, range] = (range(0), range(0))  # rows at the last two checks
         self.view.painted.connect(self._on_view_painted)
         self.view.open_pressed.connect(self._on_open_pressed)
         self.view.delete_pressed.connect(self._on_delete_pressed)
@@ -410,21 +410,24 @@ class GalleryWidget(QWidget):
         self._moved = True
         if not self._dwell.isActive():
             if not self.model.holding:
-                self._seen = self.view.visible_rows()
+                self._seen = (self.view.visible_rows(), self.view.visible_rows())
             self.model.hold_requests()
             self._dwell.start()
         if not self._prune.isActive():  # throttled, so a long scroll prunes as it goes
             self._prune.start()
 
     def _on_dwell(self) -> None:
-        """Release held requests of rows on screen now and at the last check (a fast
+        """Release held requests of rows on screen now and at the last two checks (a fast
         scroll's tiles are gone by the time they would load, and their workers would take
         the GIL from the frames painting the next ones); all of them once it is still."""
         rows = self.view.visible_rows()
         if self._moved:
             self._moved = False
-            steady = range(max(rows.start, self._seen.start), min(rows.stop, self._seen.stop))
-            self._seen = rows
+            older, last = self._seen
+            steady = range(
+                max(rows.start, last.start, older.start), min(rows.stop, last.stop, older.stop)
+            )
+            self._seen = (last, rows)
             self.model.release_requests(steady, stop=False)
             self._dwell.start()
         else:
