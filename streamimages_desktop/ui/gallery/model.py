@@ -341,14 +341,18 @@ class GalleryModel(QAbstractListModel):
         self._holding = True
         self.rows.hold = True
 
-    def release_requests(self, rows: Iterable[int], *, stop: bool) -> None:
-        """Request the held thumbnails (and pages) of `rows` (on screen long enough to be
-        worth loading); the other held ones are forgotten. `stop`: the viewport is still,
-        misses are requested at once again."""
+    def release_requests(
+        self, rows: Iterable[int], *, stop: bool, pages: Iterable[int] = ()
+    ) -> None:
+        """Request the held thumbnails of `rows` and the missing pages of `rows` and `pages`
+        (on screen long enough to be worth loading); the other held thumbnails are
+        forgotten. `stop`: the viewport is still, misses are requested at once again."""
         held, self._held = self._held, {}
         if stop:
             self._holding = False
             self.rows.hold = False
+        for row in pages:
+            self.rows.want_row(row)
         for row in rows:
             self.rows.want_row(row)
             image_id = self.id_at(row)

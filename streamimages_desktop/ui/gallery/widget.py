@@ -417,18 +417,18 @@ class GalleryWidget(QWidget):
             self._prune.start()
 
     def _on_dwell(self) -> None:
-        """Release held requests of rows on screen now and at the last two checks (a fast
-        scroll's tiles are gone by the time they would load, and their workers would take
-        the GIL from the frames painting the next ones); all of them once it is still."""
+        """While scrolling: thumbnails of rows on screen now and at the last two checks, and
+        pages (titles, one query per 200 rows) of rows on screen now and at the last one.
+        A fast scroll's tiles are gone before they would load, and the workers would take
+        the GIL from the frames painting the next ones. Once still: every visible row."""
         rows = self.view.visible_rows()
         if self._moved:
             self._moved = False
             older, last = self._seen
-            steady = range(
-                max(rows.start, last.start, older.start), min(rows.stop, last.stop, older.stop)
-            )
+            titled = range(max(rows.start, last.start), min(rows.stop, last.stop))
+            steady = range(max(titled.start, older.start), min(titled.stop, older.stop))
             self._seen = (last, rows)
-            self.model.release_requests(steady, stop=False)
+            self.model.release_requests(steady, stop=False, pages=titled)
             self._dwell.start()
         else:
             self.model.release_requests(rows, stop=True)
