@@ -114,11 +114,13 @@ class GalleryDelegate(QStyledItemDelegate):
         # bounding rect): picture, badge and title are composed once into one pixmap, so a
         # repaint is one blit instead of some twenty Qt calls, each retaking the GIL.
         self._tiles: OrderedDict[tuple[object, ...], QPixmap] = OrderedDict()
+        self._once: OrderedDict[tuple[object, ...], None] = OrderedDict()  # painted once
 
     def set_tile_size(self, px: int) -> None:
         self.tile_size = max(MIN_TILE, min(MAX_TILE, px))
         self._titles.clear()
         self._tiles.clear()
+        self._once.clear()
 
     @property
     def picture_height(self) -> int:
@@ -166,19 +168,26 @@ class GalleryDelegate(QStyledItemDelegate):
             picture_key = pixmap.cacheKey() if isinstance(pixmap, QPixmap) else 0
             key = (picture_key, title, visibility, rect.width(), rect.height(), ratio)
             tile = self._tiles.get(key)
-            if tile is None:
+            if tile is not None:
+                self._tiles.move_to_end(key)
+                painter.drawPixmap(rect.topLeft(), tile)  # opaque, whole pixels: a plain copy
+                return
+            if key in self._once:  # its second paint: worth composing (a first screen is not)
+                del self._once[key]
                 tile = self._compose(option, rect, pixmap, title, visibility, ratio)
                 self._tiles[key] = tile
                 if len(self._tiles) > TILE_CACHE:
                     self._tiles.popitem(last=False)
-            else:
-                self._tiles.move_to_end(key)
-            painter.drawPixmap(rect.topLeft(), tile)  # opaque, whole pixels: a plain copy
-            return
+                painter.drawPixmap(rect.topLeft(), tile)
+                return
+            self._once[key] = None
+            if len(self._once) > TILE_CACHE:
+                self._once.popitem(last=False)
         selected = bool(state & QStyle.StateFlag.State_Selected)
         painter.save()
         cell = QRectF(rect).adjusted(1.5, 1.5, -1.5, -1.5)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)  # rounded frames only
+        if marked:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)  # rounded frames only
         if selected:
             painter.setPen(QPen(self._highlight, 2))
             fill = QColor(self._highlight)

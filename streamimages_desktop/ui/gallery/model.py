@@ -342,11 +342,17 @@ class GalleryModel(QAbstractListModel):
         self.rows.hold = True
 
     def release_requests(
-        self, rows: Iterable[int], *, stop: bool, pages: Iterable[int] = ()
+        self,
+        rows: Iterable[int],
+        *,
+        stop: bool,
+        pages: Iterable[int] = (),
+        keep: Iterable[int] = (),
     ) -> None:
         """Request the held thumbnails of `rows` and the missing pages of `rows` and `pages`
-        (on screen long enough to be worth loading); the other held thumbnails are
-        forgotten. `stop`: the viewport is still, misses are requested at once again."""
+        (on screen long enough to be worth loading); held thumbnails of `keep` (still on
+        screen) stay held, the others are forgotten. `stop`: the viewport is still: every
+        thumbnail of `rows` not in the cache is asked for, and misses are again at once."""
         held, self._held = self._held, {}
         if stop:
             self._holding = False
@@ -356,8 +362,18 @@ class GalleryModel(QAbstractListModel):
         for row in rows:
             self.rows.want_row(row)
             image_id = self.id_at(row)
-            if image_id is not None and image_id in held:
+            if image_id is None:
+                continue
+            if image_id in held:
+                del held[image_id]
                 self._request(image_id)
+            elif stop:
+                self._decoration(image_id)  # asks for it if it is not in the cache
+        if not stop:
+            for row in keep:
+                image_id = self.id_at(row)
+                if image_id is not None and image_id in held:
+                    self._held[image_id] = None
 
     # Qt side -----------------------------------------------------------------------------
 

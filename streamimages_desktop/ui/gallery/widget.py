@@ -428,7 +428,7 @@ class GalleryWidget(QWidget):
             titled = range(max(rows.start, last.start), min(rows.stop, last.stop))
             steady = range(max(titled.start, older.start), min(titled.stop, older.stop))
             self._seen = (last, rows)
-            self.model.release_requests(steady, stop=False, pages=titled)
+            self.model.release_requests(steady, stop=False, pages=titled, keep=rows)
             self._dwell.start()
         else:
             self.model.release_requests(rows, stop=True)
