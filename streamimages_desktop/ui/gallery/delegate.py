@@ -40,7 +40,8 @@ PADDING = 8
 BADGE = 22  # diameter of the badge disc, in logical pixels
 TITLE_CACHE = 4096  # elided titles kept laid out (a few screens' worth, many times over)
 SCALED_CACHE = 160  # pictures kept scaled to their tile: about four screens (~12 MB at 160 px)
-TILE_CACHE = 200  # whole tiles kept composed: about five screens (~25 MB at 160 px)
+TILE_CACHE = 200  # tiles painted once, remembered (a second paint composes the tile)
+TILE_BYTES = 32 * 1024 * 1024  # whole tiles kept composed: ~5 screens at 1x, ~1 at 2x
 
 Index = QModelIndex | QPersistentModelIndex
 _MARKED = (
@@ -115,11 +116,13 @@ class GalleryDelegate(QStyledItemDelegate):
         # repaint is one blit instead of some twenty Qt calls, each retaking the GIL.
         self._tiles: OrderedDict[tuple[object, ...], QPixmap] = OrderedDict()
         self._once: OrderedDict[tuple[object, ...], None] = OrderedDict()  # painted once
+        self._tile_bytes = 0
 
     def set_tile_size(self, px: int) -> None:
         self.tile_size = max(MIN_TILE, min(MAX_TILE, px))
         self._titles.clear()
         self._tiles.clear()
+        self._tile_bytes = 0
         self._once.clear()
 
     @property
@@ -176,8 +179,10 @@ class GalleryDelegate(QStyledItemDelegate):
                 del self._once[key]
                 tile = self._compose(option, rect, pixmap, title, visibility, ratio)
                 self._tiles[key] = tile
-                if len(self._tiles) > TILE_CACHE:
-                    self._tiles.popitem(last=False)
+                self._tile_bytes += tile.width() * tile.height() * 4
+                while self._tile_bytes > TILE_BYTES and len(self._tiles) > 1:
+                    _key, old = self._tiles.popitem(last=False)
+                    self._tile_bytes -= old.width() * old.height() * 4
                 painter.drawPixmap(rect.topLeft(), tile)
                 return
             self._once[key] = None
