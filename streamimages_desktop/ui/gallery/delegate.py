@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from streamimages_desktop.core.labels import VISIBILITY_BADGES
 from streamimages_desktop.core.models import StreamImage, Visibility
-from streamimages_desktop.ui.gallery.model import VisibilityRole
+from streamimages_desktop.ui.gallery.model import TileRole, VisibilityRole
 
 MIN_TILE = 64
 MAX_TILE = 320
@@ -40,8 +40,15 @@ PADDING = 8
 BADGE = 22  # diameter of the badge disc, in logical pixels
 TITLE_CACHE = 4096  # elided titles kept laid out (a few screens' worth, many times over)
 SCALED_CACHE = 160  # pictures kept scaled to their tile: about four screens (~12 MB at 160 px)
+TILE_CACHE = 200  # tiles painted once, remembered (a second paint composes the tile)
+TILE_BYTES = 32 * 1024 * 1024  # whole tiles kept composed: ~5 screens at 1x, ~1 at 2x
 
 Index = QModelIndex | QPersistentModelIndex
+_MARKED = (
+    QStyle.StateFlag.State_Selected
+    | QStyle.StateFlag.State_MouseOver
+    | QStyle.StateFlag.State_HasFocus
+)
 
 
 def star_polygon(center: QPointF, outer: float, inner: float) -> QPolygonF:
@@ -96,6 +103,7 @@ class GalleryDelegate(QStyledItemDelegate):
         self._hover = QColor(self._highlight)
         self._hover.setAlpha(40)
         self._frame = palette.color(QPalette.ColorRole.Mid)
+        self._base = palette.color(QPalette.ColorRole.Base)  # what the viewport is filled with
         self._private_colour = QColor(196, 52, 52)
         self._subscribers_colour = QColor(214, 150, 20)
         self._badge_ink = QColor(255, 255, 255)
@@ -103,10 +111,19 @@ class GalleryDelegate(QStyledItemDelegate):
         self._titles: OrderedDict[tuple[str, int], QStaticText] = OrderedDict()
         self._badges: dict[tuple[str, float], QPixmap] = {}
         self._scaled: OrderedDict[tuple[int, int, int, float], QPixmap] = OrderedDict()
+        # A tile scrolls through several frames and a screen repaints whole (the paint event's
+        # bounding rect): picture, badge and title are composed once into one pixmap, so a
+        # repaint is one blit instead of some twenty Qt calls, each retaking the GIL.
+        self._tiles: OrderedDict[tuple[object, ...], QPixmap] = OrderedDict()
+        self._once: OrderedDict[tuple[object, ...], None] = OrderedDict()  # painted once
+        self._tile_bytes = 0
 
     def set_tile_size(self, px: int) -> None:
         self.tile_size = max(MIN_TILE, min(MAX_TILE, px))
         self._titles.clear()
+        self._tiles.clear()
+        self._tile_bytes = 0
+        self._once.clear()
 
     @property
     def picture_height(self) -> int:
@@ -124,6 +141,10 @@ class GalleryDelegate(QStyledItemDelegate):
         return self.cell_size(option.fontMetrics)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        tile = index.data(TileRole)  # the gallery model's: everything in one call
+        if isinstance(tile, tuple):
+            self._paint_tile(painter, option, option.rect, *tile)
+            return
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         image = index.data(Qt.ItemDataRole.UserRole)  # one call for title and visibility
         if isinstance(image, StreamImage):
@@ -143,11 +164,34 @@ class GalleryDelegate(QStyledItemDelegate):
         visibility: Visibility | None,
     ) -> None:
         state = option.state
+        marked = bool(state & _MARKED)
+        if not marked:
+            device = painter.device()
+            ratio = device.devicePixelRatioF() if device is not None else 1.0
+            picture_key = pixmap.cacheKey() if isinstance(pixmap, QPixmap) else 0
+            key = (picture_key, title, visibility, rect.width(), rect.height(), ratio)
+            tile = self._tiles.get(key)
+            if tile is not None:
+                self._tiles.move_to_end(key)
+                painter.drawPixmap(rect.topLeft(), tile)  # opaque, whole pixels: a plain copy
+                return
+            if key in self._once:  # its second paint: worth composing (a first screen is not)
+                del self._once[key]
+                tile = self._compose(option, rect, pixmap, title, visibility, ratio)
+                self._tiles[key] = tile
+                self._tile_bytes += tile.width() * tile.height() * 4
+                while self._tile_bytes > TILE_BYTES and len(self._tiles) > 1:
+                    _key, old = self._tiles.popitem(last=False)
+                    self._tile_bytes -= old.width() * old.height() * 4
+                painter.drawPixmap(rect.topLeft(), tile)
+                return
+            self._once[key] = None
+            if len(self._once) > TILE_CACHE:
+                self._once.popitem(last=False)
         selected = bool(state & QStyle.StateFlag.State_Selected)
         painter.save()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         cell = QRectF(rect).adjusted(1.5, 1.5, -1.5, -1.5)
-        if selected or state & QStyle.StateFlag.State_MouseOver:
+        if marked:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)  # rounded frames only
         if selected:
             painter.setPen(QPen(self._highlight, 2))
@@ -159,10 +203,47 @@ class GalleryDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(self._hover)
             painter.drawRoundedRect(cell, 6, 6)
+        painter.save()
+        painter.translate(rect.topLeft())
+        self._draw_content(painter, option, rect.width(), pixmap, title, visibility)
+        painter.restore()
+        if state & QStyle.StateFlag.State_HasFocus and not selected:
+            painter.setPen(QPen(self._frame, 1, Qt.PenStyle.DotLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(cell, 6, 6)
+        painter.restore()
 
-        area = QRect(
-            rect.left() + PADDING, rect.top() + PADDING, self.tile_size, self.picture_height
-        )
+    def _compose(
+        self,
+        option: QStyleOptionViewItem,
+        rect: QRect,
+        pixmap: object,
+        title: str,
+        visibility: Visibility | None,
+        ratio: float,
+    ) -> QPixmap:
+        """The tile's picture, badge and title on an opaque pixmap of the cell's size, filled
+        like the viewport (an opaque pixmap is copied, not blended: half the cost)."""
+        tile = QPixmap(max(1, round(rect.width() * ratio)), max(1, round(rect.height() * ratio)))
+        tile.setDevicePixelRatio(ratio)
+        tile.fill(self._base)
+        painter = QPainter(tile)
+        self._draw_content(painter, option, rect.width(), pixmap, title, visibility)
+        painter.end()
+        return tile
+
+    def _draw_content(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        width: int,
+        pixmap: object,
+        title: str,
+        visibility: Visibility | None,
+    ) -> None:
+        """Picture, badge and title of a tile whose top-left corner is at (0, 0)."""
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        area = QRect(PADDING, PADDING, self.tile_size, self.picture_height)
         picture = QRectF(area)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
             picture = self._draw_fitted(painter, pixmap, area)
@@ -176,9 +257,9 @@ class GalleryDelegate(QStyledItemDelegate):
 
         metrics = option.fontMetrics
         text_rect = QRect(
-            rect.left() + PADDING,
+            PADDING,
             area.bottom() + PADDING // 2,
-            rect.width() - 2 * PADDING,
+            width - 2 * PADDING,
             metrics.height() + PADDING,
         )
         if title:
@@ -193,12 +274,6 @@ class GalleryDelegate(QStyledItemDelegate):
                 ),
                 text,
             )
-
-        if state & QStyle.StateFlag.State_HasFocus and not selected:
-            painter.setPen(QPen(self._frame, 1, Qt.PenStyle.DotLine))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(cell, 6, 6)
-        painter.restore()
 
     def _title_text(self, title: str, width: int, option: QStyleOptionViewItem) -> QStaticText:
         """The title elided to `width` and laid out once (kept for the next paints)."""

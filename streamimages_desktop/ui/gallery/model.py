@@ -29,6 +29,8 @@ from streamimages_desktop.ui.gallery.thumbnail_loader import ThumbnailLoader
 ImageIdRole = Qt.ItemDataRole.UserRole + 1
 IMAGE_IDS_MIME = "application/x-streamimages-image-ids"
 VisibilityRole = Qt.ItemDataRole.UserRole + 2
+# (decoration, title, visibility) in one call: the delegate asks once per tile per frame.
+TileRole = Qt.ItemDataRole.UserRole + 3
 
 # Thumbnail renditions by longest side: a tile asks for the smallest that covers its size in
 # device pixels (tile size x device pixel ratio), so tiles stay crisp on HiDPI screens.
@@ -146,6 +148,10 @@ class GalleryModel(QAbstractListModel):
         # cache is smaller than a screen) is not re-requested until the viewport changes.
         self._epoch = 0
         self._loaded_in: dict[str, int] = {}
+        # While the grid flies past (hold_requests), a miss is only noted here: a tile on
+        # screen for one frame must not start a worker that holds the GIL during the next.
+        self._holding = False
+        self._held: dict[str, None] = {}  # ids missed while holding, in paint order
         loader.loaded.connect(self._on_thumbnail_loaded)
         loader.failed.connect(self._on_thumbnail_failed)
 
@@ -320,9 +326,54 @@ class GalleryModel(QAbstractListModel):
         return changed
 
     def thumbnail_pending(self, row: int) -> bool:
-        """True while the thumbnail of `row` is queued or loading."""
+        """True while the thumbnail of `row` is held back, queued or loading."""
         image_id = self.id_at(row)
-        return image_id is not None and self._loader.is_pending(image_id)
+        return image_id is not None and (
+            image_id in self._held or self._loader.is_pending(image_id)
+        )
+
+    @property
+    def holding(self) -> bool:
+        return self._holding
+
+    def hold_requests(self) -> None:
+        """The viewport moves fast: misses (thumbnails, pages) are noted, not requested."""
+        self._holding = True
+        self.rows.hold = True
+
+    def release_requests(
+        self,
+        rows: Iterable[int],
+        *,
+        stop: bool,
+        pages: Iterable[int] = (),
+        keep: Iterable[int] = (),
+    ) -> None:
+        """Request the held thumbnails of `rows` and the missing pages of `rows` and `pages`
+        (on screen long enough to be worth loading); held thumbnails of `keep` (still on
+        screen) stay held, the others are forgotten. `stop`: the viewport is still: every
+        thumbnail of `rows` not in the cache is asked for, and misses are again at once."""
+        held, self._held = self._held, {}
+        if stop:
+            self._holding = False
+            self.rows.hold = False
+        for row in pages:
+            self.rows.want_row(row)
+        for row in rows:
+            self.rows.want_row(row)
+            image_id = self.id_at(row)
+            if image_id is None:
+                continue
+            if image_id in held:
+                del held[image_id]
+                self._request(image_id)
+            elif stop:
+                self._decoration(image_id)  # asks for it if it is not in the cache
+        if not stop:
+            for row in keep:
+                image_id = self.id_at(row)
+                if image_id is not None and image_id in held:
+                    self._held[image_id] = None
 
     # Qt side -----------------------------------------------------------------------------
 
@@ -330,14 +381,7 @@ class GalleryModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not self._valid(index):
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-            | Qt.ItemFlag.ItemIsDragEnabled  # onto a stream in the browser: move (Ctrl: copy)
-        )
+        return _ROW_FLAGS if self._valid(index) else Qt.ItemFlag.NoItemFlags
 
     def mimeTypes(self) -> list[str]:
         return [IMAGE_IDS_MIME]
@@ -354,6 +398,12 @@ class GalleryModel(QAbstractListModel):
         if not self._valid(index):
             return None
         row = index.row()
+        if role == TileRole:
+            known = self.rows.image_at(row)
+            decoration = self._decoration(self.rows.ids[row])
+            if known is None:
+                return (decoration, "", self.rows.visibility[row])
+            return (decoration, known.title, known.visibility)
         if role == Qt.ItemDataRole.DecorationRole:
             return self._decoration(self.rows.ids[row])
         if role == ImageIdRole:
@@ -377,6 +427,7 @@ class GalleryModel(QAbstractListModel):
         names = super().roleNames()
         names[ImageIdRole] = QByteArray(b"imageId")
         names[VisibilityRole] = QByteArray(b"visibility")
+        names[TileRole] = QByteArray(b"tile")
         return names
 
     def shutdown(self) -> None:
@@ -413,9 +464,15 @@ class GalleryModel(QAbstractListModel):
         pixmap = self._cache.get(GALLERY_PAGE, image_id, rendition, self.device_pixel_ratio)
         if pixmap is not None:
             return pixmap
+        if self._holding:
+            self._held[image_id] = None
+        else:
+            self._request(image_id)
+        return placeholder_pixmap()
+
+    def _request(self, image_id: str) -> None:
         if self._loaded_in.get(image_id) != self._epoch:
             self._loader.request(self.viewer, image_id)
-        return placeholder_pixmap()
 
     def _changed(self, first: int, last: int, roles: Sequence[int]) -> None:
         self.dataChanged.emit(self.index(first, 0), self.index(last, 0), list(roles))
@@ -446,6 +503,13 @@ class GalleryModel(QAbstractListModel):
         if row is not None:
             self._changed(row, row, [Qt.ItemDataRole.DecorationRole])
 
+
+_ROW_FLAGS = (  # asked for every tile on every paint: combined once
+    Qt.ItemFlag.ItemIsEnabled
+    | Qt.ItemFlag.ItemIsSelectable
+    | Qt.ItemFlag.ItemNeverHasChildren
+    | Qt.ItemFlag.ItemIsDragEnabled  # onto a stream in the browser: move (Ctrl: copy)
+)
 
 _TEXT_ROLES: list[int] = [
     Qt.ItemDataRole.DisplayRole,

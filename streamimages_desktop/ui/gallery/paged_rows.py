@@ -54,6 +54,7 @@ class PagedRows(QObject):
         self._in_flight: int | None = None
         self._generation = 0
         self._fetch: Fetch | None = None
+        self.hold = False  # the grid flies past: a missing page is not fetched (want_row is)
 
     # Filling -----------------------------------------------------------------------------
 
@@ -173,9 +174,15 @@ class PagedRows(QObject):
             return None
         image_id = self.ids[row]
         found = self._known.get(image_id) if image_id is not None else None
-        if found is None:
+        if found is None and not self.hold:
             self.want(row // PAGE_ROWS)
         return found
+
+    def want_row(self, row: int) -> None:
+        """Queue the page of `row` if its image is not here (also while holding)."""
+        image_id = self.ids[row] if 0 <= row < len(self.ids) else None
+        if image_id is None or image_id not in self._known:
+            self.want(row // PAGE_ROWS)
 
     def want(self, page: int) -> None:
         """Queue `page` unless it is here or on its way; the newest wish is fetched first."""

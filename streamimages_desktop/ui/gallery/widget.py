@@ -32,6 +32,7 @@ from streamimages_desktop.ui.gallery.view import DEFAULT_EMPTY_TEXT, GalleryView
 from streamimages_desktop.ui.tasks import TaskRunner
 
 IDLE_CHECK_MS = 30  # how often, at most, visible rows are checked for pending thumbnails
+DWELL_MS = 40  # while scrolling, a tile on screen at three checks this far apart is loaded
 
 
 class GalleryManager(RenditionSource, Protocol):
@@ -165,12 +166,17 @@ class GalleryWidget(QWidget):
         self._idle_check.timeout.connect(self._on_idle_check)
         self._prune = QTimer(self, singleShot=True, interval=120)
         self._prune.timeout.connect(self._on_prune)
+        # Scrolling: thumbnails and pages only of tiles that stay on screen (see _on_dwell).
+        self._dwell = QTimer(self, singleShot=True, interval=DWELL_MS)
+        self._dwell.timeout.connect(self._on_dwell)
+        self._moved = False
+        self._seen: tuple[range, range] = (range(0), range(0))  # rows at the last two checks
         self.view.painted.connect(self._on_view_painted)
         self.view.open_pressed.connect(self._on_open_pressed)
         self.view.delete_pressed.connect(self._on_delete_pressed)
         self.view.doubleClicked.connect(self._on_double_clicked)
         self.view.customContextMenuRequested.connect(self._on_context_menu)
-        self.view.verticalScrollBar().valueChanged.connect(self._on_viewport_moved)
+        self.view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.loader.loaded.connect(self._on_thumbnail_done)
         self.loader.failed.connect(self._on_thumbnail_done)
 
@@ -397,8 +403,37 @@ class GalleryWidget(QWidget):
         self.gc.busy()
         self.model.new_viewport_epoch()
         self._idle = self._painted = False
+
+    def _on_scrolled(self, *_args: object) -> None:
+        """The scroll moved: misses wait for the dwell check instead of loading at once."""
+        self._on_viewport_moved()
+        self._moved = True
+        if not self._dwell.isActive():
+            if not self.model.holding:
+                self._seen = (self.view.visible_rows(), self.view.visible_rows())
+            self.model.hold_requests()
+            self._dwell.start()
         if not self._prune.isActive():  # throttled, so a long scroll prunes as it goes
             self._prune.start()
+
+    def _on_dwell(self) -> None:
+        """While scrolling: thumbnails of rows on screen now and at the last two checks, and
+        pages (titles, one query per 200 rows) of rows on screen now and at the last one.
+        A fast scroll's tiles are gone before they would load, and the workers would take
+        the GIL from the frames painting the next ones. Once still: every visible row."""
+        rows = self.view.visible_rows()
+        if self._moved:
+            self._moved = False
+            older, last = self._seen
+            titled = range(max(rows.start, last.start), min(rows.stop, last.stop))
+            steady = range(max(titled.start, older.start), min(titled.stop, older.stop))
+            self._seen = (last, rows)
+            self.model.release_requests(steady, stop=False, pages=titled, keep=rows)
+            self._dwell.start()
+        else:
+            self.model.release_requests(rows, stop=True)
+        if not self._idle_check.isActive():
+            self._idle_check.start()
 
     def _on_view_painted(self) -> None:
         self._painted = True

@@ -16,6 +16,7 @@ from streamimages_desktop.core.models import OWNER, Role, StreamImage, Viewer, V
 from streamimages_desktop.ui.gallery.model import (
     GalleryModel,
     ImageIdRole,
+    TileRole,
     VisibilityRole,
     placeholder_pixmap,
     tooltip_for,
@@ -244,3 +245,36 @@ def test_update_images_moves_only_the_rows_that_changed(
     assert [model.data(model.index(r, 0), ImageIdRole) for r in range(9)] == [i.id for i in images]
     assert not model.update_images(OWNER, list(reversed(images)))  # a new order: a reset
     assert changes[-1] == ("reset", 0, 0)
+
+
+def test_while_holding_a_miss_is_noted_and_only_released_rows_load(
+    qtbot: QtBot, model: GalleryModel, loader: ThumbnailLoader, counting: CountingManager
+) -> None:
+    model.hold_requests()
+    for row in range(model.rowCount()):
+        shown = model.data(model.index(row, 0), DECORATION)
+        assert shown.cacheKey() == placeholder_pixmap().cacheKey()
+    assert loader.pending_count == 0 and not counting.calls  # nothing asked for yet
+    assert all(model.thumbnail_pending(r) for r in range(model.rowCount()))  # but not idle
+    model.release_requests([2, 3], stop=False)
+    qtbot.waitUntil(lambda: not loader.runner.busy and loader.pending_count == 0)
+    ids = [model.data(model.index(r, 0), ImageIdRole) for r in range(model.rowCount())]
+    assert counting.calls == Counter(ids[2:4])  # the others scrolled past: forgotten
+    assert not any(model.thumbnail_pending(r) for r in range(model.rowCount()))
+    model.data(model.index(5, 0), DECORATION)  # still holding: noted again
+    assert counting.calls[ids[5]] == 0 and model.thumbnail_pending(5)
+    model.release_requests([], stop=True)
+    model.data(model.index(6, 0), DECORATION)  # still now: asked for at once
+    qtbot.waitUntil(lambda: not loader.runner.busy and loader.pending_count == 0)
+    assert counting.calls == Counter([*ids[2:4], ids[6]])
+
+
+def test_the_tile_role_gives_decoration_title_and_visibility_in_one_call(
+    model: GalleryModel,
+) -> None:
+    index = model.index(0, 0)
+    decoration, title, visibility = model.data(index, TileRole)
+    image = model.image_at(0)
+    assert image is not None
+    assert (title, visibility) == (image.title, image.visibility)
+    assert decoration.cacheKey() == model.data(index, DECORATION).cacheKey()

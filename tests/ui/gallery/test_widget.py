@@ -216,6 +216,47 @@ def test_no_decode_runs_on_the_gui_thread_while_the_grid_fills_and_scrolls(
         assert main not in ran_on, f"{name} ran on the GUI thread"
 
 
+def test_a_fast_scroll_loads_no_thumbnails_of_tiles_it_flew_past(
+    qtbot: QtBot,
+    big_manager: StreamImageManager,
+    make_gallery: MakeGallery,
+    pixmap_cache: PixmapCache,
+) -> None:
+    gallery = make_gallery(big_manager)
+    fill(qtbot, gallery, OWNER, "big")
+    bar = gallery.view.verticalScrollBar()
+    first = set(gallery.visible_ids())
+    flown: set[str] = set()
+    for step in range(1, 20):  # a screen a frame: each tile on screen for one paint only
+        bar.setValue(bar.maximum() * step // 40)
+        gallery.view.viewport().repaint()
+        flown.update(gallery.visible_ids())
+    last = set(gallery.visible_ids())
+    flown -= first | last
+    assert len(flown) > 200
+    with qtbot.waitSignal(gallery.thumbnails_idle, timeout=20000):
+        pass  # still now: the last screen loads
+    assert all(pixmap_cache.get(GALLERY_PAGE, i, "thumb", 1.0) for i in last)
+    assert not any(pixmap_cache.get(GALLERY_PAGE, i, "thumb", 1.0) for i in flown)
+    assert not any(gallery.loader.is_pending(i) for i in flown)
+
+
+def test_a_composed_tile_looks_like_one_drawn_directly(
+    qtbot: QtBot, gallery: GalleryWidget, groups: dict[Visibility, list[str]]
+) -> None:
+    fill(qtbot, gallery, OWNER, "mixed")
+    gallery.view.clearSelection()
+    gallery.view.setCurrentIndex(gallery.model.index(-1, 0))
+    gallery.delegate._tiles.clear()
+    gallery.delegate._once.clear()
+    viewport = gallery.view.viewport()
+    direct = viewport.grab().toImage()  # first paint of each tile: drawn directly
+    composed = viewport.grab().toImage()  # second: composed into its pixmap
+    assert len(gallery.delegate._tiles) == gallery.model.rowCount()
+    again = viewport.grab().toImage()  # third: copied from that pixmap
+    assert direct == composed == again
+
+
 class GatedQueries:
     """The real manager, except that listing stream "slow" waits until the test says so."""
 

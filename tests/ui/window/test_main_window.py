@@ -314,6 +314,8 @@ def test_preview_shows_display_rendition_and_counts_a_view(
     assert preview.view.pixmap.width() == 64  # the display rendition is never upscaled
     assert preview.info.value("Visibility") == "Subscribers only"
     assert preview.info.value("Dimensions") == "64 x 48 px"
+    # The view is counted just after the picture is on screen (ViewerWindow._later).
+    qtbot.waitUntil(lambda: manager.image(OWNER, image_id).views == 1)
     assert manager.image(OWNER, image_id).views == 1
 
 
