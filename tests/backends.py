@@ -135,3 +135,20 @@ def library_snapshot(settings: Settings) -> tuple[list[str], list[str], list[tup
     with psycopg.connect(settings.stream_images_database_url) as pg:
         rows = [tuple(r) for r in pg.execute(query).fetchall()]
     return [*_team_objects(settings)[2]], renditions, rows
+
+
+def member_settings(
+    owner_settings: Settings, name: str, level: str, *, can_edit: bool = False
+) -> Settings:
+    """A new member of the owner's team library (`team_admin.add_member`: their database
+    role and storage keys), as their own settings, with a local folder of their own."""
+    from streamimages_desktop.core import team_admin
+
+    made = team_admin.add_member(owner_settings, name, level, can_edit=can_edit)
+    return replace(
+        owner_settings,
+        stream_images_database_url=made.database_url,
+        stream_images_blob_access_key=made.access_key,
+        stream_images_blob_secret_key=made.secret_key,
+        stream_images_dir=owner_settings.stream_images_dir.parent / f"home-{name}",
+    )

@@ -258,36 +258,7 @@ class Store(Database):
         missing, so a refused or failed insert never leaves an empty stream behind.
         """
         with self.transaction() as conn:
-            if create_stream is not None and create_stream.id == image.stream_id:
-                conn.execute(
-                    "INSERT INTO streams (id, title, owner, created) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT DO NOTHING",
-                    (
-                        validate_stream_id(create_stream.id),
-                        create_stream.title,
-                        create_stream.owner,
-                        _to_text(create_stream.created),
-                    ),
-                )
-            if not conn.execute(
-                "SELECT 1 FROM streams WHERE id = ?", (image.stream_id,)
-            ).fetchone():
-                raise NotFound(f"no stream {image.stream_id}")
-            # A new image in a trashed stream brings the stream back (its trash stays trash).
-            conn.execute("UPDATE streams SET trashed = NULL WHERE id = ?", (image.stream_id,))
-            dup = conn.execute(
-                "SELECT id FROM images WHERE stream_id = ? AND sha256 = ? AND trashed IS NULL",
-                (image.stream_id, image.sha256),
-            ).fetchone()
-            if dup is not None:
-                raise DuplicateImage(dup["id"])
-            count = self._count_all(conn, image.stream_id)
-            if count >= max_per_stream:
-                raise StreamFull(
-                    f"stream {image.stream_id} already holds {count_of(count, 'image')} "
-                    f"(MAX_STREAM_IMAGES_PER_STREAM = {max_per_stream})"
-                )
-            insert_row(conn, image)
+            self._insert_checked(conn, image, max_per_stream, create_stream)
 
     def insert_images(
         self,
@@ -319,14 +290,16 @@ class Store(Database):
     def _insert_checked(
         self, conn: sqlite3.Connection, image: StreamImage, limit: int, create: Stream | None
     ) -> None:
-        """One row of insert_images: stream, duplicate and limit checks, then the insert (the
+        """One row of insert_image(s): stream, duplicate and limit checks, then the insert (the
         count through self._count_all, which a subclass may answer differently)."""
         known = conn.execute(
             "SELECT trashed FROM streams WHERE id = ?", (image.stream_id,)
         ).fetchone()
         if known is None and create is not None and create.id == image.stream_id:
+            # DO NOTHING: another machine's import may make the same stream meanwhile.
             conn.execute(
-                "INSERT INTO streams (id, title, owner, created) VALUES (?, ?, ?, ?)",
+                "INSERT INTO streams (id, title, owner, created) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (
                     validate_stream_id(create.id),
                     create.title,

@@ -12,7 +12,6 @@ import psycopg
 import pytest
 from botocore.exceptions import ClientError
 
-from streamimages_desktop.core import team_admin
 from streamimages_desktop.core.errors import StaleEdit
 from streamimages_desktop.core.importer import ImportOptions, ImportStatus
 from streamimages_desktop.core.library_location import TeamLibrary, location_of
@@ -21,7 +20,7 @@ from streamimages_desktop.core.models import OWNER, Role, StreamImage, Viewer, V
 from streamimages_desktop.core.s3_connection import make_client
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.team_store import TeamStore
-from tests.backends import original_names, team_settings
+from tests.backends import member_settings, original_names, team_settings
 from tests.images import image_bytes
 
 SECRET = "secret plans"
@@ -46,19 +45,6 @@ def add(
     result = manager.import_bytes(OWNER, "live", data, f"img{seed}.png", options)
     assert result.image_id is not None, result.reason
     return manager.image(OWNER, result.image_id)
-
-
-def member_settings(
-    owner_settings: Settings, name: str, level: str, *, can_edit: bool = False
-) -> Settings:
-    made = team_admin.add_member(owner_settings, name, level, can_edit=can_edit)
-    return replace(
-        owner_settings,
-        stream_images_database_url=made.database_url,
-        stream_images_blob_access_key=made.access_key,
-        stream_images_blob_secret_key=made.secret_key,
-        stream_images_dir=owner_settings.stream_images_dir.parent / f"home-{name}",
-    )
 
 
 def private_key(settings: Settings, image: StreamImage) -> tuple[str, str]:

@@ -6,21 +6,19 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from streamimages_desktop.core import team_admin
 from streamimages_desktop.core.importer import ImportOptions
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, Visibility
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from streamimages_desktop.ui.window.main_window import MainWindow
-from tests.backends import team_settings
+from tests.backends import member_settings, team_settings
 from tests.images import image_bytes
 from tests.ui.window_fixtures import grid_ids, wait_settled
 
@@ -32,24 +30,14 @@ def owner_settings(settings: Settings, request: pytest.FixtureRequest) -> Settin
     return team_settings(settings, request)
 
 
-def member(owner_settings: Settings, name: str, level: str, can_edit: bool) -> Settings:
-    made = team_admin.add_member(owner_settings, name, level, can_edit=can_edit)
-    return replace(
-        owner_settings,
-        stream_images_database_url=made.database_url,
-        stream_images_blob_access_key=made.access_key,
-        stream_images_blob_secret_key=made.secret_key,
-    )
-
-
 @pytest.fixture
 def windows(
     qtbot: QtBot, owner_settings: Settings, tmp_path: Path
 ) -> Iterator[list[tuple[MainWindow, StreamImageManager]]]:
     tag = tmp_path.name[-8:].lower().replace("-", "_")
     others = [
-        member(owner_settings, f"mod_{tag}", "all", True),
-        member(owner_settings, f"sub_{tag}", "subscribers", False),
+        member_settings(owner_settings, f"mod_{tag}", "all", can_edit=True),
+        member_settings(owner_settings, f"sub_{tag}", "subscribers"),
     ]
     made: list[tuple[MainWindow, StreamImageManager]] = []
     try:
