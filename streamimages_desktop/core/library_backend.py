@@ -47,7 +47,7 @@ class Backend:
     cache_dir: Path
     warnings: list[str] = field(default_factory=list)
 
-    _feed: Any = None
+    _feed: Any = field(default=None, init=False, repr=False)  # the ChangeFeed, made on first use
 
     @property
     def is_team(self) -> bool:
