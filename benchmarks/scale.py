@@ -57,10 +57,11 @@ from streamimages_desktop.core.importer import ImportOptions, ImportStatus  # no
 from streamimages_desktop.core.manager import LIBRARY_FILE, StreamImageManager  # noqa: E402
 from streamimages_desktop.core.models import OWNER  # noqa: E402
 from streamimages_desktop.core.settings import Settings  # noqa: E402
+from streamimages_desktop.core.schema import SCHEMA_VERSION  # noqa: E402
 from streamimages_desktop.core.store import Store  # noqa: E402
 
 CACHE = Path(os.environ.get("STREAMIMAGES_BENCH_CACHE", "~/.cache/streamimages-bench"))
-BUILD_VERSION = "2"  # bump when the synthetic library changes
+BUILD_VERSION = f"2-schema{SCHEMA_VERSION}"  # bump when the synthetic library changes
 IMPORT_FILES = 200  # several group commits' worth, so one slow fsync does not decide a row
 WORDS = ("sunset", "stage", "crowd", "guitar", "drums", "lights", "backstage", "encore")
 ENV = {"MAX_STREAM_IMAGES_PER_STREAM": "1000000"}

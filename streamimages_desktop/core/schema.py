@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from streamimages_desktop.core.errors import LibraryError, ProblemKind
+from streamimages_desktop.core.failures import sqlite_kind
 
 # Each step moves the library from version i to i + 1. Statements are listed one by one (no
 # executescript, which would commit the surrounding transaction in Python 3.11).
@@ -249,8 +250,7 @@ def migrate(conn: sqlite3.Connection) -> int:
                     "this SQLite file is not a StreamImages library", ProblemKind.DAMAGED
                 )
         for version in range(found, SCHEMA_VERSION):
-            for statement in MIGRATIONS[version]:
-                conn.execute(statement)
+            _run_step(conn, version)
         if found != SCHEMA_VERSION:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
         conn.execute("COMMIT")
@@ -259,3 +259,19 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute("ROLLBACK")
         raise
     return found
+
+
+def _run_step(conn: sqlite3.Connection, version: int) -> None:
+    """One migration step; a step the tables refuse (made by another build) is named as damage,
+    and the caller's ROLLBACK leaves the file as it was."""
+    for statement in MIGRATIONS[version]:
+        try:
+            conn.execute(statement)
+        except sqlite3.OperationalError as exc:
+            if sqlite_kind(exc) is ProblemKind.BUSY:
+                raise
+            raise LibraryError(
+                f"the library's tables do not match its version {version} ({exc});"
+                " nothing was changed",
+                ProblemKind.DAMAGED,
+            ) from exc

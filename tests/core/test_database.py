@@ -192,3 +192,22 @@ def _is_open(conn: object) -> bool:
     except sqlite3.ProgrammingError:
         return False
     return True
+
+
+def test_a_library_whose_tables_refuse_a_migration_step_is_named_and_left_as_it_was(
+    db_path: Path,
+) -> None:
+    """A file another build made (its version says 2, its tables already have a later step's
+    column): one clear problem, not a traceback, and the version is not moved."""
+    Database(db_path).close()
+    raw = sqlite3.connect(db_path)
+    raw.execute("PRAGMA user_version = 2")
+    raw.close()
+    with pytest.raises(EnvironmentProblem) as info:
+        Database(db_path)
+    assert info.value.kind is ProblemKind.DAMAGED
+    assert "do not match its version 2" in str(info.value)
+    assert "nothing was changed" in str(info.value)
+    raw = sqlite3.connect(db_path)
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+    raw.close()
