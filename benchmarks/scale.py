@@ -56,8 +56,8 @@ from streamimages_desktop.core.disk_index import mark_swept  # noqa: E402
 from streamimages_desktop.core.importer import ImportOptions, ImportStatus  # noqa: E402
 from streamimages_desktop.core.manager import LIBRARY_FILE, StreamImageManager  # noqa: E402
 from streamimages_desktop.core.models import OWNER  # noqa: E402
-from streamimages_desktop.core.settings import Settings  # noqa: E402
 from streamimages_desktop.core.schema import SCHEMA_VERSION  # noqa: E402
+from streamimages_desktop.core.settings import Settings  # noqa: E402
 from streamimages_desktop.core.store import Store  # noqa: E402
 
 CACHE = Path(os.environ.get("STREAMIMAGES_BENCH_CACHE", "~/.cache/streamimages-bench"))
