@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import time
 from pathlib import Path
 from typing import Final
@@ -23,9 +22,15 @@ TEMP_GRACE_SECONDS: Final = 600.0
 _TEMP_RE: Final = re.compile(r"\.[0-9a-f]{16}\.w(\d+-\d+)" + re.escape(TEMP_SUFFIX))
 
 
+def random_hex(nbytes: int) -> str:
+    """What secrets.token_hex gives, without importing `secrets` (its `random`, `hmac` and
+    `base64` cost every command's start-up more than its query, issue 14)."""
+    return os.urandom(nbytes).hex()
+
+
 def temp_name() -> str:
     """A fresh temp file name: random, plus this process's identity."""
-    return f".{secrets.token_hex(8)}.w{process_token()}{TEMP_SUFFIX}"
+    return f".{random_hex(8)}.w{process_token()}{TEMP_SUFFIX}"
 
 
 def temp_writer(name: str) -> str | None:

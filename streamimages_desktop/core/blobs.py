@@ -7,9 +7,11 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 from streamimages_desktop.core.atomic import (
     TEMP_GRACE_SECONDS,
@@ -191,7 +193,7 @@ def _make_folder(folder: Path) -> bool:
     return True
 
 
-_syncers: ThreadPoolExecutor | None = None
+_syncers: ThreadPoolExecutor | None = None  # made by the first group that syncs
 _syncers_lock = threading.Lock()
 
 
@@ -214,6 +216,8 @@ def _together(sync: Callable[[Any], None], targets: Sequence[Any]) -> None:
         return
     with _syncers_lock:
         if _syncers is None:
+            from concurrent.futures import ThreadPoolExecutor  # not for a read command
+
             _syncers = ThreadPoolExecutor(_SYNC_THREADS, thread_name_prefix="fsync")
         pool = _syncers
     for done in [pool.submit(sync, target) for target in targets]:

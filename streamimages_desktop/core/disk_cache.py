@@ -8,7 +8,6 @@ import logging
 import math
 import os
 import re
-import secrets
 import shutil
 import sqlite3
 import threading
@@ -21,7 +20,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from streamimages_desktop.core import paths
-from streamimages_desktop.core.atomic import atomic_write
+from streamimages_desktop.core.atomic import atomic_write, random_hex
 from streamimages_desktop.core.disk_index import (
     BUSY_TIMEOUT_SECONDS,
     FILES_DIR,
@@ -235,7 +234,7 @@ class DiskCache:
         size = len(data)
         if size > self._max_bytes or self._db is None:
             return
-        token = secrets.token_hex(8)
+        token = random_hex(8)
         path = self._path(key.image_id, key.rendition, key.sha256, token)
         assert path is not None
         try:

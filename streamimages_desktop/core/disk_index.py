@@ -12,14 +12,13 @@ import enum
 import logging
 import os
 import re
-import secrets
 import sqlite3
 import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from streamimages_desktop.core.atomic import TEMP_SUFFIX
+from streamimages_desktop.core.atomic import TEMP_SUFFIX, random_hex
 
 try:  # POSIX; elsewhere two processes repairing at once only do the work twice
     import fcntl
@@ -160,7 +159,7 @@ def repair(
         if again is not None:
             return again
         log.warning("rendition cache index %s is damaged (%s); rebuilding it", path, cause)
-        fresh = path.with_name(f".{INDEX_NAME}-{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        fresh = path.with_name(f".{INDEX_NAME}-{random_hex(4)}{TEMP_SUFFIX}")
         try:
             db = sqlite3.connect(fresh, isolation_level=None)
             try:

@@ -8,7 +8,6 @@ password.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +67,8 @@ class TeamLibrary:
         """A short name for this machine's state of the library (its lock and OBS folder)."""
         parts = urlsplit(self.database_url)
         where = f"{parts.hostname}:{parts.port}/{parts.path}|{self.bucket}/{self.prefix}"
+        import hashlib  # here: only a team library needs its key
+
         return hashlib.sha256(where.encode()).hexdigest()[:16]
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -34,12 +33,6 @@ from streamimages_desktop.core.errors import (
     UserError,
 )
 from streamimages_desktop.core.housekeeping import ORPHAN_GRACE_SECONDS, OrphanReport
-from streamimages_desktop.core.importer import (
-    Importer,
-    ImportOptions,
-    ImportResult,
-    ProgressCallback,
-)
 from streamimages_desktop.core.library_backend import LIBRARY_FILE, cache_dir_of, open_backend
 from streamimages_desktop.core.library_location import location_of
 from streamimages_desktop.core.models import (
@@ -78,6 +71,12 @@ if TYPE_CHECKING:
     from streamimages_desktop.core.derivatives import Derivative as Derivative
     from streamimages_desktop.core.export import ExportProgress
     from streamimages_desktop.core.export import ExportResult as ExportResult
+    from streamimages_desktop.core.importer import (
+        Importer,
+        ImportOptions,
+        ImportResult,
+        ProgressCallback,
+    )
 
 
 class _OnFirstUse:
@@ -163,6 +162,18 @@ class CacheReport:
     disk: DiskCacheStats
 
 
+def _sha256_hex(data: bytes) -> str:
+    import hashlib  # here: OpenSSL's load is paid only by what hashes (issue 14)
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _default_options() -> ImportOptions:
+    from streamimages_desktop.core.importer import ImportOptions
+
+    return ImportOptions()
+
+
 def _not_found(image_id: str) -> NotFound:
     """The same words for a missing image and one the role may not see, so nothing leaks."""
     return NotFound(f"no image {image_id}")
@@ -208,15 +219,6 @@ class StreamImageManager:
         except BaseException:
             self._store.close()
             raise
-        self._importer = Importer(
-            settings,
-            self._store,
-            self._blobs,
-            self._disk_cache,
-            clock,
-            self._lock,
-            library_lock=self._library_lock,
-        )
         self._memory_cache: MemoryCache[Any] | None = None
         if housekeeping_at_start and not self._store.read_only and self.needs_housekeeping():
             try:
@@ -469,12 +471,28 @@ class StreamImageManager:
 
     # -- imports -------------------------------------------------------------------------------
 
+    @cached_property
+    def _importer(self) -> Importer:
+        """Made on the first import, so a `list` or `stats` never loads the import code (its
+        hashing and worker pool cost a read command more than its query, issue 14)."""
+        from streamimages_desktop.core.importer import Importer
+
+        return Importer(
+            self._settings,
+            self._store,
+            self._blobs,
+            self._disk_cache,
+            self._clock,
+            self._lock,
+            library_lock=self._library_lock,
+        )
+
     def import_paths(
         self,
         viewer: Viewer,
         stream_id: str,
         paths: Sequence[Path],
-        options: ImportOptions = ImportOptions(),  # noqa: B008 - frozen, so sharing is safe
+        options: ImportOptions | None = None,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> list[ImportResult]:
@@ -487,7 +505,7 @@ class StreamImageManager:
         self._require_writable()
         validate_stream_id(stream_id)
         return self._importer.import_paths(
-            viewer.user_id, stream_id, paths, options, progress, cancel
+            viewer.user_id, stream_id, paths, options or _default_options(), progress, cancel
         )
 
     def import_bytes(
@@ -496,13 +514,15 @@ class StreamImageManager:
         stream_id: str,
         data: bytes,
         name: str,
-        options: ImportOptions = ImportOptions(),  # noqa: B008
+        options: ImportOptions | None = None,
     ) -> ImportResult:
         """Import pasted bytes; `name` (e.g. clipboard-2026-11-24-101500.png) is only a label."""
         access.require_edit(viewer)
         self._require_writable()
         validate_stream_id(stream_id)
-        return self._importer.import_bytes(viewer.user_id, stream_id, data, name, options)
+        return self._importer.import_bytes(
+            viewer.user_id, stream_id, data, name, options or _default_options()
+        )
 
     # -- reads as a viewer ---------------------------------------------------------------------
 
@@ -995,7 +1015,7 @@ class StreamImageManager:
         bytes in its stream in the same state). Any failure leaves no row and no new file."""
         access.require_edit(viewer)
         self._require_writable()
-        if len(data) != image.bytes or hashlib.sha256(data).hexdigest() != image.sha256:
+        if len(data) != image.bytes or _sha256_hex(data) != image.sha256:
             raise UserError(f"the bytes given for image {image.id} do not match its SHA-256")
         if image.format not in imaging.EXTENSION_FOR_FORMAT:
             raise UserError(f"image {image.id} has an unknown format {image.format!r}")

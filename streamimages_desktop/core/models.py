@@ -58,6 +58,14 @@ class InvalidStreamId(UserError, ValueError):
     """A stream id that is not a short lowercase slug."""
 
 
+def new_image_id() -> str:
+    """A fresh image id, 32 hex digits (a uuid4); `uuid` is imported here, not by every
+    command that reads models (it brings `platform`, issue 14)."""
+    import uuid
+
+    return uuid.uuid4().hex
+
+
 def validate_stream_id(stream_id: str) -> str:
     """Return the id if it is a slug (a-z, 0-9, '-', '_'; 1-64 chars), else raise."""
     if not STREAM_ID_RE.fullmatch(stream_id):

@@ -147,12 +147,16 @@ class Store(Database):
 
     # -- the one way images are read ---------------------------------------------------------
 
-    # The search dialect: SQLite's FTS5 here, PostgreSQL's in core/team_store.py.
-    _search_clause = staticmethod(search_clause)
+    def _search_clause(self, text: str | None) -> tuple[str, list[str]] | None:
+        """The search dialect: SQLite's FTS5 here (its terms ordered by how common they are in
+        this library), PostgreSQL's in core/team_store.py."""
+        return search_clause(text, self._rows_up_to)
 
-    @classmethod
+    def _rows_up_to(self, sql: str, params: list[str], limit: int) -> int:
+        return int(self._query(f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, limit])[0][0])
+
     def _image_where(
-        cls,
+        self,
         viewer: Viewer,
         stream_id: str | None = None,
         search: str | None = None,
@@ -165,7 +169,7 @@ class Store(Database):
         if stream_id is not None:
             parts.append("images.stream_id = ?")
             params.append(stream_id)
-        found = cls._search_clause(search)
+        found = self._search_clause(search)
         if found is not None:
             parts.append(found[0])
             params.extend(found[1])

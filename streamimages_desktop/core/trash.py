@@ -9,7 +9,6 @@ its row is gone, and only when no row (trashed or not) uses the same bytes.
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -22,6 +21,7 @@ from streamimages_desktop.core.models import (
     StreamImage,
     TrashedImage,
     Visibility,
+    new_image_id,
 )
 from streamimages_desktop.core.store import (
     Store,
@@ -283,7 +283,7 @@ def copy(
                 image = _live_row(conn, image_id)
                 source = image.stream_id
                 _room_for(conn, replace(image, id=""), target, limit)
-                new_id = (new_ids or {}).get(image_id) or uuid.uuid4().hex
+                new_id = (new_ids or {}).get(image_id) or new_image_id()
                 insert_row(
                     conn,
                     replace(
