@@ -45,12 +45,14 @@ def show_warnings_as_lines() -> None:
 
 
 @contextmanager
-def open_library(settings: Settings) -> Iterator[StreamImageManager]:
+def open_library(settings: Settings, *, housekeeping: bool = True) -> Iterator[StreamImageManager]:
     """The library for one command, its start-up warnings said once on stderr; imported here,
-    not at the top, so `--help` and usage errors never load the library code (nor Pillow)."""
+    not at the top, so `--help` and usage errors never load the library code (nor Pillow).
+    A command that only reads passes `housekeeping=False`: it leaves no orphans to collect,
+    and then touches neither the folder of originals nor the rendition cache."""
     from streamimages_desktop.core.manager import StreamImageManager
 
-    with StreamImageManager(settings) as manager:
+    with StreamImageManager(settings, housekeeping_at_start=housekeeping) as manager:
         for warning in manager.startup_warnings:
             error(f"warning: {warning}")
         yield manager

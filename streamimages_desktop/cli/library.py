@@ -110,7 +110,11 @@ COMMANDS: dict[str, Callable[[StreamImageManager, argparse.Namespace], int]] = {
 }
 
 
+# The commands that only read: they skip the hourly housekeeping (a write command does it).
+READS = frozenset({"list", "show", "streams", "stats"})
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Open the library, run one of COMMANDS, close it; returns the exit status."""
-    with open_library(settings) as manager:
+    with open_library(settings, housekeeping=args.command not in READS) as manager:
         return COMMANDS[args.command](manager, args)

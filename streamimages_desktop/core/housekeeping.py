@@ -15,14 +15,16 @@ import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from streamimages_desktop.core.atomic import TEMP_GRACE_SECONDS, create_private_file
 from streamimages_desktop.core.blobs import BlobStore
-from streamimages_desktop.core.disk_cache import DiskCache
 from streamimages_desktop.core.errors import LibraryError, StreamImagesError
 from streamimages_desktop.core.process_lock import file_lock
-from streamimages_desktop.core.store import Store
+
+if TYPE_CHECKING:
+    from streamimages_desktop.core.disk_cache import DiskCache
+    from streamimages_desktop.core.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,6 @@ from streamimages_desktop.core import (
     paths,
     trash,
 )
-from streamimages_desktop.core.disk_cache import INDEX_NAME, DiskCache, RenditionKey
-from streamimages_desktop.core.disk_cache import DiskCacheStats as DiskCacheStats
 from streamimages_desktop.core.errors import (
     AccessDenied,
     EnvironmentProblem,
@@ -58,6 +56,7 @@ if TYPE_CHECKING:
 
     from streamimages_desktop.core import (
         derivatives,
+        disk_cache,
         imaging,
         library_check,
         obs_folder,
@@ -69,6 +68,8 @@ if TYPE_CHECKING:
     # policies), so a `list` does not import it.
     from streamimages_desktop.core.cache import CacheStats, MemoryCache
     from streamimages_desktop.core.derivatives import Derivative as Derivative
+    from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
+    from streamimages_desktop.core.disk_cache import DiskCacheStats as DiskCacheStats
     from streamimages_desktop.core.export import ExportProgress
     from streamimages_desktop.core.export import ExportResult as ExportResult
     from streamimages_desktop.core.importer import (
@@ -93,6 +94,7 @@ class _OnFirstUse:
 
 if not TYPE_CHECKING:
     derivatives = _OnFirstUse("derivatives")
+    disk_cache = _OnFirstUse("disk_cache")
     exporting = _OnFirstUse("export")
     imaging = _OnFirstUse("imaging")
     library_check = _OnFirstUse("library_check")
@@ -102,6 +104,7 @@ if not TYPE_CHECKING:
 # Names this module has always offered, loaded on first use (PEP 562).
 _FROM_ELSEWHERE: dict[str, tuple[str, str]] = {
     "Derivative": ("derivatives", "Derivative"),
+    "DiskCacheStats": ("disk_cache", "DiskCacheStats"),
     "ExportResult": ("export", "ExportResult"),
     "ExportProgress": ("export", "ExportProgress"),
 }
@@ -209,16 +212,6 @@ class StreamImageManager:
         self._library_lock = backend.state_dir / housekeeping.LOCK_FILE
         self._blobs = backend.blobs
         self._store = backend.store
-        try:
-            self._disk_cache = DiskCache(
-                backend.cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
-            )
-        except OSError as exc:
-            self._store.close()
-            raise failures.from_os(exc, "cache folder", backend.cache_dir) from None
-        except BaseException:
-            self._store.close()
-            raise
         self._memory_cache: MemoryCache[Any] | None = None
         if housekeeping_at_start and not self._store.read_only and self.needs_housekeeping():
             try:
@@ -226,11 +219,26 @@ class StreamImageManager:
             except (OSError, StreamImagesError) as exc:  # tidying never stops a command
                 log.info("housekeeping skipped: %s", exc)
 
+    @cached_property
+    def _disk_cache(self) -> DiskCache:
+        """The rendition cache, opened on first use: `list`, `stats` and `streams` never touch
+        it, and its index is a second SQLite file to open (issue 14). An unusable folder is a
+        warning there (renditions are then made each time); a failure to open is one line."""
+        cache_dir = self._backend.cache_dir
+        try:
+            return disk_cache.DiskCache(
+                cache_dir, self._settings.disk_limit_bytes, self._settings.ttl_seconds
+            )
+        except OSError as exc:
+            raise failures.from_os(exc, "cache folder", cache_dir) from None
+
     # -- lifetime ------------------------------------------------------------------------------
 
     def close(self) -> None:
         self._backend.close()
-        self._disk_cache.close()
+        opened = self.__dict__.get("_disk_cache")
+        if opened is not None:
+            opened.close()
 
     def __enter__(self) -> StreamImageManager:
         return self
@@ -307,9 +315,9 @@ class StreamImageManager:
 
         Reading figures creates nothing: a `cache stats` on a fresh machine leaves no folder.
         """
-        if not (cache_dir_of(settings) / INDEX_NAME).exists():
+        if not (cache_dir_of(settings) / disk_cache.INDEX_NAME).exists():
             return None
-        with DiskCache(
+        with disk_cache.DiskCache(
             cache_dir_of(settings), settings.disk_limit_bytes, settings.ttl_seconds
         ) as disk:
             return disk.stats()
@@ -319,9 +327,9 @@ class StreamImageManager:
         """Why the rendition cache folder cannot be used (a file in its place, read-only), or
         None; everything then works uncached, so this is a warning, never a refusal."""
         blocked = paths.in_the_way(cache_dir_of(settings))
-        if blocked is None and not (cache_dir_of(settings) / INDEX_NAME).exists():
+        if blocked is None and not (cache_dir_of(settings) / disk_cache.INDEX_NAME).exists():
             return None  # never made: nothing to say, and nothing is created by asking
-        with DiskCache(
+        with disk_cache.DiskCache(
             cache_dir_of(settings), settings.disk_limit_bytes, settings.ttl_seconds
         ) as disk:
             return disk.unusable_reason or blocked
@@ -389,7 +397,7 @@ class StreamImageManager:
             )
         library = settings.stream_images_dir / LIBRARY_FILE
         try:
-            cache: DiskCache | None = DiskCache(
+            cache: DiskCache | None = disk_cache.DiskCache(
                 settings.image_cache_dir, settings.disk_limit_bytes, settings.ttl_seconds
             )
         except (OSError, StreamImagesError):
@@ -621,7 +629,7 @@ class StreamImageManager:
         """The key, the row (access checked first) and the cached bytes or None."""
         rendition_side(rendition, self._top)  # an unknown rendition is refused before any read
         found = self.image(viewer, image_id)
-        key = RenditionKey(found.id, rendition, found.sha256)
+        key = disk_cache.RenditionKey(found.id, rendition, found.sha256)
         return key, found, self._disk_cache.get(key)
 
     def _store_rendition(self, key: RenditionKey, pixels: Image.Image, size: int) -> bytes:

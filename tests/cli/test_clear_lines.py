@@ -55,9 +55,12 @@ def test_a_symlink_loop_as_the_library_is_named(tmp_path: Path, loop: Path) -> N
 def test_a_symlink_loop_as_the_cache_is_named_and_costs_only_speed(
     tmp_path: Path, loop: Path
 ) -> None:
-    """An unusable cache folder is a warning (everything works uncached), naming the loop."""
-    listed = run(tmp_path, "list", cache=loop)
-    assert one_line(listed, code=0).endswith(
+    """An unusable cache folder is a warning (everything works uncached), naming the loop;
+    the import makes a thumbnail, so it says so (a `list` makes none and says nothing)."""
+    picture = write_image(tmp_path / "in" / "a.png", "PNG", size=(64, 48))
+    assert run(tmp_path, "list", cache=loop).stderr == ""
+    imported = run(tmp_path, "import", "--stream", "s1", picture, cache=loop)
+    assert one_line(imported, code=0).endswith(
         f"cache folder {loop} cannot be used ({LOOP}); "
         "renditions are made from the originals each "
         "time and not stored"
