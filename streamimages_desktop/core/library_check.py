@@ -1,7 +1,8 @@
 """`streamimages check`: find damage in the library and, with `--repair`, undo what can be undone.
 
 Checked: SQLite's `PRAGMA integrity_check`; the full-text index against the images table
-(FTS5 'integrity-check' with rank 1, which compares it with its content table); every row's
+(FTS5 'integrity-check' with rank 1, which compares it with its content table); the counts
+kept by triggers (each stream's totals and image count) against a recount; every row's
 original file (size always, SHA-256 with `full`, as hashing every original reads the whole
 library); the cached renditions of every row. Works on the raw file, so it runs where the
 library will not open. Nothing damaged is ever deleted: a restore keeps the damaged file.
@@ -20,18 +21,19 @@ from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.database import Database
 from streamimages_desktop.core.disk_cache import DiskCache, RenditionKey
 from streamimages_desktop.core.errors import LibraryError, StreamImagesError
-from streamimages_desktop.core.schema import SCHEMA_VERSION
+from streamimages_desktop.core.schema import MISCOUNTED, RECOUNT, SCHEMA_VERSION
 
 FTS_TABLES = ("images_fts", "images_words")  # trigram substrings, word prefixes
 ORIGINALS_DIR = "originals"
 MAX_INTEGRITY_LINES = 20
 _DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 DATABASE, FULL_TEXT, ORIGINAL, RENDITION = "database", "full-text index", "original", "rendition"
+COUNTS = "stream counts"
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One piece of damage: `area` is one of the four constants above, `text` one line."""
+    """One piece of damage: `area` is one of the constants above, `text` one line."""
 
     area: str
     text: str
@@ -84,6 +86,7 @@ def check(library_file: Path, cache: DiskCache | None, *, full: bool = False) ->
     try:
         _integrity(conn, report)
         _full_text(report)
+        _counts(conn, report)
         try:
             rows = conn.execute("SELECT id, sha256, format, bytes FROM images ORDER BY seq")
             rows_read = rows.fetchall()
@@ -190,6 +193,19 @@ def _full_text(report: CheckReport) -> None:
         conn.close()
 
 
+def _counts(conn: sqlite3.Connection, report: CheckReport) -> None:
+    """`stats`, `streams` and the stream limit trust these counts instead of counting rows."""
+    try:
+        wrong = int(conn.execute(MISCOUNTED).fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        report.findings.append(Finding(COUNTS, f"cannot recount the streams: {exc}"))
+        return
+    if wrong:
+        report.findings.append(
+            Finding(COUNTS, f"{wrong} kept stream count{'s' * (wrong != 1)} differ from a recount")
+        )
+
+
 def _original(
     blobs: BlobStore | None,
     image_id: str,
@@ -274,8 +290,9 @@ def repair(
     now: datetime | None = None,
 ) -> RepairReport:
     """Restore the newest good snapshot if the database is damaged, rebuild the full-text
-    index, make the missing thumbnails; each step is one line. Raises LibraryError when the
-    library is read-only. Close other StreamImages programs first: a restore replaces the file.
+    index and recount the streams, make the missing thumbnails; each step is one line. Raises
+    LibraryError when the library is read-only. Close other StreamImages programs first: a
+    restore replaces the file.
     """
     if library_file.exists() and not read_only.is_writable(library_file):
         raise LibraryError(read_only.read_only_message(library_file))
@@ -298,9 +315,11 @@ def repair(
             with database.transaction() as conn:
                 for table in FTS_TABLES:
                     conn.execute(f"INSERT INTO {table}({table}) VALUES('rebuild')")
+                for statement in RECOUNT:
+                    conn.execute(statement)
         finally:
             database.close()
-        steps.append("rebuilt the full-text index")
+        steps.append("rebuilt the full-text index and recounted the streams")
     except StreamImagesError as exc:
         steps.append(f"the full-text index was not rebuilt: {exc}")
     report = check(library_file, cache, full=full)

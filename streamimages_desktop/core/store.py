@@ -56,10 +56,10 @@ _STREAM_COLUMNS = "streams.id, streams.title, streams.owner, streams.created"
 _NO_LIMIT = 2**63 - 1
 
 
-def _count_of(visibility: str) -> str:
-    """How many rows have this visibility, in SQL both SQLite and PostgreSQL take (the latter
-    sums no booleans)."""
-    return f"coalesce(sum(CASE WHEN visibility = '{visibility}' THEN 1 ELSE 0 END), 0)"
+def _count_of(visibility: str, per_row: str) -> str:
+    """How many images have this visibility, each source row counting `per_row` images, in SQL
+    both SQLite and PostgreSQL take (the latter sums no booleans)."""
+    return f"coalesce(sum(CASE WHEN visibility = '{visibility}' THEN {per_row} ELSE 0 END), 0)"
 
 
 def _to_text(when: datetime) -> str:
@@ -229,17 +229,27 @@ class Store(Database):
         rows = self._query(f"SELECT {_STREAM_COLUMNS} FROM streams WHERE id = ?", (stream_id,))
         return _stream(rows[0]) if rows else None
 
+    # Where the totals of `stats` and `streams` come from: a few rows of `stream_totals` here
+    # (schema._V6_TOTALS), the images themselves in a team library (core/team_store.py), where
+    # row-level security decides what a member's count may include.
+    _TOTALS_FROM = "stream_totals"
+    _TOTALS_PER_ROW = "images"  # how many images one row of _TOTALS_FROM stands for
+
     def list_streams(self, viewer: Viewer) -> list[StreamSummary]:
         """Every stream by id, each with the number of images `viewer` may see."""
-        clause, allowed = access.image_clause(viewer)
+        clause, allowed = self._totals_clause(viewer)
         rows = self._query(
-            f"SELECT {_STREAM_COLUMNS}, (SELECT count(*) FROM images"
-            f" WHERE images.stream_id = streams.id AND {clause}) AS visible"
+            f"SELECT {_STREAM_COLUMNS}, (SELECT coalesce(sum({self._TOTALS_PER_ROW}), 0)"
+            f" FROM {self._TOTALS_FROM} WHERE stream_id = streams.id AND {clause}) AS visible"
             f" FROM streams WHERE {access.stream_clause()}"
             " ORDER BY streams.id",
             allowed,
         )
-        return [StreamSummary(_stream(r), r["visible"]) for r in rows]
+        return [StreamSummary(_stream(r), int(r["visible"])) for r in rows]
+
+    def _totals_clause(self, viewer: Viewer) -> tuple[str, tuple[str, ...]]:
+        """What `viewer` may count: the totals hold live rows only, by visibility."""
+        return access.visibility_clause(viewer)
 
     def rename_stream(self, stream_id: str, title: str) -> None:
         with self.transaction() as conn:
@@ -471,14 +481,19 @@ class Store(Database):
 
     def stats(self, viewer: Viewer, stream_id: str | None = None) -> Stats:
         """Totals over what `viewer` may see (a viewer's private count is always 0)."""
-        where, params = self._image_where(viewer, stream_id)
+        clause, allowed = self._totals_clause(viewer)
+        where, params = [clause], list(allowed)
+        if stream_id is not None:
+            where.append("stream_id = ?")
+            params.append(stream_id)
+        per_row = self._TOTALS_PER_ROW
         row = self._query(
-            "SELECT count(*) AS total,"
-            f" {_count_of('public')} AS public,"
-            f" {_count_of('subscribers')} AS subscribers,"
-            f" {_count_of('private')} AS private,"
+            f"SELECT coalesce(sum({per_row}), 0) AS total,"
+            f" {_count_of('public', per_row)} AS public,"
+            f" {_count_of('subscribers', per_row)} AS subscribers,"
+            f" {_count_of('private', per_row)} AS private,"
             " coalesce(sum(bytes), 0) AS bytes, coalesce(sum(views), 0) AS views"
-            f" FROM images WHERE {where}",
+            f" FROM {self._TOTALS_FROM} WHERE {' AND '.join(where)}",
             params,
         )[0]
         return Stats(  # int(): PostgreSQL sums a bigint column as numeric

@@ -25,8 +25,9 @@ from typing import Any, cast
 import psycopg
 import psycopg_pool
 
+from streamimages_desktop.core import access
 from streamimages_desktop.core.errors import EnvironmentProblem, ProblemKind
-from streamimages_desktop.core.models import Visibility
+from streamimages_desktop.core.models import Viewer, Visibility
 from streamimages_desktop.core.store import Store
 from streamimages_desktop.core.team_failures import (
     CONNECT_TIMEOUT_SECONDS,
@@ -256,6 +257,14 @@ class TeamStore(Store):
     # -- where PostgreSQL differs -----------------------------------------------------------
 
     _search_clause = staticmethod(search_clause)
+
+    # Totals from the image rows themselves, which row-level security filters for a member
+    # (a table of totals would hold counts of rows the member may not see).
+    _TOTALS_FROM = "images"
+    _TOTALS_PER_ROW = "1"
+
+    def _totals_clause(self, viewer: Viewer) -> tuple[str, tuple[str, ...]]:
+        return access.image_clause(viewer)
 
     @staticmethod
     def _count_all(conn: sqlite3.Connection, stream_id: str) -> int:

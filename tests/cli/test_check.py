@@ -71,7 +71,7 @@ def test_a_garbled_library_is_named_found_and_restored_with_its_rows(tmp_path: P
         "/library-20300101-000000.sqlite3 (the damaged file is kept as library.sqlite3.damaged-"
     )
     assert lines[1:] == [
-        "repair: rebuilt the full-text index",
+        "repair: rebuilt the full-text index and recounted the streams",
         "repair: made 0 missing thumbnails",
         "checked 2 images (sizes; --full hashes them): no damage found",
     ]

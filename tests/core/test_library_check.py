@@ -17,7 +17,13 @@ import pytest
 from streamimages_desktop.core import backups, library_check
 from streamimages_desktop.core.disk_cache import FILES_DIR, DiskCache
 from streamimages_desktop.core.errors import LibraryError
-from streamimages_desktop.core.library_check import DATABASE, FULL_TEXT, ORIGINAL, RENDITION
+from streamimages_desktop.core.library_check import (
+    COUNTS,
+    DATABASE,
+    FULL_TEXT,
+    ORIGINAL,
+    RENDITION,
+)
 from streamimages_desktop.core.manager import LIBRARY_FILE, StreamImageManager
 from streamimages_desktop.core.models import OWNER
 from streamimages_desktop.core.settings import Settings
@@ -116,7 +122,7 @@ def test_a_damaged_library_is_refused_found_and_restored_from_the_snapshot(
         f"library-20261125-100000.sqlite3 (the damaged file is kept as "
         f"{LIBRARY_FILE}.damaged-20261126-100000)"
     )
-    assert repaired.steps[1] == "rebuilt the full-text index"
+    assert repaired.steps[1] == "rebuilt the full-text index and recounted the streams"
     assert not repaired.after.findings
     assert titles(settings) == ["shot 0", "shot 1", "shot 2"]  # the rows came back
     kept = library(settings).with_name(f"{LIBRARY_FILE}.damaged-20261126-100000")
@@ -181,10 +187,30 @@ def test_a_full_text_index_out_of_step_is_found_and_rebuilt(settings: Settings) 
     with StreamImageManager(settings, clock=lambda: T0) as manager:
         assert manager.images(OWNER, search="hot") == []  # a substring: the trigram index
     repaired = run_repair(settings)
-    assert repaired.steps[0] == "rebuilt the full-text index"
+    assert repaired.steps[0] == "rebuilt the full-text index and recounted the streams"
     assert not repaired.after.findings
     with StreamImageManager(settings, clock=lambda: T0) as manager:
         assert len(manager.images(OWNER, search="hot")) == 2
+
+
+def test_kept_stream_counts_out_of_step_are_found_and_recounted(settings: Settings) -> None:
+    """`stats`, `streams` and the limit trust the counts triggers keep; a file edited by hand
+    (or by another build) that breaks them is named, and --repair counts them again."""
+    add_images(settings, range(3))
+    with sqlite3.connect(library(settings)) as db:
+        db.execute("UPDATE stream_totals SET images = images + 5, views = 99")
+        db.execute("UPDATE streams SET image_count = 40")
+    db.close()
+    report = run_check(settings)
+    assert [f.area for f in report.findings] == [COUNTS]
+    assert report.findings[0].text.endswith("kept stream counts differ from a recount")
+    repaired = run_repair(settings)
+    assert repaired.steps[0] == "rebuilt the full-text index and recounted the streams"
+    assert not repaired.after.findings
+    with StreamImageManager(settings, clock=lambda: T0) as manager:
+        stats = manager.stats(OWNER)
+        assert (stats.total, stats.views) == (3, 0)
+        assert [s.visible_images for s in manager.streams(OWNER)] == [3]
 
 
 CRASHING_IMPORT = textwrap.dedent(
