@@ -243,8 +243,8 @@ class GalleryModel(QAbstractListModel):
         self.thumbnails.release(self._wanting(rows, pages), stop=stop, keep=keep_ids)
 
     def _wanting(self, rows: Iterable[int], pages: Iterable[int]) -> Iterator[str | None]:
-        """The ids of `rows`, each row's page wanted just before its thumbnail is asked for
-        (lazily: TileThumbnails.release takes its held requests first)."""
+        """Wants the pages of `pages`, then yields the ids of `rows`, each row's page wanted
+        just before its thumbnail is asked for (lazily: release takes its held ones first)."""
         for row in pages:
             self.rows.want_row(row)
         for row in rows:
