@@ -9,17 +9,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFrame,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
     QScrollArea,
     QTabWidget,
     QVBoxLayout,
@@ -27,103 +19,20 @@ from PySide6.QtWidgets import (
 )
 
 from streamimages_desktop.core.cache import CacheStats
-from streamimages_desktop.core.settings import SPECS, Settings, SettingsError, range_text
-from streamimages_desktop.core.units import MIB, count_of, format_bytes
-from streamimages_desktop.core.workbench.policies import LABELS, POLICIES
 from streamimages_desktop.ui.cache.chart import CacheChart
-from streamimages_desktop.ui.cache.pages import (
-    NO_GETS,
-    CachePagesBox,
-    hit_ratio_text,
-    page_ratio,
-)
+from streamimages_desktop.ui.cache.disk_box import DiskCacheBox
+from streamimages_desktop.ui.cache.memory_box import MemoryCacheBox
+from streamimages_desktop.ui.cache.pages import CachePagesBox, page_ratio
 from streamimages_desktop.ui.cache.workbench import WorkbenchPanel
 from streamimages_desktop.ui.onair.figures import stats_since
-from streamimages_desktop.ui.tasks import TaskRunner
-from streamimages_desktop.ui.window import dialogs
 
 if TYPE_CHECKING:
-    from streamimages_desktop.core.manager import DiskCacheStats, StreamImageManager
+    from streamimages_desktop.core.manager import StreamImageManager
     from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
     from streamimages_desktop.ui.settings_signal import SettingsSignal
 
 POLL_MS = 500
 WIDE_PX = 720  # from this width on: memory | disk side by side, every table column shown
-MEMORY_FIELDS = (
-    "Items",
-    "Hit ratio",
-    "Hits",
-    "Misses",
-    "Evictions",
-    "Expirations",
-    "Oversize",
-    "Peak",
-)
-LIMIT = "IMAGE_CACHE_MAX_MEMORY_MB"
-# What the less obvious figures count (tooltips on the caption and the value).
-FIELD_HELP = {
-    "Evictions": "Entries removed to make room under the limit",
-    "Expirations": "Entries removed because they were older than the time to live "
-    "(IMAGE_CACHE_TTL_HOURS)",
-    "Oversize": "Entries never stored because each alone is larger than the limit",
-    "Peak": "The highest use since the window opened or the limit last changed",
-    "Corrupt": "Cached files that could not be read back; each was made again",
-}
-DISK_FIELDS = ("Items", "Hit ratio", "Hits", "Misses", "Evictions", "Expirations", "Corrupt")
-
-
-def _stat_grid(
-    cache: str, names: tuple[str, ...], parent: QWidget
-) -> tuple[QGridLayout, dict[str, QLabel]]:
-    """Label/value pairs, two per row; returns the layout and the value labels by key."""
-    grid = QGridLayout()
-    grid.setHorizontalSpacing(8)
-    grid.setVerticalSpacing(2)
-    values: dict[str, QLabel] = {}
-    for i, name in enumerate(names):
-        key = name.lower().replace(" ", "_")
-        caption = QLabel(f"{name}:", parent)
-        value = QLabel(NO_GETS if key == "hit_ratio" else "0", parent)
-        value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        value.setAccessibleName(f"{cache} cache {name.lower()}")
-        caption.setBuddy(value)
-        if name in FIELD_HELP:
-            caption.setToolTip(FIELD_HELP[name])
-            value.setToolTip(FIELD_HELP[name])
-        row, col = divmod(i, 2)
-        grid.addWidget(caption, row, col * 3)
-        grid.addWidget(value, row, col * 3 + 1)
-        values[key] = value
-    grid.setColumnMinimumWidth(2, 12)
-    grid.setColumnStretch(1, 1)
-    grid.setColumnStretch(4, 1)
-    return grid, values
-
-
-def _bar(name: str, parent: QWidget) -> QProgressBar:
-    bar = QProgressBar(parent)
-    bar.setRange(0, 1000)  # per mille: byte counts overflow a C int
-    bar.setTextVisible(True)
-    bar.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    bar.setAccessibleName(name)
-    return bar
-
-
-def _set_bar(bar: QProgressBar, used: int, limit: int) -> None:
-    bar.setValue(min(1000, round(1000 * used / limit)) if limit > 0 else 0)
-    text = f"{format_bytes(used)} of {format_bytes(limit)}"
-    bar.setFormat(text.replace("%", "%%"))
-    bar.setAccessibleDescription(text)
-    bar.setToolTip(f"{used:,} of {limit:,} bytes")
-
-
-class MegabytesBox(QDoubleSpinBox):
-    """A size in MB written as the bars write sizes: "500 MB", "2.5 MB", never "500.0 MB"."""
-
-    def textFromValue(self, value: float) -> str:
-        text = super().textFromValue(value)
-        return text.removesuffix(self.locale().decimalPoint() + "0" * self.decimals())
 
 
 class CachePane(QWidget):
@@ -132,7 +41,8 @@ class CachePane(QWidget):
     Polls `MemoryCache.stats()` and the manager's `disk_cache_stats()` every 500 ms while
     visible (both are cheap counter snapshots); each poll is also one point on the history
     chart. The disk cache is reached only through the manager; without one (None) the disk
-    box is hidden.
+    box is hidden. The figures are in a MemoryCacheBox, a CachePagesBox and a DiskCacheBox;
+    the pane polls, lays them out for its width and keeps them quiet on air.
 
     Signals:
         cleared(str): a memory page was cleared by the user; "" when all pages were.
@@ -167,12 +77,9 @@ class CachePane(QWidget):
     ) -> None:
         super().__init__(parent)
         self._memory = pixmap_cache.memory
-        self._settings = settings  # None: a limit typed here applies to this run only
         self._manager = manager
         self._clock = clock
-        self._runner = TaskRunner(max_threads=1, parent=self)
         self._wide: bool | None = None
-        self._disk_clearing = False
         self._on_air_base: CacheStats | None = None  # on air: figures count from then
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -181,9 +88,7 @@ class CachePane(QWidget):
         self._build()
         self._apply_width(self.width())
         if settings is not None:
-            settings.changed.connect(self._on_settings_changed)
-            settings.failed.connect(self._show_memory_status)
-            self._on_settings_changed(settings.current)
+            self._memory_box.follow_settings(settings)
         self.refresh_now()
 
     # -- construction -----------------------------------------------------------------------
@@ -192,11 +97,26 @@ class CachePane(QWidget):
         content = QWidget()
         self._grid = QGridLayout(content)
         self._grid.setContentsMargins(6, 6, 6, 6)
-        self._memory_box = self._build_memory(content)
+        self._memory_box = MemoryCacheBox(self._memory, content)
+        self._memory_box.changed.connect(self.refresh_now)
+        self._memory_box.limit_changed.connect(self._on_limit_changed)
+        self._memory_box.clear_all_requested.connect(self._on_clear_all)
+        self.memory_bar = self._memory_box.bar
+        self.limit_spin = self._memory_box.limit_spin
+        self.clear_all_button = self._memory_box.clear_all_button
+        self.policy_combo = self._memory_box.policy_combo
+        self.memory_values = self._memory_box.values
+        self.memory_status = self._memory_box.status
         self._pages_box = CachePagesBox(content)
         self._pages_box.clear_requested.connect(self._on_clear_page)
         self.page_table = self._pages_box.table
-        self._disk_box = self._build_disk(content)
+        self._disk_box = DiskCacheBox(self._manager, content)
+        self._disk_box.cleared.connect(self._on_disk_cleared)
+        self._disk_box.clear_failed.connect(self.refresh_now)
+        self.disk_bar = self._disk_box.bar
+        self.disk_values = self._disk_box.values
+        self.disk_status = self._disk_box.status
+        self.clear_disk_button = self._disk_box.clear_button
         self._chart_box = QGroupBox("History (last minute)", content)
         self.chart = CacheChart(parent=self._chart_box)
         QVBoxLayout(self._chart_box).addWidget(self.chart)
@@ -224,127 +144,20 @@ class CachePane(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.tabs)
 
-    def _build_memory(self, parent: QWidget) -> QGroupBox:
-        box = QGroupBox("Memory cache", parent)
-        self.memory_bar = _bar("Memory use against limit", box)
-        self.limit_spin = MegabytesBox(box)
-        self.limit_spin.setAccessibleName("Memory limit in megabytes")
-        spec = SPECS[LIMIT]
-        self.limit_spin.setToolTip(
-            f"{LIMIT}: {spec.help}, {range_text(LIMIT)} {spec.unit}; "
-            "lowering it evicts least recently used images at once"
-        )
-        self.limit_spin.setRange(spec.low, spec.high)
-        self.limit_spin.setDecimals(1)
-        self.limit_spin.setSuffix(f" {spec.unit}")
-        self.limit_spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.limit_spin.setKeyboardTracking(False)  # typing "50" must not apply "5" on the way
-        self.limit_spin.setValue(self._memory.limit_bytes / MIB)
-        self.limit_spin.valueChanged.connect(self._on_limit_edited)
-        editor = self.limit_spin.findChild(QLineEdit)
-        if editor is not None:  # what a screen reader lands on when typing a limit
-            editor.setAccessibleName("Memory limit in megabytes")
-        limit_label = QLabel("&Limit:", box)
-        limit_label.setBuddy(self.limit_spin)
-        self.clear_all_button = QPushButton("Clear all", box)
-        self.clear_all_button.setAccessibleName("Clear all memory cache pages")
-        self.clear_all_button.setToolTip("Drop every cached pixmap; counters are kept")
-        self.clear_all_button.clicked.connect(self._on_clear_all_clicked)
-        self.policy_combo = QComboBox(box)
-        self.policy_combo.setAccessibleName("Eviction policy")
-        self.policy_combo.view().setAccessibleName("Eviction policies")
-        self.policy_combo.setToolTip(
-            "Who is evicted when the limit is reached (Workbench compares)"
-        )
-        for name in POLICIES:
-            self.policy_combo.addItem(LABELS[name], name)
-        self.policy_combo.setCurrentIndex(list(POLICIES).index(self._memory.policy))
-        self.policy_combo.currentIndexChanged.connect(self._on_policy_chosen)
-        self.policy_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.policy_combo.setMinimumContentsLength(12)  # the docked pane stays narrow
-        policy_label = QLabel("&Policy:", box)
-        policy_label.setBuddy(self.policy_combo)
-        policy_row = QHBoxLayout()
-        policy_row.addWidget(policy_label)
-        policy_row.addWidget(self.policy_combo, 1)
-        row = QHBoxLayout()
-        row.addWidget(limit_label)
-        row.addWidget(self.limit_spin)
-        row.addStretch(1)
-        row.addWidget(self.clear_all_button)
-        grid, self.memory_values = _stat_grid("Memory", MEMORY_FIELDS, box)
-        self.memory_status = QLabel("", box)
-        self.memory_status.setWordWrap(True)
-        self.memory_status.setVisible(False)
-        layout = QVBoxLayout(box)
-        layout.addWidget(self.memory_bar)
-        layout.addLayout(row)
-        layout.addLayout(policy_row)
-        layout.addWidget(self.memory_status)
-        layout.addLayout(grid)
-        return box
-
-    def _build_disk(self, parent: QWidget) -> QGroupBox:
-        box = QGroupBox("Disk cache", parent)
-        self.disk_bar = _bar("Disk cache use against limit", box)
-        grid, self.disk_values = _stat_grid("Disk", DISK_FIELDS, box)
-        self.clear_disk_button = QPushButton("Clear disk cache", box)
-        self.clear_disk_button.setAccessibleName("Clear disk cache")
-        self.clear_disk_button.setToolTip("Delete every cached rendition file (made again later)")
-        self.clear_disk_button.clicked.connect(self._on_clear_disk_clicked)
-        self.disk_status = QLabel("", box)
-        self.disk_status.setWordWrap(True)
-        self.disk_status.setVisible(False)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.clear_disk_button)
-        layout = QVBoxLayout(box)
-        layout.addWidget(self.disk_bar)
-        layout.addLayout(grid)
-        layout.addWidget(self.disk_status)
-        layout.addLayout(row)
-        return box
-
     # -- refreshing -------------------------------------------------------------------------
 
     def refresh_now(self) -> None:
         """Read both caches' stats, update every number and add one point to the chart."""
         stats = stats_since(self._memory.stats(), self._on_air_base)
-        self._show_memory(stats)
+        self._memory_box.show_stats(stats)
         self._pages_box.show_pages(stats.pages)
         self.chart.add_sample(
             self._clock(), stats.total.bytes, stats.limit_bytes, page_ratio(stats.total)
         )
-        if self._manager is not None and not self._disk_clearing and not self.on_air:
+        if self._manager is not None and not self._disk_box.clearing and not self.on_air:
             # The figures are counter copies, but a clear deletes files: while one runs on
             # the worker, the GUI thread does not ask (it could wait on the clear).
-            self._show_disk(self._manager.disk_cache_stats())
-
-    def _show_memory(self, stats: CacheStats) -> None:
-        total = stats.total
-        _set_bar(self.memory_bar, total.bytes, stats.limit_bytes)
-        values = self.memory_values
-        values["items"].setText(f"{total.items:,}")
-        values["hit_ratio"].setText(hit_ratio_text(total.hits, total.misses))
-        for key in ("hits", "misses", "evictions", "expirations", "oversize"):
-            values[key].setText(f"{getattr(total, key):,}")
-        values["peak"].setText(format_bytes(self._memory.peak_bytes))
-        if (
-            not self.limit_spin.hasFocus()
-            and round(self.limit_spin.value() * MIB) != stats.limit_bytes
-        ):
-            self.limit_spin.blockSignals(True)  # someone else changed it; don't echo it back
-            self.limit_spin.setValue(stats.limit_bytes / MIB)
-            self.limit_spin.blockSignals(False)
-
-    def _show_disk(self, stats: DiskCacheStats) -> None:
-        _set_bar(self.disk_bar, stats.bytes, stats.limit_bytes)
-        values = self.disk_values
-        values["hit_ratio"].setText(hit_ratio_text(stats.hits, stats.misses))
-        for key in ("items", "hits", "misses", "evictions", "expirations", "corrupt"):
-            values[key].setText(f"{getattr(stats, key):,}")
+            self._disk_box.show_stats(self._manager.disk_cache_stats())
 
     @property
     def on_air(self) -> bool:
@@ -362,36 +175,7 @@ class CachePane(QWidget):
     def _on_timer(self) -> None:
         self.refresh_now()
 
-    def _on_limit_edited(self, megabytes: float) -> None:
-        limit = round(megabytes * MIB)
-        if limit == self._memory.limit_bytes:
-            return
-        if self._settings is not None:  # written to settings.toml; applied when it is announced
-            try:
-                self._settings.change(**{LIMIT: megabytes})
-            except SettingsError as exc:
-                self._show_memory_status(str(exc))
-            return
-        self._apply_limit(limit)
-
-    def _on_policy_chosen(self, _index: int) -> None:
-        self._memory.set_policy(self.policy_combo.currentData())
-        self.refresh_now()
-
-    def _on_settings_changed(self, settings: Settings) -> None:
-        self.memory_status.setVisible(False)
-        self._memory.set_ttl(settings.ttl_seconds)
-        if settings.memory_limit_bytes != self._memory.limit_bytes:
-            self._apply_limit(settings.memory_limit_bytes)
-
-    def _show_memory_status(self, line: str) -> None:
-        """A limit that could not be saved: say why; the box shows the limit in force again."""
-        self.memory_status.setText(f"The limit was not saved: {line}")
-        self.memory_status.setVisible(True)
-        self.refresh_now()
-
-    def _apply_limit(self, limit: int) -> None:
-        self._memory.set_limit(limit)
+    def _on_limit_changed(self, limit: int) -> None:
         self.refresh_now()
         self.limit_changed.emit(limit)
 
@@ -400,49 +184,14 @@ class CachePane(QWidget):
         self.refresh_now()
         self.cleared.emit(page)
 
-    def _on_clear_all_clicked(self) -> None:
+    def _on_clear_all(self) -> None:
         self._memory.clear()
         self.refresh_now()
         self.cleared.emit("")
 
-    def _on_clear_disk_clicked(self) -> None:
-        """Ask first: every rendition is made again from its original, which takes a while."""
-        if self._manager is None:
-            return
-        self._disk_question = dialogs.ask(
-            self,
-            "Clear disk cache",
-            "Delete every cached rendition file? Thumbnails and previews are made again from "
-            "the originals as they are needed.",
-            self._clear_disk,
-        )
-
-    def _clear_disk(self) -> None:
-        if self._manager is None:
-            return
-        self.clear_disk_button.setEnabled(False)
-        self._disk_clearing = True
-        self.disk_status.setVisible(False)
-        self._runner.submit(
-            self._manager.clear_disk_cache, self._on_disk_clear_done, self._on_disk_clear_failed
-        )
-
-    def _on_disk_clear_done(self, before: DiskCacheStats) -> None:
-        self._disk_clearing = False
-        self.clear_disk_button.setEnabled(True)
-        self.disk_status.setText(
-            f"Freed {format_bytes(before.bytes)} ({count_of(before.items, 'rendition')})"
-        )
-        self.disk_status.setVisible(True)
+    def _on_disk_cleared(self) -> None:
         self.refresh_now()
         self.disk_cleared.emit()
-
-    def _on_disk_clear_failed(self, error: Exception) -> None:
-        self._disk_clearing = False
-        self.clear_disk_button.setEnabled(True)
-        self.disk_status.setText(f"Could not clear the disk cache: {error}")
-        self.disk_status.setVisible(True)
-        self.refresh_now()
 
     # -- visibility and width ---------------------------------------------------------------
 

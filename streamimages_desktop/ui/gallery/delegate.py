@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from streamimages_desktop.core.labels import VISIBILITY_BADGES
 from streamimages_desktop.core.models import StreamImage, Visibility
-from streamimages_desktop.ui.gallery.model import TileRole, VisibilityRole
+from streamimages_desktop.ui.gallery.roles import TileRole, VisibilityRole
 
 MIN_TILE = 64
 MAX_TILE = 320

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -12,108 +11,28 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
-    QPointF,
-    QRectF,
     Qt,
 )
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPainterPath, QPixmap
 
 from streamimages_desktop.core.access import can_see
-from streamimages_desktop.core.labels import visibility_name
 from streamimages_desktop.core.models import OWNER, StreamImage, Viewer, Visibility
-from streamimages_desktop.core.units import count_of, format_bytes
 from streamimages_desktop.ui.gallery.paged_rows import Fetch, PagedRows
-from streamimages_desktop.ui.gallery.pixmap_cache import GALLERY_PAGE, PixmapCache
-from streamimages_desktop.ui.gallery.thumbnail_loader import ThumbnailLoader
-
-ImageIdRole = Qt.ItemDataRole.UserRole + 1
-IMAGE_IDS_MIME = "application/x-streamimages-image-ids"
-VisibilityRole = Qt.ItemDataRole.UserRole + 2
-# (decoration, title, visibility) in one call: the delegate asks once per tile per frame.
-TileRole = Qt.ItemDataRole.UserRole + 3
-
-# Thumbnail renditions by longest side: a tile asks for the smallest that covers its size in
-# device pixels (tile size x device pixel ratio), so tiles stay crisp on HiDPI screens.
-THUMB_RENDITIONS: tuple[tuple[int, str], ...] = (
-    (200, "thumb"),
-    (400, "thumb@400"),
-    (640, "thumb@640"),
+from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
+from streamimages_desktop.ui.gallery.roles import (
+    ROW_FLAGS,
+    TEXT_ROLES,
+    ImageIdRole,
+    TileRole,
+    VisibilityRole,
+    image_data,
 )
-_MAX_RUNS = 32  # more separate runs of changed rows than this, and a reset is cheaper
+from streamimages_desktop.ui.gallery.row_runs import MAX_RUNS, Runs, key_runs, runs
+from streamimages_desktop.ui.gallery.thumbnail_loader import ThumbnailLoader
+from streamimages_desktop.ui.gallery.thumbnails import TileThumbnails
 
-_placeholder: QPixmap | None = None
+IMAGE_IDS_MIME = "application/x-streamimages-image-ids"
 
 Index = QModelIndex | QPersistentModelIndex
-
-
-def placeholder_pixmap() -> QPixmap:
-    """The one picture every tile shows until its thumbnail arrives (made once, lazily)."""
-    global _placeholder
-    if _placeholder is None:
-        side = 128
-        palette = QGuiApplication.palette()
-        image = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
-        image.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        back = QColor(palette.mid().color())
-        back.setAlpha(60)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(back)
-        painter.drawRoundedRect(QRectF(4, 4, side - 8, side - 8), 10, 10)
-        glyph = QColor(palette.mid().color())
-        glyph.setAlpha(150)
-        painter.setBrush(glyph)
-        hills = QPainterPath(QPointF(28, 92))
-        hills.lineTo(52, 60)
-        hills.lineTo(68, 78)
-        hills.lineTo(80, 66)
-        hills.lineTo(100, 92)
-        hills.closeSubpath()
-        painter.drawPath(hills)
-        painter.drawEllipse(QPointF(84, 44), 9, 9)
-        painter.end()
-        _placeholder = QPixmap.fromImage(image)
-    return _placeholder
-
-
-NBSP, TIMES = "\u00a0", "\u00d7"  # "1280 x 720 px" with the times sign, never broken
-
-
-def tooltip_for(image: StreamImage) -> str:
-    """Title, description, visibility, size and views as rich text (all user text escaped)."""
-    description = image.description.strip()
-    if len(description) > 300:
-        description = description[:299] + "…"
-    lines = [f"<b>{html.escape(image.title)}</b>"]
-    if description:
-        lines.append(html.escape(description).replace("\n", "<br>"))
-    lines.append(
-        f"{visibility_name(image.visibility)} · "
-        f"{image.width}{NBSP}{TIMES}{NBSP}{image.height}{NBSP}px · "
-        f"{format_bytes(image.bytes)} · {count_of(image.views, 'view')}"
-    )
-    return "<br>".join(lines)
-
-
-def thumb_rendition(tile_px: int, dpr: float) -> str:
-    """The smallest thumbnail rendition at least `tile_px` x `dpr` device pixels wide."""
-    need = tile_px * max(1.0, dpr)
-    for side, name in THUMB_RENDITIONS:
-        if side >= need:
-            return name
-    return THUMB_RENDITIONS[-1][1]
-
-
-def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
-    """Ascending row numbers grouped into (first, last) runs of adjacent rows."""
-    runs: list[tuple[int, int]] = []
-    for row in rows:
-        if runs and runs[-1][1] == row - 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
 
 
 class GalleryModel(QAbstractListModel):
@@ -121,16 +40,14 @@ class GalleryModel(QAbstractListModel):
 
     The model only ever holds rows the current viewer may see. A row whose page has not
     arrived yet is a placeholder without a title; its page is fetched on a worker and the
-    rows update when it comes. DecorationRole answers from the PixmapCache by image id (known
-    before the image's page); on a miss it returns the shared placeholder and asks the
-    ThumbnailLoader, and the loaded thumbnail updates that one row.
+    rows update when it comes. DecorationRole answers from TileThumbnails by image id (known
+    before the image's page): the cached thumbnail, or the shared placeholder while the
+    ThumbnailLoader loads it, and the loaded thumbnail updates that one row.
 
     Attributes:
         viewer: the role the rows were chosen for.
         rows: the PagedRows.
-        device_pixel_ratio: the screen's ratio, part of every pixmap cache key and set on
-            every thumbnail pixmap (so a 400 px rendition paints a 200 px tile at 2x).
-        tile_size: the tile's width in logical pixels; with the ratio it picks the rendition.
+        thumbnails: the TileThumbnails (pixel ratio, tile size, held requests).
     """
 
     def __init__(
@@ -138,22 +55,11 @@ class GalleryModel(QAbstractListModel):
     ) -> None:
         super().__init__(parent)
         self._cache = pixmap_cache
-        self._loader = loader
         self.rows = PagedRows(self)
         self.rows.rows_arrived.connect(self._on_rows_arrived)
         self.viewer: Viewer = OWNER
-        self.device_pixel_ratio = 1.0
-        self.tile_size = 160
-        # Thrash guard: an image loaded in this viewport epoch and already evicted again (the
-        # cache is smaller than a screen) is not re-requested until the viewport changes.
-        self._epoch = 0
-        self._loaded_in: dict[str, int] = {}
-        # While the grid flies past (hold_requests), a miss is only noted here: a tile on
-        # screen for one frame must not start a worker that holds the GIL during the next.
-        self._holding = False
-        self._held: dict[str, None] = {}  # ids missed while holding, in paint order
-        loader.loaded.connect(self._on_thumbnail_loaded)
-        loader.failed.connect(self._on_thumbnail_failed)
+        self.thumbnails = TileThumbnails(pixmap_cache, loader, self.rows, self._viewer, self)
+        self.thumbnails.changed.connect(self._on_decorations_changed)
 
     # Domain side -------------------------------------------------------------------------
 
@@ -194,7 +100,7 @@ class GalleryModel(QAbstractListModel):
         self.beginResetModel()
         self.viewer = viewer
         self.rows.set_all([i for i in images if can_see(viewer, i.visibility)])
-        self._loaded_in.clear()
+        self.thumbnails.forget_loaded()
         self.endResetModel()
 
     def set_first_page(
@@ -205,7 +111,7 @@ class GalleryModel(QAbstractListModel):
         self.beginResetModel()
         self.viewer = viewer
         self.rows.set_first(count, [i for i in first if can_see(viewer, i.visibility)], fetch)
-        self._loaded_in.clear()
+        self.thumbnails.forget_loaded()
         self.endResetModel()
 
     def adopt_keys(
@@ -251,28 +157,21 @@ class GalleryModel(QAbstractListModel):
                 if image_id is not None and image_id not in new_rows:
                     self._cache.discard_image(image_id)  # no cache keeps what left the library
         fresh = [i for i in fresh if i.id in new_rows]
-        if viewer != self.viewer or None in old:
+        changes = None
+        if viewer == self.viewer:
+            changes = key_runs(old, ids, new_rows, self.rows.row_of)
+        if changes is None:
             self._reset_keys(viewer, ids, visibility, fresh, fetch)
             return False
-        same_order = [i for i in old if i in new_rows] == [
-            i for i in ids if self.rows.row_of(i) is not None
-        ]
-        gone = _runs(r for r, i in enumerate(old) if i not in new_rows)
-        added = _runs(r for r, i in enumerate(ids) if self.rows.row_of(i) is None)
-        if not same_order or len(gone) + len(added) > _MAX_RUNS:
-            self._reset_keys(viewer, ids, visibility, fresh, fetch)
-            return False
-        for first, last in reversed(gone):  # from the end, so earlier rows keep their numbers
-            self.beginRemoveRows(QModelIndex(), first, last)
-            self.rows.remove_rows(first, last)
-            self.endRemoveRows()
+        gone, added = changes
+        self._remove_runs(gone)
         for first, last in added:  # ascending: rows before `first` are all in place already
             self.beginInsertRows(QModelIndex(), first, last)
             self.rows.insert_rows(first, ids[first : last + 1], visibility[first : last + 1])
             self.endInsertRows()
         self.rows.set_keys(ids, visibility, fresh, fetch)  # fresh titles and counts
         if ids:
-            self._changed(0, len(ids) - 1, _TEXT_ROLES)
+            self._changed(0, len(ids) - 1, TEXT_ROLES)
         return True
 
     def restrict_to(self, viewer: Viewer) -> int:
@@ -287,58 +186,43 @@ class GalleryModel(QAbstractListModel):
             self.set_images(viewer, [])
             return count
         doomed = [r for r, v in enumerate(visibility) if v is not None and not can_see(viewer, v)]
-        runs = _runs(doomed)
-        if len(runs) > _MAX_RUNS:
+        gone = runs(doomed)
+        if len(gone) > MAX_RUNS:
             self.beginResetModel()
             self.rows.keep_rows(lambda r: can_see(viewer, visibility[r] or Visibility.PRIVATE))
-            self._loaded_in.clear()
+            self.thumbnails.forget_loaded()
             self.endResetModel()
         else:
-            for first, last in reversed(runs):
-                self.beginRemoveRows(QModelIndex(), first, last)
-                self.rows.remove_rows(first, last)
-                self.endRemoveRows()
+            self._remove_runs(gone)
         return len(doomed)
+
+    @property
+    def device_pixel_ratio(self) -> float:
+        return self.thumbnails.device_pixel_ratio
 
     def new_viewport_epoch(self) -> None:
         """The visible rows changed (scroll, resize, tile size): evicted thumbnails may reload."""
-        self._epoch += 1
+        self.thumbnails.new_viewport_epoch()
 
     def set_device_pixel_ratio(self, ratio: float) -> None:
-        if ratio != self.device_pixel_ratio:
-            self.device_pixel_ratio = ratio
-            self._pick_rendition()
-            if len(self.rows):
-                self._changed(0, len(self.rows) - 1, [Qt.ItemDataRole.DecorationRole])
+        self.thumbnails.set_device_pixel_ratio(ratio)
 
     def set_tile_size(self, px: int) -> None:
         """Tiles of `px` logical pixels: a larger rendition is asked for when they outgrow it."""
-        self.tile_size = px
-        if self._pick_rendition() and len(self.rows):
-            self._changed(0, len(self.rows) - 1, [Qt.ItemDataRole.DecorationRole])
-
-    def _pick_rendition(self) -> bool:
-        changed = self._loader.set_rendition(
-            thumb_rendition(self.tile_size, self.device_pixel_ratio)
-        )
-        if changed:
-            self._loaded_in.clear()  # the thrash guard was about the old rendition
-        return changed
+        self.thumbnails.set_tile_size(px)
 
     def thumbnail_pending(self, row: int) -> bool:
         """True while the thumbnail of `row` is held back, queued or loading."""
         image_id = self.id_at(row)
-        return image_id is not None and (
-            image_id in self._held or self._loader.is_pending(image_id)
-        )
+        return image_id is not None and self.thumbnails.pending(image_id)
 
     @property
     def holding(self) -> bool:
-        return self._holding
+        return self.thumbnails.holding
 
     def hold_requests(self) -> None:
         """The viewport moves fast: misses (thumbnails, pages) are noted, not requested."""
-        self._holding = True
+        self.thumbnails.hold()
         self.rows.hold = True
 
     def release_requests(
@@ -353,27 +237,19 @@ class GalleryModel(QAbstractListModel):
         (on screen long enough to be worth loading); held thumbnails of `keep` (still on
         screen) stay held, the others are forgotten. `stop`: the viewport is still: every
         thumbnail of `rows` not in the cache is asked for, and misses are again at once."""
-        held, self._held = self._held, {}
         if stop:
-            self._holding = False
             self.rows.hold = False
+        keep_ids = (self.id_at(row) for row in keep)
+        self.thumbnails.release(self._wanting(rows, pages), stop=stop, keep=keep_ids)
+
+    def _wanting(self, rows: Iterable[int], pages: Iterable[int]) -> Iterator[str | None]:
+        """Wants the pages of `pages`, then yields the ids of `rows`, each row's page wanted
+        just before its thumbnail is asked for (lazily: release takes its held ones first)."""
         for row in pages:
             self.rows.want_row(row)
         for row in rows:
             self.rows.want_row(row)
-            image_id = self.id_at(row)
-            if image_id is None:
-                continue
-            if image_id in held:
-                del held[image_id]
-                self._request(image_id)
-            elif stop:
-                self._decoration(image_id)  # asks for it if it is not in the cache
-        if not stop:
-            for row in keep:
-                image_id = self.id_at(row)
-                if image_id is not None and image_id in held:
-                    self._held[image_id] = None
+            yield self.id_at(row)
 
     # Qt side -----------------------------------------------------------------------------
 
@@ -381,7 +257,7 @@ class GalleryModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        return _ROW_FLAGS if self._valid(index) else Qt.ItemFlag.NoItemFlags
+        return ROW_FLAGS if self._valid(index) else Qt.ItemFlag.NoItemFlags
 
     def mimeTypes(self) -> list[str]:
         return [IMAGE_IDS_MIME]
@@ -400,28 +276,17 @@ class GalleryModel(QAbstractListModel):
         row = index.row()
         if role == TileRole:
             known = self.rows.image_at(row)
-            decoration = self._decoration(self.rows.ids[row])
+            decoration = self.thumbnails.decoration(self.rows.ids[row])
             if known is None:
                 return (decoration, "", self.rows.visibility[row])
             return (decoration, known.title, known.visibility)
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._decoration(self.rows.ids[row])
+            return self.thumbnails.decoration(self.rows.ids[row])
         if role == ImageIdRole:
             return self.rows.ids[row]
         if role == VisibilityRole:
             return self.rows.visibility[row]
-        image = self.rows.image_at(row)
-        if role == Qt.ItemDataRole.UserRole:
-            return image
-        if image is None:
-            return "" if role == Qt.ItemDataRole.DisplayRole else None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return image.title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip_for(image)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{image.title}, {visibility_name(image.visibility)}"
-        return None
+        return image_data(self.rows.image_at(row), role)
 
     def roleNames(self) -> dict[int, QByteArray]:
         names = super().roleNames()
@@ -454,68 +319,23 @@ class GalleryModel(QAbstractListModel):
         self.beginResetModel()
         self.viewer = viewer
         self.rows.set_keys(ids, visibility, fresh, fetch)
-        self._loaded_in.clear()
+        self.thumbnails.forget_loaded()
         self.endResetModel()
 
-    def _decoration(self, image_id: str | None) -> QPixmap:
-        if image_id is None:
-            return placeholder_pixmap()
-        rendition = self._loader.rendition
-        pixmap = self._cache.get(GALLERY_PAGE, image_id, rendition, self.device_pixel_ratio)
-        if pixmap is not None:
-            return pixmap
-        if self._holding:
-            self._held[image_id] = None
-        else:
-            self._request(image_id)
-        return placeholder_pixmap()
+    def _remove_runs(self, gone: Runs) -> None:
+        for first, last in reversed(gone):  # from the end, so earlier rows keep their numbers
+            self.beginRemoveRows(QModelIndex(), first, last)
+            self.rows.remove_rows(first, last)
+            self.endRemoveRows()
 
-    def _request(self, image_id: str) -> None:
-        if self._loaded_in.get(image_id) != self._epoch:
-            self._loader.request(self.viewer, image_id)
+    def _viewer(self) -> Viewer:
+        return self.viewer
 
     def _changed(self, first: int, last: int, roles: Sequence[int]) -> None:
         self.dataChanged.emit(self.index(first, 0), self.index(last, 0), list(roles))
 
     def _on_rows_arrived(self, first: int, last: int) -> None:
-        self._changed(first, last, _TEXT_ROLES)
+        self._changed(first, last, TEXT_ROLES)
 
-    def _on_thumbnail_loaded(self, image_id: str, image: QImage) -> None:
-        row = self.rows.row_of(image_id)
-        if row is None:
-            return  # no longer shown (deleted, filtered out, another stream)
-        pixmap = QPixmap.fromImage(image)
-        pixmap.setDevicePixelRatio(self.device_pixel_ratio)
-        if not self._cache.put(
-            GALLERY_PAGE,
-            image_id,
-            self._loader.rendition,
-            self.device_pixel_ratio,
-            pixmap,
-            made_as=self.viewer.role,
-        ) and self._cache.audience not in (None, self.viewer.role):
-            return  # on air for another role: this result is stale, never painted
-        self._loaded_in[image_id] = self._epoch
-        self._changed(row, row, [Qt.ItemDataRole.DecorationRole])
-
-    def _on_thumbnail_failed(self, image_id: str, _reason: str) -> None:
-        row = self.rows.row_of(image_id)
-        if row is not None:
-            self._changed(row, row, [Qt.ItemDataRole.DecorationRole])
-
-
-_ROW_FLAGS = (  # asked for every tile on every paint: combined once
-    Qt.ItemFlag.ItemIsEnabled
-    | Qt.ItemFlag.ItemIsSelectable
-    | Qt.ItemFlag.ItemNeverHasChildren
-    | Qt.ItemFlag.ItemIsDragEnabled  # onto a stream in the browser: move (Ctrl: copy)
-)
-
-_TEXT_ROLES: list[int] = [
-    Qt.ItemDataRole.DisplayRole,
-    Qt.ItemDataRole.ToolTipRole,
-    Qt.ItemDataRole.AccessibleTextRole,
-    Qt.ItemDataRole.UserRole,
-    ImageIdRole,
-    VisibilityRole,
-]
+    def _on_decorations_changed(self, first: int, last: int) -> None:
+        self._changed(first, last, [Qt.ItemDataRole.DecorationRole])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QMimeData, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QDrag, QKeyEvent, QPainter, QPaintEvent, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QWidget
 
 DEFAULT_EMPTY_TEXT = "Drop images here or press Ctrl+O"
 LAYOUT_BATCH = 500
@@ -68,6 +68,18 @@ class GalleryView(QListView):
             self._layout_watch.start()
         else:
             self._layout_watch.stop()
+
+    def fit_cells(self, cell: QSize, tile_size: int) -> None:
+        """Grid cells of at least `cell`, widened to share the viewport's spare width evenly
+        among the columns, so the grid has no empty strip on its right; icons of `tile_size`."""
+        # The scroll bar's width is always set aside, so its coming and going cannot reflow.
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        width = self.width() - 2 * self.frameWidth() - bar - 1
+        columns = max(1, width // max(1, cell.width()))
+        cell.setWidth(max(cell.width(), width // columns))
+        if cell != self.gridSize():
+            self.setGridSize(cell)
+        self.setIconSize(QSize(tile_size, tile_size))
 
     def _on_layout_watch(self) -> None:
         model = self.model()

@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER
-from streamimages_desktop.ui.gallery.model import thumb_rendition
 from streamimages_desktop.ui.gallery.pixmap_cache import GALLERY_PAGE, PixmapCache
+from streamimages_desktop.ui.gallery.thumbnails import thumb_rendition
 from streamimages_desktop.ui.gallery.widget import GalleryWidget
 from tests.ui.conftest import import_images
 

@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 from streamimages_desktop.core.manager import LIBRARY_FILE, StreamImageManager
 from streamimages_desktop.core.models import OWNER
 from streamimages_desktop.core.settings import Settings
-from streamimages_desktop.ui.gallery.model import tooltip_for
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
+from streamimages_desktop.ui.gallery.roles import tooltip_for
 from streamimages_desktop.ui.gallery.widget import GalleryWidget
 from tests.ui.conftest import import_images
 

@@ -13,16 +13,11 @@ from pytestqt.qtbot import QtBot
 
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, StreamImage, Viewer, Visibility
-from streamimages_desktop.ui.gallery.model import (
-    GalleryModel,
-    ImageIdRole,
-    TileRole,
-    VisibilityRole,
-    placeholder_pixmap,
-    tooltip_for,
-)
+from streamimages_desktop.ui.gallery.model import GalleryModel
 from streamimages_desktop.ui.gallery.pixmap_cache import GALLERY_PAGE, PixmapCache
+from streamimages_desktop.ui.gallery.roles import ImageIdRole, TileRole, VisibilityRole, tooltip_for
 from streamimages_desktop.ui.gallery.thumbnail_loader import ThumbnailLoader
+from streamimages_desktop.ui.gallery.thumbnails import placeholder_pixmap
 from tests.ui.conftest import mixed_library
 
 DECORATION = Qt.ItemDataRole.DecorationRole

@@ -43,7 +43,7 @@ def paged_manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamIm
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(paged_rows, "PAGE_ROWS", PAGE)
     monkeypatch.setattr(paged_rows, "MAX_PAGES", PAGES)
-    monkeypatch.setattr("streamimages_desktop.ui.gallery.widget.PAGE_ROWS", PAGE)
+    monkeypatch.setattr("streamimages_desktop.ui.gallery.queries.PAGE_ROWS", PAGE)
 
 
 @pytest.fixture

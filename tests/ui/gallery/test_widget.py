@@ -20,8 +20,9 @@ from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, Viewer, Visibility
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.ui.gallery.delegate import BADGE, PADDING
-from streamimages_desktop.ui.gallery.model import ImageIdRole, placeholder_pixmap
 from streamimages_desktop.ui.gallery.pixmap_cache import GALLERY_PAGE, PixmapCache
+from streamimages_desktop.ui.gallery.roles import ImageIdRole
+from streamimages_desktop.ui.gallery.thumbnails import placeholder_pixmap
 from streamimages_desktop.ui.gallery.view import LAYOUT_BATCH
 from streamimages_desktop.ui.gallery.widget import GalleryWidget
 from tests.ui.conftest import big_settings, import_images, mixed_library

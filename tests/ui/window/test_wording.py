@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role
-from streamimages_desktop.ui.gallery.model import tooltip_for
+from streamimages_desktop.ui.gallery.roles import tooltip_for
 from streamimages_desktop.ui.window.main_window import MainWindow
 from tests.ui import window_fixtures
 from tests.ui.conftest import import_images
