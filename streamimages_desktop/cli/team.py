@@ -171,7 +171,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if step == "members":
         members = team_admin.list_members(settings)
-        width = max(len(escape(m.name)) for m in members)
+        width = max((len(escape(m.name)) for m in members), default=0)
         for m in members:
             edits = "may edit" if m.can_edit else "read only"
             owner = "  (owner)" if m.is_owner else ""

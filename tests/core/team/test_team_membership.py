@@ -30,9 +30,10 @@ from streamimages_desktop.core.errors import (
 from streamimages_desktop.core.models import Stream, Visibility
 from streamimages_desktop.core.s3_blobs import S3BlobStore
 from streamimages_desktop.core.settings import Settings
-from streamimages_desktop.core.team_members import team_init
+from streamimages_desktop.core.team_members import add_member, team_init
 from streamimages_desktop.core.team_storage import StorageAdmin
 from streamimages_desktop.core.team_store import TeamStore
+from tests.core.team.conftest import login_url
 from tests.core.test_store import T0, make_image
 from tests.images import image_bytes
 from tests.servers.postgres import PostgresServer
@@ -394,3 +395,21 @@ def test_members_lists_level_and_edit_right_owner_first(library: Library, seat_o
     rows = {m.name: (m.level, m.can_edit, m.is_owner) for m in listed}
     assert rows[a.name] == ("public", False, False)
     assert rows[b.name] == ("all", True, False)
+
+
+def test_a_member_missing_from_the_storage_keeps_their_level_and_can_be_removed(
+    library: Library,
+) -> None:
+    """A half-made member (a database role, no storage user): set-level changes nothing,
+    remove-member clears what is there."""
+    url = library.owner.stream_images_database_url
+    name = f"m_{uuid.uuid4().hex[:12]}"
+    password = add_member(url, name, "public", False)
+    with pytest.raises(UserError, match="storage has no member named"):
+        team_admin.set_member_level(library.owner, name, "all", can_edit=None)
+    member = login_url(url, name, password)
+    with psycopg.connect(member) as conn:
+        assert titles(conn) == seen("public")
+    team_admin.remove_member(library.owner, name)
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(member, connect_timeout=5)
