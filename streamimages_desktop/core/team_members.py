@@ -40,6 +40,10 @@ _TABLES = "images, team_members, team_changes, team_settings, team_schema_versio
 _STREAM_READ = "id, title, owner, created, trashed"
 _STREAM_WRITE = "id, title, owner, created, trashed"
 _SEQUENCE = "images_seq_seq"
+# Advisory lock: one change of members at a time (two GRANTs on one table at once would fail
+# with "tuple concurrently updated" instead of waiting).
+_MEMBERS_LOCK = 0x5354524E
+_LOCK_MEMBERS = "SELECT pg_advisory_xact_lock(%s)"
 
 
 def _revokes(role: str) -> list[sql.Composed]:
@@ -83,6 +87,7 @@ def team_init(admin_url: str, *, max_per_stream: int) -> None:
         try:
             migrate(conn)
             with conn.transaction():
+                conn.execute(_LOCK_MEMBERS, (_MEMBERS_LOCK,))
                 conn.execute(
                     "INSERT INTO team_settings VALUES (1, %s)"
                     " ON CONFLICT (id) DO UPDATE SET max_per_stream = excluded.max_per_stream",
@@ -124,6 +129,7 @@ def add_member(admin_url: str, name: str, level: Level, can_edit: bool) -> str:
     with connect(admin_url) as conn:
         try:
             with conn.transaction():
+                conn.execute(_LOCK_MEMBERS, (_MEMBERS_LOCK,))
                 if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
                     raise UserError(f"a database role named {name} exists already")
                 # The server keeps only a SCRAM verifier, computed here: no clear text is sent.
@@ -213,7 +219,8 @@ def require_owner(admin_url: str) -> None:
 def _locked_member(
     conn: psycopg.Connection[Any], name: str, admins: tuple[str, str]
 ) -> tuple[Member, int]:
-    """The member `name` (their team row locked until commit) and their role's oid (0 when the
+    """The member `name` (their team row locked until commit; the caller holds the members'
+    lock) and their role's oid (0 when the
     role is gone already); UserError for no such member or for the owner or a superuser."""
     row = conn.execute(
         "SELECT m.level, m.can_edit, coalesce(r.oid, 0), coalesce(r.rolsuper, false)"
@@ -259,7 +266,9 @@ def change_member(
         _failures_named(where),
         conn.transaction(),
     ):
-        old, _oid = _locked_member(conn, name, _require_owner(conn, where))
+        admins = _require_owner(conn, where)
+        conn.execute(_LOCK_MEMBERS, (_MEMBERS_LOCK,))
+        old, _oid = _locked_member(conn, name, admins)
         new = Member(name, level or old.level, old.can_edit if can_edit is None else can_edit)
         conn.execute(
             "UPDATE team_members SET level = %s, can_edit = %s WHERE role_name = %s",
@@ -281,7 +290,9 @@ def remove_member(admin_url: str, name: str, *, before_commit: Callable[[Member]
     where = describe(admin_url)
     with connect(admin_url, autocommit=True) as conn, _failures_named(where):
         with conn.transaction():
-            member, oid = _locked_member(conn, name, _require_owner(conn, where))
+            admins = _require_owner(conn, where)
+            conn.execute(_LOCK_MEMBERS, (_MEMBERS_LOCK,))
+            member, oid = _locked_member(conn, name, admins)
             for statement in _revokes(name):
                 conn.execute(statement)
             conn.execute("DELETE FROM team_members WHERE role_name = %s", (name,))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -30,7 +31,7 @@ from streamimages_desktop.core.errors import (
 from streamimages_desktop.core.models import Stream, Visibility
 from streamimages_desktop.core.s3_blobs import S3BlobStore
 from streamimages_desktop.core.settings import Settings
-from streamimages_desktop.core.team_members import add_member, team_init
+from streamimages_desktop.core.team_members import Member, add_member, change_member, team_init
 from streamimages_desktop.core.team_storage import StorageAdmin
 from streamimages_desktop.core.team_store import TeamStore
 from tests.core.team.conftest import login_url
@@ -413,3 +414,40 @@ def test_a_member_missing_from_the_storage_keeps_their_level_and_can_be_removed(
     team_admin.remove_member(library.owner, name)
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(member, connect_timeout=5)
+
+
+def test_two_owners_changing_members_at_once_both_succeed(postgres_url: str) -> None:
+    """The second change waits for the first to commit (its storage half may take a while)
+    instead of failing on the grants both rewrite."""
+    names = [f"m_{uuid.uuid4().hex[:12]}" for _ in range(2)]
+    for name in names:
+        add_member(postgres_url, name, "public", False)
+    inside, release = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def slow_storage(_old: Member, _new: Member) -> None:
+        inside.set()
+        assert release.wait(30)
+
+    def first() -> None:
+        try:
+            change_member(postgres_url, names[0], "all", True, before_commit=slow_storage)
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert inside.wait(30)
+        threading.Timer(1.0, release.set).start()  # the second starts while the first holds
+        change_member(postgres_url, names[1], "subscribers", True, before_commit=lambda o, n: None)
+    finally:
+        release.set()
+        thread.join(30)
+    assert failures == []
+    with psycopg.connect(postgres_url) as conn:
+        rows = conn.execute(
+            "SELECT role_name, level, can_edit FROM team_members WHERE role_name = ANY(%s)",
+            (names,),
+        ).fetchall()
+    assert sorted(rows) == sorted([(names[0], "all", True), (names[1], "subscribers", True)])
