@@ -218,10 +218,11 @@ def remove_member(settings: Settings, name: str) -> str:
 
     try:
         removal = team_members.remove_member(team.database_url, name, before_commit=storage_half)
-    except StreamImagesError as exc:
-        if keys_gone:  # the keys cannot come back: say what is left
+    except Exception as exc:
+        if keys_gone:  # the keys cannot come back: say what is left, whatever the failure
+            said = str(exc) if isinstance(exc, StreamImagesError) else type(exc).__name__
             raise EnvironmentProblem(
-                f"{exc} ({name}'s storage keys are removed, their database login is not:"
+                f"{said} ({name}'s storage keys are removed, their database login is not:"
                 " run remove-member again)",
                 getattr(exc, "kind", ProblemKind.IO),
             ) from None
