@@ -1,8 +1,8 @@
 """`streamimages team ...`: set up a team library, give members credentials, move libraries.
 
-`team init` and `team add-member` run with the owner's settings (the database URL of the
-role that owns the team library, the storage's admin keys); `push` copies the local library
-into the team library the settings name, `pull` the other way.
+`team init`, `add-member`, `set-level`, `remove-member` and `members` run with the owner's
+settings (the database URL of the role that owns the team library, the storage's admin keys);
+`push` copies the local library into the team library the settings name, `pull` the other way.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from streamimages_desktop.cli.console import error, open_library, out
+from streamimages_desktop.cli.format import escape
 from streamimages_desktop.core.settings import Settings
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~4 ms at start-up)
@@ -63,6 +64,37 @@ def add_parser(subparsers: Any) -> None:
         type=Path,
         metavar="FILE",
         help="write their settings.toml (owner-only) to FILE instead of printing it",
+    )
+    level = steps.add_parser(
+        "set-level",
+        help="change a member's level and/or edit right (their login and keys stay the same)",
+        description="Change what a member may see and whether they may edit, in the database"
+        " and in the storage together; it applies from their next query or request.",
+    )
+    level.add_argument("name", metavar="NAME", help="the member's name (as `team members` lists)")
+    level.add_argument(
+        "--level",
+        choices=LEVELS,
+        help="what they may see from now on: all (private too), subscribers (and public), or"
+        " public (default: unchanged)",
+    )
+    level.add_argument(
+        "--can-edit",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="--can-edit: they may import, edit, move and delete; --no-can-edit: they may only"
+        " read (default: unchanged)",
+    )
+    level.set_defaults(usage_error=level.error)
+    gone = steps.add_parser(
+        "remove-member",
+        help="take a member out: their database login and storage keys stop working",
+        description="Drop a member's database login and delete their storage keys, and end"
+        " their open database sessions; the images they made stay in the library.",
+    )
+    gone.add_argument("name", metavar="NAME", help="the member's name (as `team members` lists)")
+    steps.add_parser(
+        "members", help="list the team's members with their level and edit right (no secrets)"
     )
     push = steps.add_parser(
         "push", help="copy a local library into the team library (resumable, idempotent)"
@@ -128,6 +160,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         limit = args.max_per_stream or settings.max_stream_images_per_stream
         for line in team_admin.init_team(settings, max_per_stream=limit):
             out(line)
+        return 0
+    if step == "set-level":
+        if args.level is None and args.can_edit is None:
+            args.usage_error("nothing to change: give --level, --can-edit or --no-can-edit")
+        out(team_admin.set_member_level(settings, args.name, args.level, can_edit=args.can_edit))
+        return 0
+    if step == "remove-member":
+        out(team_admin.remove_member(settings, args.name))
+        return 0
+    if step == "members":
+        members = team_admin.list_members(settings)
+        width = max((len(escape(m.name)) for m in members), default=0)
+        for m in members:
+            edits = "may edit" if m.can_edit else "read only"
+            owner = "  (owner)" if m.is_owner else ""
+            out(f"{escape(m.name):<{width}}  {m.level:<11}  {edits}{owner}")
         return 0
     credentials = team_admin.add_member(settings, args.name, args.level, can_edit=args.can_edit)
     text = credentials.settings_toml()

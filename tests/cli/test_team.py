@@ -8,8 +8,10 @@ import os
 import stat
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -158,3 +160,102 @@ def test_check_says_it_is_for_local_libraries(
 ) -> None:
     line = one_line(cli(tmp_path, team_env(postgres_url, s3_admin), "check"))
     assert "team pull" in line
+
+
+def _titles(tmp_path: Path, member: dict[str, str]) -> set[str]:
+    listed = cli(tmp_path, member, "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    return {row["title"] for row in json.loads(listed.stdout)}
+
+
+def test_set_level_members_and_remove_member(
+    tmp_path: Path, postgres_url: str, s3_admin: Any
+) -> None:
+    owner = team_env(postgres_url, s3_admin)
+    local_library(tmp_path / "mine")
+    pushed = cli(tmp_path, owner, "team", "push", "--from", str(tmp_path / "mine"))
+    assert pushed.returncode == 0, pushed.stderr
+    name = "bo_" + tmp_path.name[-6:].lower().replace("-", "_")
+    member_file = tmp_path / "bo.toml"
+    made = cli(
+        tmp_path, owner, "team", "add-member", name, "--level", "public",
+        "--write-settings", str(member_file),
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    settings_text = member_file.read_text()
+    member = {"STREAMIMAGES_CONFIG": str(member_file)}
+    assert _titles(tmp_path, member) == {"image 0"}
+
+    listed = cli(tmp_path, owner, "team", "members")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].split() == ["postgres", "all", "may", "edit", "(owner)"], lines
+    assert [line.split() for line in lines if line.startswith(name)] == [
+        [name, "public", "read", "only"]
+    ]
+    mine = tomllib.loads(settings_text)
+    password = urlsplit(mine["STREAM_IMAGES_DATABASE_URL"]).password
+    assert password and len(password) > 16
+    secrets = [password, mine["STREAM_IMAGES_BLOB_SECRET_KEY"], s3_admin.secret_key]
+    for secret in secrets:
+        assert secret not in listed.stdout
+
+    raised = cli(tmp_path, owner, "team", "set-level", name, "--level", "all", "--can-edit")
+    assert raised.returncode == 0, raised.stderr
+    assert "public -> all" in raised.stdout and "may not edit -> may edit" in raised.stdout
+    assert member_file.read_text() == settings_text  # the same login and keys go on working
+    assert _titles(tmp_path, member) == {"image 0", "image 1", SECRET}
+    lowered = cli(tmp_path, owner, "team", "set-level", name, "--level", "subscribers")
+    assert lowered.returncode == 0, lowered.stderr
+    assert _titles(tmp_path, member) == {"image 0", "image 1"}
+    read_only = cli(tmp_path, owner, "team", "set-level", name, "--no-can-edit")
+    assert read_only.returncode == 0 and "may edit -> may not edit" in read_only.stdout
+
+    down = {**owner, "STREAM_IMAGES_BLOB_ENDPOINT": "http://127.0.0.1:1"}
+    assert "cannot reach" in one_line(
+        cli(tmp_path, down, "team", "set-level", name, "--level", "all")
+    )
+    assert "cannot reach" in one_line(cli(tmp_path, down, "team", "remove-member", name))
+    assert cli(tmp_path, owner, "team", "members").stdout == listed.stdout.replace(
+        f"{name}  public       read only", f"{name}  subscribers  read only"
+    )
+    assert _titles(tmp_path, member) == {"image 0", "image 1"}
+
+    for args, words in (
+        (("set-level", "nobody_here", "--level", "all"), "no member named nobody_here"),
+        (("remove-member", "nobody_here"), "no member named nobody_here"),
+        (("set-level", "Bad-Name", "--can-edit"), "invalid member name"),
+        (("remove-member", "postgres"), "team's owner"),
+    ):
+        assert words in one_line(cli(tmp_path, owner, "team", *args)), args
+    for args in (("set-level", name), ("set-level", name, "--level", "everything")):
+        usage = cli(tmp_path, owner, "team", *args)
+        assert usage.returncode == 2 and "Traceback" not in usage.stderr, usage.stderr
+        assert "nothing to change" in usage.stderr or "invalid choice" in usage.stderr
+    for args in (("members",), ("set-level", name, "--level", "all"), ("remove-member", name)):
+        assert "only the team's owner" in one_line(cli(tmp_path, member, "team", *args)), args
+    assert _titles(tmp_path, member) == {"image 0", "image 1"}
+
+    removed = cli(tmp_path, owner, "team", "remove-member", name)
+    assert removed.returncode == 0, removed.stderr
+    assert removed.stdout.startswith(f"removed {name}") and "images stay" in removed.stdout
+    assert "refused the login" in one_line(cli(tmp_path, member, "list"))
+    assert name not in cli(tmp_path, owner, "team", "members").stdout
+    assert _titles(tmp_path, owner) == {"image 0", "image 1", SECRET}
+
+
+def test_every_team_option_says_what_it_does() -> None:
+    import argparse
+
+    from streamimages_desktop.cli.parser import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    team = commands.choices["team"]
+    steps = next(a for a in team._actions if isinstance(a, argparse._SubParsersAction))
+    assert {"set-level", "remove-member", "members"} <= set(steps.choices)
+    helps = {choice.dest: choice.help for choice in steps._choices_actions}
+    for step, sub in steps.choices.items():
+        assert helps.get(step), step
+        for action in sub._actions:
+            assert action.help, (step, action.dest)
