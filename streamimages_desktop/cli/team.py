@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 COMMAND = "team"
-LIBRARY_FILE = "library.sqlite3"  # core.library_backend's; not imported, so --help stays light
 LEVELS = ("all", "subscribers", "public")
 
 
@@ -146,6 +145,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     step = args.team_command
     if step in ("push", "pull"):
         from streamimages_desktop.cli.transfer_report import run_transfer_command
+        from streamimages_desktop.core.library_location import LIBRARY_FILE
 
         local = _local(settings, args.local)
         if step == "push" and not (local.stream_images_dir / LIBRARY_FILE).is_file():

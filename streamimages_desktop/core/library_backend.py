@@ -17,6 +17,7 @@ from typing import Any
 from streamimages_desktop.core import backups, failures, housekeeping, paths
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.library_location import (
+    LIBRARY_FILE,
     LocalLibrary,
     Location,
     TeamLibrary,
@@ -27,7 +28,6 @@ from streamimages_desktop.core.store import Store
 
 log = logging.getLogger(__name__)
 
-LIBRARY_FILE = "library.sqlite3"
 TEAMS_FOLDER = "teams"
 
 

@@ -21,6 +21,9 @@ _DATABASE_SCHEMES = ("postgresql", "postgres")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
+LIBRARY_FILE = "library.sqlite3"  # a local library's rows, in its folder
+
+
 class LibraryUrlError(UserError, ValueError):
     """A team library URL that cannot be used; the message says which and why."""
 
