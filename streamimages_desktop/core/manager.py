@@ -31,8 +31,8 @@ from streamimages_desktop.core.errors import (
     UserError,
 )
 from streamimages_desktop.core.housekeeping import ORPHAN_GRACE_SECONDS, OrphanReport
-from streamimages_desktop.core.library_backend import LIBRARY_FILE, cache_dir_of, open_backend
-from streamimages_desktop.core.library_location import location_of
+from streamimages_desktop.core.library_backend import cache_dir_of, open_backend
+from streamimages_desktop.core.library_location import LIBRARY_FILE, location_of
 from streamimages_desktop.core.models import (
     OWNER,
     Placed,
