@@ -8,9 +8,11 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLockFile, Qt, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QPushButton
 from pytestqt.qtbot import QtBot
@@ -22,6 +24,7 @@ from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.ui.app.main import run_gui
 from streamimages_desktop.ui.app.opening import SHOW_AFTER_MS, LibraryOpening
 from streamimages_desktop.ui.app.single_instance import LOCK_FILE
+from tests.backends import team_settings
 from tests.ui.app.helpers import gui_args
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support")
@@ -141,6 +144,15 @@ def test_a_local_library_opens_on_the_worker_without_a_flash(
     assert threads and threads[0] is not threading.main_thread()
     if took_ms < SHOW_AFTER_MS:  # the usual case: no "Opening …" window at all
         assert not opening.shown
+
+
+def test_a_team_library_opens_through_the_worker_into_the_window(
+    qtbot: QtBot, settings: Settings, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The real servers: the manager made on the worker serves the window on the GUI thread."""
+    shot = tmp_path / "team.png"
+    assert run_gui(team_settings(settings, request), gui_args(screenshot=shot)) == 0
+    assert QImage(str(shot)).size().toTuple() == (1280, 800)
 
 
 def test_a_manager_that_arrives_after_cancel_is_closed(qtbot: QtBot, settings: Settings) -> None:
