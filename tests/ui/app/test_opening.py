@@ -21,9 +21,11 @@ from streamimages_desktop.core.errors import EnvironmentProblem
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER
 from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.ui.app import opening as opening_module
 from streamimages_desktop.ui.app.main import run_gui
 from streamimages_desktop.ui.app.opening import SHOW_AFTER_MS, LibraryOpening
 from streamimages_desktop.ui.app.single_instance import LOCK_FILE
+from streamimages_desktop.ui.window.main_window import MainWindow
 from tests.backends import team_settings
 from tests.ui.app.helpers import gui_args
 
@@ -74,19 +76,36 @@ class Watcher:
                     self._on_seen(widget)
 
 
+@pytest.fixture
+def watch(qtbot: QtBot) -> Iterator[Callable[..., Watcher]]:
+    """Make Watchers; each stops with its test, even one that failed (no timer outlives it)."""
+    made: list[Watcher] = []
+
+    def make(on_seen: Callable[[QProgressDialog], None] | None = None) -> Watcher:
+        made.append(Watcher(on_seen))
+        return made[-1]
+
+    yield make
+    for watcher in made:
+        watcher.timer.stop()
+
+
 def press_cancel(dialog: QProgressDialog) -> None:
     [button] = [b for b in dialog.findChildren(QPushButton) if b.text() == "Cancel"]
     button.click()
 
 
 def test_an_unanswering_team_server_shows_the_opening_window_then_one_clear_line(
-    qtbot: QtBot, settings: Settings, silent_port: int, monkeypatch: pytest.MonkeyPatch
+    watch: Callable[..., Watcher],
+    settings: Settings,
+    silent_port: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     shown: list[tuple[str, str]] = []
     monkeypatch.setattr(
         QMessageBox, "critical", staticmethod(lambda _p, title, text: shown.append((title, text)))
     )
-    watcher = Watcher()
+    watcher = watch()
     assert run_gui(unanswering_team(settings, silent_port), gui_args()) == 1
     watcher.timer.stop()
     # The GUI thread ran the whole time it waited (a blocked one never shows the window and
@@ -106,7 +125,7 @@ def press_escape(dialog: QProgressDialog) -> None:
 
 @pytest.mark.parametrize("cancel", [press_cancel, press_escape], ids=["button", "escape"])
 def test_cancel_in_the_opening_window_quits_cleanly(
-    qtbot: QtBot,
+    watch: Callable[..., Watcher],
     settings: Settings,
     silent_port: int,
     monkeypatch: pytest.MonkeyPatch,
@@ -114,7 +133,7 @@ def test_cancel_in_the_opening_window_quits_cleanly(
 ) -> None:
     shown: list[object] = []
     monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda *a: shown.append(a)))
-    watcher = Watcher(on_seen=cancel)
+    watcher = watch(cancel)
     team = unanswering_team(settings, silent_port)
     assert run_gui(team, gui_args()) == 0
     watcher.timer.stop()
@@ -146,6 +165,39 @@ def test_a_local_library_opens_on_the_worker_without_a_flash(
         assert not opening.shown
 
 
+def test_a_slow_opening_shows_its_window_then_the_main_window_runs(
+    qtbot: QtBot, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The interactive path: the opening window goes, the main window comes and runs."""
+
+    def slow_manager(s: Settings, *, housekeeping_at_start: bool) -> StreamImageManager:
+        time.sleep(0.8)  # a far server, say
+        return StreamImageManager(s, housekeeping_at_start=housekeeping_at_start)
+
+    monkeypatch.setattr(opening_module, "StreamImageManager", slow_manager)
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *_a: QMessageBox.StandardButton.No)
+    )
+    seen: list[tuple[bool, bool]] = []  # (opening window visible, main window visible)
+
+    def look() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+        main = [w for w in windows if isinstance(w, MainWindow)]
+        seen.append((any(isinstance(w, QProgressDialog) for w in windows), bool(main)))
+        for window in windows if main else []:  # the event loop runs: quit like a user
+            QTimer.singleShot(200, window.close)
+
+    timer = QTimer(interval=20)
+    timer.timeout.connect(look)
+    timer.start()
+    try:
+        assert run_gui(settings, gui_args()) == 0
+    finally:
+        timer.stop()
+    assert (True, False) in seen and (False, True) in seen
+    assert (True, True) not in seen  # the opening window is gone before the main one shows
+
+
 def test_a_team_library_opens_through_the_worker_into_the_window(
     qtbot: QtBot, settings: Settings, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
@@ -155,7 +207,9 @@ def test_a_team_library_opens_through_the_worker_into_the_window(
     assert QImage(str(shot)).size().toTuple() == (1280, 800)
 
 
-def test_a_manager_that_arrives_after_cancel_is_closed(qtbot: QtBot, settings: Settings) -> None:
+def test_a_manager_that_arrives_after_cancel_is_closed(
+    qtbot: QtBot, watch: Callable[..., Watcher], settings: Settings
+) -> None:
     release = threading.Event()
     made: list[StreamImageManager] = []
 
@@ -165,7 +219,7 @@ def test_a_manager_that_arrives_after_cancel_is_closed(qtbot: QtBot, settings: S
         return made[0]
 
     opening = LibraryOpening(settings, opener=slow_opener, show_after_ms=0)
-    watcher = Watcher(on_seen=press_cancel)
+    watcher = watch(press_cancel)
     assert opening.run() is None
     watcher.timer.stop()
     assert opening.shown
