@@ -20,6 +20,7 @@ from streamimages_desktop.core.settings import Settings, SettingsError, config_p
 from streamimages_desktop.ui import failures
 from streamimages_desktop.ui.app.first_run import first_run_of, offer_sample
 from streamimages_desktop.ui.app.icon import app_icon
+from streamimages_desktop.ui.app.opening import LibraryOpening
 from streamimages_desktop.ui.app.screenshot import SCREENSHOT_SIZE, Screenshot, quiet_offscreen
 from streamimages_desktop.ui.app.single_instance import (
     ALREADY_RUNNING,
@@ -83,13 +84,17 @@ def run_gui(settings: Settings, args: Any) -> int:
         report(ALREADY_RUNNING, already_running(library))
         return 1
     try:
+        # On a worker (a team library connects to servers); orphan collection runs once the
+        # window is up (see _housekeep).
+        opening = LibraryOpening(settings)
         try:
-            # Orphan collection runs on a worker once the window is up (see _housekeep).
-            manager = StreamImageManager(settings, housekeeping_at_start=False)
+            manager = opening.run()
         except (StreamImagesError, SettingsError) as exc:
             where = "" if settings.stream_images_database_url else f" {library}"
             report("Cannot open the library", f"cannot open the library{where}: {exc}")
             return 1
+        if manager is None:  # Cancel in the opening window
+            return 0
         try:
             return _run(app, manager, settings, args, screenshot)
         finally:

@@ -1,4 +1,10 @@
-"""ViewerWindow: the images of the grid one at a time, large: step, zoom, pan, play, edit."""
+"""ViewerWindow: the images of the grid one at a time, large: step, zoom, pan, play, edit.
+
+ViewerWindow shows an image (asking workers for its details and pixels, painting what memory
+holds at once) and keeps to the role's rules. Stepping, full screen, the slideshow and where the
+window opens are ViewerNavigation (navigation.py); the workers' answers are WorkerAnswers
+(answers.py); what waits for the picture to be painted is AfterPaint (after_paint.py).
+"""
 
 from __future__ import annotations
 
@@ -6,31 +12,30 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QPixmap, QShowEvent
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from streamimages_desktop.core.access import can_edit, can_see
 from streamimages_desktop.core.models import OWNER, StreamImage, Viewer, Visibility
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.viewer import animation
+from streamimages_desktop.ui.viewer.after_paint import AfterPaint
 from streamimages_desktop.ui.viewer.animation import ANIMATED_FORMATS, FramePlayer
+from streamimages_desktop.ui.viewer.answers import WorkerAnswers
 from streamimages_desktop.ui.viewer.image_view import ImageView
 from streamimages_desktop.ui.viewer.info_panel import InfoPanel
-from streamimages_desktop.ui.viewer.keys import build_key_actions
+from streamimages_desktop.ui.viewer.navigation import DEFAULT_SIZE, ViewerNavigation
 from streamimages_desktop.ui.viewer.prefetch import DisplayLoader, display_rendition
 from streamimages_desktop.ui.viewer.stepping import GridOrder, GridRows, Rows
-from streamimages_desktop.ui.window import view_state
 
 if TYPE_CHECKING:
     from streamimages_desktop.core.manager import StreamImageManager
     from streamimages_desktop.ui.gallery.image_actions import ImageActions
     from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 
-DEFAULT_SIZE = (1100, 760)
 
-
-class ViewerWindow(QWidget):
+class ViewerWindow(ViewerNavigation, WorkerAnswers, QWidget):
     """One image large with an info panel, stepping through the grid's current order.
 
     `sequence` is the grid's rows right now (its order, stream, search and role; GridRows:
@@ -96,10 +101,7 @@ class ViewerWindow(QWidget):
         self.info.edit_requested.connect(self._on_edit_requested)
         self.info.visibility_requested.connect(self._on_visibility_requested)
         self.info.set_owner(False)
-        self._deferred: list[Callable[[], object]] = []
-        self._deferred_timer = QTimer(self, singleShot=True, interval=50)
-        self._deferred_timer.timeout.connect(self._run_deferred)
-        self.view.painted.connect(self._run_deferred)
+        self._after_paint = AfterPaint(self.view.painted, self)
         self.view.zoom_changed.connect(self._update_position)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -108,24 +110,6 @@ class ViewerWindow(QWidget):
         layout.addWidget(self.info)
         self.key_actions = self._build_actions()
         self.resize(*DEFAULT_SIZE)
-
-    def _build_actions(self) -> dict[str, QAction]:
-        slots: dict[str, Callable[[], Any]] = {
-            "next": lambda: self.step(1),
-            "previous": lambda: self.step(-1),
-            "first": self.first,
-            "last": self.last,
-            "zoom_in": self.view.zoom_in,
-            "zoom_out": self.view.zoom_out,
-            "actual_size": self.view.actual_size,
-            "fit": self.view.fit,
-            "fullscreen": self.toggle_fullscreen,
-            "slideshow": self.toggle_slideshow,
-            "info": lambda: self.info.setVisible(not self.info.isVisible()),
-            "leave": self.leave,
-            "close": self.close,
-        }
-        return build_key_actions(self, slots)
 
     # --- compatibility with the old preview's names -----------------------------------------
 
@@ -237,17 +221,8 @@ class ViewerWindow(QWidget):
             )
 
     def _later(self, job: Callable[[], object]) -> None:
-        """Run `job` after the next paint (or soon, if no paint comes): work that is not the
-        picture itself waits until the picture is on screen."""
-        self._deferred.append(job)
-        if not self._deferred_timer.isActive():
-            self._deferred_timer.start()
-
-    def _run_deferred(self) -> None:
-        self._deferred_timer.stop()
-        jobs, self._deferred = self._deferred, []
-        for job in jobs:
-            job()
+        """Run `job` once the picture is on screen (AfterPaint)."""
+        self._after_paint.later(job)
 
     def _frames_of(self, viewer: Viewer, image_id: str, side: int) -> object:
         return animation.decode_frames(self._manager.original(viewer, image_id), side)
@@ -288,77 +263,6 @@ class ViewerWindow(QWidget):
     def _clear_picture(self, text: str) -> None:
         self.view.clear(text)
 
-    def _open_window(self) -> None:
-        if not self._placed:
-            self._placed = True
-            saved = view_state.load_viewer_geometry(self._qsettings)
-            self._fit_on_show = saved is not None and self.restoreGeometry(saved)
-            if self._fit_on_show:
-                view_state.fit_to_screen(self)
-            else:
-                self.resize(*DEFAULT_SIZE)
-        if self.isMinimized():
-            self.showNormal()
-        self.show()
-        self.raise_()
-        self.activateWindow()
-
-    # --- stepping ---------------------------------------------------------------------------
-
-    def step(self, delta: int) -> bool:
-        """Show the image `delta` rows on in the grid's order; False at either end."""
-        if self._image_id is None:
-            return False
-        target = self.order.step(self._viewer, self._image_id, delta)
-        if target is not None:
-            self._go(target)
-        return target is not None
-
-    def first(self) -> None:
-        self._go_to_end(last=False)
-
-    def last(self) -> None:
-        self._go_to_end(last=True)
-
-    def _go_to_end(self, *, last: bool) -> None:
-        target = self.order.end(self._viewer, last)
-        if target is not None and self._image_id is not None:
-            self._go(target)
-
-    def _go(self, image_id: str) -> None:
-        if image_id != self._image_id:
-            self.show_image(self._viewer, image_id)
-        if self.slideshow.isActive():
-            self.slideshow.start()  # a full interval for the image stepped to
-
-    # --- fullscreen and slideshow -----------------------------------------------------------
-
-    def toggle_fullscreen(self) -> None:
-        if self.isFullScreen():
-            self.showNormal()
-        else:
-            self._save_geometry()
-            self.showFullScreen()
-
-    def toggle_slideshow(self) -> None:
-        if self.slideshow.isActive():
-            self.slideshow.stop()
-        elif self._image_id is not None:
-            self.slideshow.start()
-
-    def _on_slideshow_tick(self) -> None:
-        if not self.step(1):
-            self.slideshow.stop()  # the last image: the slideshow is over
-
-    def leave(self) -> None:
-        """Esc: out of full screen first, then stop the slideshow, then close."""
-        if self.isFullScreen():
-            self.showNormal()
-        elif self.slideshow.isActive():
-            self.slideshow.stop()
-        else:
-            self.close()
-
     # --- edits ------------------------------------------------------------------------------
 
     def _on_edit_requested(self) -> None:
@@ -369,92 +273,7 @@ class ViewerWindow(QWidget):
         if self._image_actions is not None and self.image is not None:
             self._image_actions.set_visibility_of([self.image.id], visibility)
 
-    # --- results from workers ---------------------------------------------------------------
-
-    def _on_opened(self, generation: int, image: StreamImage) -> None:
-        if generation != self._generation:
-            return
-        if not can_see(self._viewer, image.visibility):
-            self.forget()
-            return
-        if self.image is None:
-            self._present(image)
-        else:
-            self.image = image
-            self.info.show_image(image)
-        self.loaded.emit(image)
-
-    def _on_reloaded(self, generation: int, image: StreamImage) -> None:
-        if generation != self._generation:
-            return
-        if not can_see(self._viewer, image.visibility):
-            self.forget()
-            return
-        self.image = image
-        self.setWindowTitle(f"{image.title} — Viewer")
-        self.info.show_image(image)
-
-    def _on_ready(self, image_id: str, rendition: str, pixmap: QPixmap) -> None:
-        image = self.image
-        if image is None or image.id != image_id or rendition != self._rendition:
-            return  # a prefetched neighbour, or an image already stepped past
-        if self.player.frame_count == 0:
-            self._show_pixmap(image, pixmap)
-        self._later(partial(self._background, self._generation))
-
-    def _on_loader_failed(self, image_id: str, reason: str) -> None:
-        if image_id == self._image_id and self.view.pixmap.isNull():
-            self._clear_picture(f"Cannot show this image: {reason}")
-
-    def _on_frames(self, generation: int, frames: object) -> None:
-        if generation != self._generation or not isinstance(frames, list) or self.image is None:
-            return
-        self.player.play(frames)
-
-    def _on_frame(self, pixmap: QPixmap) -> None:
-        image = self.image
-        if image is None:
-            return
-        if self.view.pixmap.isNull():
-            self._show_pixmap(image, pixmap)
-        else:
-            self.view.set_frame(pixmap)
-
-    def _on_exif(self, generation: int, rows: list[tuple[str, str]]) -> None:
-        if generation == self._generation and can_edit(self._viewer):
-            self.info.set_exif(rows)
-
-    def _on_failed(self, generation: int, exc: Exception) -> None:
-        if generation != self._generation:
-            return
-        self.image = None
-        self._clear(f"Cannot show this image: {exc}")
-
     # --- window -----------------------------------------------------------------------------
-
-    def _save_geometry(self) -> None:
-        if self._qsettings is not None and self._placed and not self.isFullScreen():
-            view_state.save_viewer_geometry(self._qsettings, self.saveGeometry())
-
-    def changeEvent(self, event: QEvent) -> None:
-        """Full screen is the picture alone (I shows the panel); leaving it restores the panel."""
-        super().changeEvent(event)
-        if event.type() != QEvent.Type.WindowStateChange:
-            return
-        full = self.isFullScreen()
-        if full and self._panel_before_full is None:
-            self._panel_before_full = self.info.isVisible()
-            self.info.hide()
-        elif not full and self._panel_before_full is not None:
-            self.info.setVisible(self._panel_before_full)
-            self._panel_before_full = None
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._fit_on_show:  # again, now that the frame around the window is known
-            self._fit_on_show = False
-            view_state.fit_to_screen(self)
-        self.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._save_geometry()
@@ -469,8 +288,7 @@ class ViewerWindow(QWidget):
         manager closes its connections would crash SQLite)."""
         self.slideshow.stop()
         self.player.stop()
-        self._deferred_timer.stop()
-        self._deferred.clear()
+        self._after_paint.clear()
         self.loader.shutdown()
         self._runner.clear_queued()
         self._runner.wait(10_000)

@@ -1,26 +1,23 @@
-"""The main window: role switcher and search on top, streams left, gallery centre, upload right."""
+"""The main window: role switcher and search on top, streams left, gallery centre, upload right.
+
+MainWindow builds the parts and docks, wires them and keeps its layout between runs. Its other
+ideas are mixins: how it looks as one role (RoleView, role_view.py), panes following the
+selection and the library's changes (LibrarySlots, library_slots.py), images arriving from
+outside (IncomingImages, incoming.py).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMimeData, QSettings, Qt, Signal
-from PySide6.QtGui import (
-    QCloseEvent,
-    QDragEnterEvent,
-    QDragMoveEvent,
-    QDropEvent,
-    QShowEvent,
-)
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolTip, QUndoView, QWidget
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QUndoView, QWidget
 
-from streamimages_desktop.core.access import can_edit, lowest_of
-from streamimages_desktop.core.importer import ImportResult
-from streamimages_desktop.core.labels import role_name, viewing_as
+from streamimages_desktop.core.access import lowest_of
 from streamimages_desktop.core.live_settings import LiveSettings
-from streamimages_desktop.core.models import Role, StreamSummary, Viewer
+from streamimages_desktop.core.models import Role, Viewer
 from streamimages_desktop.core.settings import Settings
-from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui.cache.pane import CachePane
 from streamimages_desktop.ui.curation.commands import CurationStack
 from streamimages_desktop.ui.curation.watcher import LibraryWatcher
@@ -34,7 +31,10 @@ from streamimages_desktop.ui.streams.browser import StreamBrowser
 from streamimages_desktop.ui.tasks import TaskRunner
 from streamimages_desktop.ui.viewer.viewer_window import ViewerWindow
 from streamimages_desktop.ui.window import menus, view_state
-from streamimages_desktop.ui.window.status_line import StatusLine, home_relative
+from streamimages_desktop.ui.window.incoming import IncomingImages
+from streamimages_desktop.ui.window.library_slots import LibrarySlots
+from streamimages_desktop.ui.window.role_view import RoleView
+from streamimages_desktop.ui.window.status_line import StatusLine
 from streamimages_desktop.ui.window.toolbar import TILE_DEFAULT, MainToolBar
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 
 
-class MainWindow(QMainWindow):
+class MainWindow(RoleView, LibrarySlots, IncomingImages, QMainWindow):
     """StreamImages' one window; everything in it shows what the current role may see.
 
     Signals:
@@ -217,18 +217,8 @@ class MainWindow(QMainWindow):
     def stream_id(self) -> str | None:
         return self._stream_id
 
-    def set_role(self, role: Role | str) -> None:
-        """Look as `role` (the same as pressing Ctrl+1/2/3)."""
-        self.toolbar.role_switcher.set_role(role)
-
     def select_stream(self, stream_id: str | None) -> None:
         self.stream_browser.select_stream(stream_id)
-
-    def refresh_all(self) -> None:
-        """Re-query the grid, the stream counts and the stats (after any change to the library)."""
-        self.gallery.refresh()
-        self.stream_browser.reload()
-        self.status.reload_stats(self.viewer, self._stream_id)
 
     def _show_startup_warnings(self) -> None:
         """What the library said once at opening (a folder others can read, an unusable cache
@@ -240,183 +230,6 @@ class MainWindow(QMainWindow):
             text = "Warning: " + " · ".join(warnings)
             self.status.flash(text)
             self.status.setToolTip(text)
-
-    def _apply_role(self, role: Role, *, initial: bool = False) -> None:
-        self.viewer = Viewer(role, may_edit=not self._manager.read_only)
-        QToolTip.hideText()  # a tooltip of a now-hidden image must not linger
-        self.preview.enforce(self.viewer)
-        self.image_actions.set_viewer(self.viewer)
-        self.upload_pane.set_viewer(self.viewer)
-        self.open_action.setEnabled(can_edit(self.viewer))
-        self.folder_action.setEnabled(can_edit(self.viewer))
-        self.paste_action.setEnabled(can_edit(self.viewer))
-        self._apply_query()
-        self.stream_browser.set_viewer(self.viewer)
-        self.status.set_role(role)
-        self.status.set_on_air(self.on_air.audience)
-        self.setWindowTitle(self._title(role))  # Qt appends " — StreamImages", the display name
-        if not initial:
-            self.role_changed.emit(role)
-
-    def _title(self, role: Role) -> str:
-        audience = self.on_air.audience
-        if audience is None:
-            return f"{viewing_as(role)} — {self._library_title()}"
-        return f"ON AIR — audience: {role_name(audience)}"
-
-    def _library_title(self) -> str:
-        """Which library is open: its folder (as the status bar writes it), or the team's."""
-        if self._manager.is_team_library:
-            return self._manager.library_name.replace("team library ", "team ", 1)
-        return home_relative(self._settings.stream_images_dir)
-
-    def _on_air_changed(self, audience: Role | None) -> None:
-        """On or off air: the same path as a role change, with the audience's role locked."""
-        if audience is not None and self._role_off_air is None:
-            self._role_off_air = self.viewer.role
-        role = audience if audience is not None else (self._role_off_air or self.viewer.role)
-        if audience is None:
-            self._role_off_air = None
-        self._pixmap_cache.set_audience(audience)  # before anything is painted again
-        self.gallery.loader.set_audience(audience)  # late results of the old role are dropped
-        self.cache_pane.set_on_air(audience is not None)
-        self.on_air_banner.show_for(audience)
-        before = self.viewer.role
-        switcher = self.toolbar.role_switcher
-        switcher.lock(audience)  # may switch the role: _apply_role runs
-        switcher.set_role(role)
-        if self.viewer.role is before:  # no role change, but the title, status, grid change
-            self._apply_role(role)
-        if audience is not None and self.toolbar.search_edit.text():
-            self.toolbar.search_edit.clear()  # words typed as the owner are not shown
-            self.toolbar.flush_search()
-        self.gallery.view.viewport().update()  # every tile asks the cache again
-
-    def _empty_text(self) -> str:
-        """What an empty grid says: why it is empty and what to do next."""
-        search = self.toolbar.search_text()
-        if search:
-            return f"No images match “{search}”.\nPress Esc in the search field to see them all."
-        if can_edit(self.viewer):
-            return "No images yet. Drop images here or press Ctrl+O"
-        if self.on_air.on_air:
-            return f"Nothing here is visible to a {self.viewer.role.value}."
-        return (
-            f"Nothing here is visible to a {self.viewer.role.value}.\n"
-            "Switch to Owner (Ctrl+1) to add images or change who sees them."
-        )
-
-    def _apply_query(self, *, stats: bool = True) -> None:
-        self.gallery.set_empty_text(self._empty_text())
-        self.gallery.set_query(
-            self.viewer, self._stream_id, self.toolbar.search_text(), self.toolbar.sort()
-        )
-        self.status.set_counts(None, self.stream_browser.visible_count(self._stream_id))
-        if stats:  # the role's totals do not depend on the search or the order
-            self.status.reload_stats(self.viewer, self._stream_id)
-
-    # --- slots -------------------------------------------------------------------------------
-
-    def _on_role_changed(self, role: Role) -> None:
-        self._apply_role(role)
-
-    def _on_query_changed(self, *_args: object) -> None:
-        self._apply_query(stats=False)
-
-    def _on_search_left(self) -> None:
-        self.gallery.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
-
-    def _on_stream_selected(self, stream_id: str | None) -> None:
-        if stream_id == self._stream_id:
-            return
-        self._stream_id = stream_id
-        self.upload_pane.set_streams(self._stream_titles(), stream_id)
-        self.on_air.set_stream(stream_id)  # on air: this stream's audience
-        self._apply_query()
-
-    def _stream_titles(self) -> list[tuple[str, str]]:
-        return [(s.stream.id, s.stream.title) for s in self.stream_browser.summaries]
-
-    def _on_streams_loaded(self, _summaries: list[StreamSummary]) -> None:
-        self.upload_pane.set_streams(self._stream_titles(), self._stream_id)
-        self.status.set_total(self.stream_browser.visible_count(self._stream_id))
-
-    def _on_shown_changed(self, shown: int) -> None:
-        self.status.set_counts(shown, self.stream_browser.visible_count(self._stream_id))
-
-    def _on_open_requested(self, image_id: str) -> None:
-        self.preview.show_image(self.viewer, image_id)
-
-    def _on_library_changed(self) -> None:
-        self.gallery.refresh()
-        self.status.reload_stats(self.viewer, self._stream_id)
-
-    def _on_images_changed(self, message: str) -> None:
-        self.status.flash(message)
-        self.refresh_all()
-        if self.preview.image is not None and self.preview.isVisible():
-            self.preview.reload()
-
-    def _on_images_deleted(self, ids: list[str]) -> None:
-        for image_id in ids:
-            self.preview.forget(image_id)
-
-    def _on_batch_finished(self, results: list[ImportResult]) -> None:
-        imported_ids = [
-            str(r.image_id) for r in results if str(r.status) == "imported" and r.image_id
-        ]
-        if imported_ids:  # undoing an import moves that batch to the trash
-            manager, viewer = self._manager, self.viewer
-            self.curation.push(
-                f"Import {count_of(len(imported_ids), 'image')}",
-                lambda: manager.delete_images(viewer, imported_ids),
-                lambda: manager.restore_images(viewer, imported_ids),
-            )
-        target = self.upload_pane.last_stream
-        imported = any(str(r.status) == "imported" for r in results)
-        if imported and self._stream_id not in (None, target):
-            self.stream_browser.select_stream(target)
-        self.refresh_all()
-
-    def _on_files_dropped_on_stream(self, stream_id: str, mime: QMimeData) -> None:
-        self._show_upload()
-        self.upload_pane.import_mime(mime, stream_id=stream_id or None)
-
-    def paste_from_clipboard(self) -> bool:
-        """Import the clipboard's image or files (Ctrl+V); False when there is nothing to import."""
-        self._show_upload()
-        return self.upload_pane.paste_from_clipboard()
-
-    def _show_upload(self) -> None:
-        self.upload_dock.show()
-        self.upload_dock.raise_()
-
-    # --- drag and drop -----------------------------------------------------------------------
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.source() is not None:  # tiles dragged out of this window are not imports
-            event.ignore()
-            return
-        if self.upload_pane.accepts(event.mimeData()):
-            event.acceptProposedAction()
-            return
-        if not can_edit(self.viewer):
-            self.status.flash("Only the owner can import images; switch to Owner (Ctrl+1)")
-        event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self.upload_pane.accepts(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        if not self.upload_pane.accepts(event.mimeData()):
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self._show_upload()
-        self.upload_pane.import_mime(event.mimeData())
 
     # --- settings ----------------------------------------------------------------------------
 
