@@ -28,7 +28,14 @@ def error(message: str) -> None:
 def show_warnings_as_lines() -> None:
     """Route the library's logged warnings (an unusable cache folder, a damaged rendition)
     through one escaped `streamimages: warning: ...` line each on stderr, instead of bare log
-    text (once per process). Called once parsing is done: `--help` never loads logging."""
+    text (once per process). Installed when the library first logs: a command that logs
+    nothing never loads `logging` (issue 14)."""
+    from streamimages_desktop.core.logs import when_logging_starts
+
+    when_logging_starts(_install_warning_lines)
+
+
+def _install_warning_lines() -> None:
     import logging
 
     package_log = logging.getLogger("streamimages_desktop")

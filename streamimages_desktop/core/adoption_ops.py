@@ -7,7 +7,6 @@ and no new file, and a rerun skips what is already here (core/adoption.py)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from streamimages_desktop.core import access, adoption, failures
 from streamimages_desktop.core.errors import StreamImagesError, UserError
@@ -15,6 +14,7 @@ from streamimages_desktop.core.manager_state import ManagerState, OnFirstUse, lo
 from streamimages_desktop.core.models import Stream, StreamImage, Viewer
 from streamimages_desktop.core.process_lock import file_lock
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
 if TYPE_CHECKING:
     from streamimages_desktop.core import imaging
 

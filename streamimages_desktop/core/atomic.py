@@ -11,9 +11,12 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Final
 
 from streamimages_desktop.core.process_lock import process_token, writer_alive
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
+if TYPE_CHECKING:
+    from typing import Final
 
 TEMP_SUFFIX = ".part"
 # A temp file younger than this is left alone even if its writer looks gone: clocks, pid

@@ -9,13 +9,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from streamimages_desktop.core.errors import NotFound, UserError
 from streamimages_desktop.core.manager_state import OnFirstUse
 from streamimages_desktop.core.models import OWNER, Role, StreamImage, Viewer
 from streamimages_desktop.core.viewer_reads import ViewerReads
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
 if TYPE_CHECKING:
     from streamimages_desktop.core import derivatives, obs_folder, obs_websocket
     from streamimages_desktop.core import export as exporting

@@ -8,7 +8,6 @@ deciding that none is due costs one stat.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import re
 import sqlite3
@@ -17,10 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from streamimages_desktop.core.atomic import TEMP_SUFFIX, fsync_dir
+from streamimages_desktop.core.logs import logger
 from streamimages_desktop.core.paths import ensure_private_dir
 from streamimages_desktop.core.schema import SCHEMA_VERSION
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 BACKUPS_DIR = "backups"
 _NAME_RE = re.compile(r"library-(\d{8}-\d{6})\.sqlite3")

@@ -11,13 +11,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from streamimages_desktop.core import read_only
 from streamimages_desktop.core.atomic import create_private_file
 from streamimages_desktop.core.errors import EnvironmentProblem, ProblemKind
 from streamimages_desktop.core.failures import from_sqlite, sqlite_kind
 from streamimages_desktop.core.schema import migrate
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
+if TYPE_CHECKING:
+    from typing import Any
 
 BUSY_TIMEOUT_MS = 5000
 # Opening a new library switches it to WAL, which needs an exclusive lock; SQLite reports

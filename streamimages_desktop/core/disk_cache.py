@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import logging
 import math
 import os
 import re
@@ -39,6 +38,7 @@ from streamimages_desktop.core.disk_index import (
     trouble,
 )
 from streamimages_desktop.core.errors import LibraryError
+from streamimages_desktop.core.logs import logger
 from streamimages_desktop.core.paths import ensure_cache_dir, ensure_private_dir
 
 __all__ = [
@@ -52,7 +52,7 @@ __all__ = [
     "checksum",
 ]
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 RENDITIONS = frozenset({"thumb", "display"})
 _IMAGE_ID_RE = re.compile(r"[0-9a-f]{32}")  # uuid4().hex

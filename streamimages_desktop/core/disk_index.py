@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import logging
 import os
 import re
 import sqlite3
@@ -19,13 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from streamimages_desktop.core.atomic import TEMP_SUFFIX, random_hex
+from streamimages_desktop.core.logs import logger
 
 try:  # POSIX; elsewhere two processes repairing at once only do the work twice
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 INDEX_NAME = "index.sqlite3"
 FILES_DIR = "renditions"

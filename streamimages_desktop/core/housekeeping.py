@@ -9,24 +9,26 @@ write to its row insert, so a file is never collected while its row is on the wa
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
 
 from streamimages_desktop.core.atomic import TEMP_GRACE_SECONDS, create_private_file
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.errors import LibraryError, StreamImagesError
+from streamimages_desktop.core.logs import logger
 from streamimages_desktop.core.process_lock import file_lock
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
 if TYPE_CHECKING:
+    from typing import Any, Final
+
     from streamimages_desktop.core.disk_cache import DiskCache
     from streamimages_desktop.core.store import Store
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 LOCK_FILE: Final = ".library.lock"
 MARKER_FILE: Final = ".housekeeping"

@@ -9,12 +9,12 @@ import threading
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from streamimages_desktop.core import access
 from streamimages_desktop.core.manager_state import ManagerState
 from streamimages_desktop.core.models import Viewer, validate_stream_id
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
 if TYPE_CHECKING:
     from streamimages_desktop.core.importer import (
         Importer,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import os
 import sqlite3
 import stat
@@ -28,6 +27,7 @@ from streamimages_desktop.core.errors import (
     ProblemKind,
     StreamImagesError,
 )
+from streamimages_desktop.core.logs import logger
 from streamimages_desktop.core.models import Stream, StreamImage, Visibility
 from streamimages_desktop.core.process_lock import file_lock
 from streamimages_desktop.core.settings import Settings
@@ -37,7 +37,7 @@ from streamimages_desktop.core.units import count_of, format_bytes
 if TYPE_CHECKING:  # imaging loads Pillow: only the import itself needs it (not `list`)
     from streamimages_desktop.core.imaging import Analysis
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 WORKERS = 2  # read + hash + reduced decode run on both cores; Pillow and hashlib release the GIL
 # Files prepared ahead of the (serial) group commits, bounded by count and by their bytes, so

@@ -8,11 +8,9 @@ opened, so the local library never loads psycopg or boto3). Everything above thi
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from streamimages_desktop.core import backups, failures, housekeeping, paths
 from streamimages_desktop.core.blobs import BlobStore
@@ -23,10 +21,15 @@ from streamimages_desktop.core.library_location import (
     TeamLibrary,
     location_of,
 )
+from streamimages_desktop.core.logs import logger
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.store import Store
 
-log = logging.getLogger(__name__)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
+if TYPE_CHECKING:
+    from typing import Any
+
+log = logger(__name__)
 
 TEAMS_FOLDER = "teams"
 

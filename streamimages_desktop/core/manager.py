@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
 
 from streamimages_desktop.core import access, housekeeping, paths
 from streamimages_desktop.core.adoption_ops import AdoptionOps
@@ -35,7 +34,10 @@ from streamimages_desktop.core.viewer_reads import RENDITION_SIZES as RENDITION_
 from streamimages_desktop.core.viewer_reads import MadeRendition as MadeRendition
 from streamimages_desktop.core.viewer_reads import rendition_side as rendition_side
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
 if TYPE_CHECKING:
+    from typing import Any
+
     from streamimages_desktop.core import disk_cache, library_check
 
     # Annotations only: the memory cache belongs to the window (and brings the workbench's

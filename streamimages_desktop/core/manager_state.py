@@ -6,21 +6,23 @@ idea each; this base declares what they all see, so each part type-checks on its
 from __future__ import annotations
 
 import importlib
-import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from streamimages_desktop.core import failures
 from streamimages_desktop.core.errors import AccessDenied, EnvironmentProblem, NotFound, ProblemKind
+from streamimages_desktop.core.logs import logger
 from streamimages_desktop.core.models import StreamImage
 from streamimages_desktop.core.read_only import read_only_message
 from streamimages_desktop.core.settings import Settings
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
 if TYPE_CHECKING:
+    from typing import Any
+
     from streamimages_desktop.core import disk_cache
     from streamimages_desktop.core.cache import MemoryCache
     from streamimages_desktop.core.disk_cache import DiskCache
@@ -44,7 +46,7 @@ if not TYPE_CHECKING:
     disk_cache = OnFirstUse("disk_cache")
 
 # Every part logs as the manager did before it was split, so a log reads as it always has.
-log = logging.getLogger("streamimages_desktop.core.manager")
+log = logger("streamimages_desktop.core.manager")
 
 
 def not_found(image_id: str) -> NotFound:

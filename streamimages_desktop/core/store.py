@@ -6,7 +6,6 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from streamimages_desktop.core import access
 from streamimages_desktop.core.database import Database
@@ -32,6 +31,10 @@ from streamimages_desktop.core.models import (
 from streamimages_desktop.core.schema import SCHEMA_VERSION
 from streamimages_desktop.core.search import search_clause
 from streamimages_desktop.core.units import count_of
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SCHEMA_VERSION", "Store"]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING
 
 from streamimages_desktop.core import access
 from streamimages_desktop.core.errors import NotFound, StreamImagesError
@@ -22,6 +21,7 @@ from streamimages_desktop.core.models import (
     Visibility,
 )
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
 if TYPE_CHECKING:
     from PIL import Image
 
