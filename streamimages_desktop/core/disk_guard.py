@@ -34,13 +34,13 @@ from streamimages_desktop.core.disk_rows import RenditionRows
 from streamimages_desktop.core.errors import LibraryError
 from streamimages_desktop.core.paths import ensure_cache_dir, ensure_private_dir
 
-__all__ = ["READ_ONLY", "UNWRITABLE_ERRNOS", "GuardedIndex", "folder_reason"]
+__all__ = ["UNWRITABLE_ERRNOS", "GuardedIndex", "folder_reason"]
 
 # The cache's warnings keep the logger name they have always had (the GUI's log file shows it).
 log = logging.getLogger("streamimages_desktop.core.disk_cache")
 
 UNWRITABLE_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
-READ_ONLY = "it is read-only or not writable"
+_READ_ONLY = "it is read-only or not writable"
 _T = TypeVar("_T")
 
 
@@ -74,7 +74,7 @@ class GuardedIndex(RenditionRows):
         except sqlite3.Error as exc:
             kind = trouble(exc)
             unwritable = kind is Trouble.UNWRITABLE
-            self._go_uncached(READ_ONLY if unwritable else f"its index is {kind.value}: {exc}")
+            self._go_uncached(_READ_ONLY if unwritable else f"its index is {kind.value}: {exc}")
             return
         self._index("tidy the folder", self._start, None)
 
@@ -125,7 +125,7 @@ class GuardedIndex(RenditionRows):
                     self._repair(exc)
                     continue
                 if kind is Trouble.UNWRITABLE:
-                    self._go_uncached(READ_ONLY)
+                    self._go_uncached(_READ_ONLY)
                     return fallback
                 if kind is Trouble.DAMAGED:
                     self._go_uncached(f"its index is {kind.value}: {exc}")
@@ -181,7 +181,7 @@ def folder_reason(exc: OSError, folder: Path) -> str:
             return loop
         return "a file is in the way: a folder is needed there"
     if exc.errno in UNWRITABLE_ERRNOS:
-        return READ_ONLY
+        return _READ_ONLY
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return "the disk is full"
     return exc.strerror or str(exc)
