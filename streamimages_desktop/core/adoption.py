@@ -12,15 +12,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from streamimages_desktop.core.errors import NotFound, StreamFull
-from streamimages_desktop.core.models import Stream, StreamImage, validate_stream_id
-from streamimages_desktop.core.store import (
-    _IMAGE_COLUMNS,
-    Store,
-    _from_text,
-    _image,
-    _to_text,
+from streamimages_desktop.core.image_rows import (
+    IMAGE_COLUMNS,
+    from_text,
+    image_from_row,
     insert_row,
+    to_text,
 )
+from streamimages_desktop.core.models import Stream, StreamImage, validate_stream_id
+from streamimages_desktop.core.store import Store
 from streamimages_desktop.core.trash import full_message
 
 
@@ -30,8 +30,8 @@ def stream_records(store: Store) -> list[tuple[Stream, datetime | None]]:
     rows = store._query("SELECT id, title, owner, created, trashed FROM streams ORDER BY id")
     return [
         (
-            Stream(r["id"], r["title"], r["owner"], _from_text(r["created"])),
-            None if r["trashed"] is None else _from_text(r["trashed"]),
+            Stream(r["id"], r["title"], r["owner"], from_text(r["created"])),
+            None if r["trashed"] is None else from_text(r["trashed"]),
         )
         for r in rows
     ]
@@ -40,8 +40,10 @@ def stream_records(store: Store) -> list[tuple[Stream, datetime | None]]:
 def image_records(store: Store) -> list[tuple[StreamImage, datetime | None]]:
     """Every row, trashed ones too, in the order they were added, each with when it was
     trashed (or None): the owner's whole library, never shown to a role as such."""
-    rows = store._query(f"SELECT {_IMAGE_COLUMNS}, trashed FROM images ORDER BY seq")
-    return [(_image(r), None if r["trashed"] is None else _from_text(r["trashed"])) for r in rows]
+    rows = store._query(f"SELECT {IMAGE_COLUMNS}, trashed FROM images ORDER BY seq")
+    return [
+        (image_from_row(r), None if r["trashed"] is None else from_text(r["trashed"])) for r in rows
+    ]
 
 
 def adopt_stream(store: Store, stream: Stream, trashed: datetime | None) -> bool:
@@ -55,8 +57,8 @@ def adopt_stream(store: Store, stream: Stream, trashed: datetime | None) -> bool
                 validate_stream_id(stream.id),
                 stream.title,
                 stream.owner,
-                _to_text(stream.created),
-                None if trashed is None else _to_text(trashed),
+                to_text(stream.created),
+                None if trashed is None else to_text(trashed),
             ),
         )
         return cur.rowcount == 1
@@ -102,5 +104,5 @@ def adopt_row(
 
 def record(store: Store, image_id: str) -> StreamImage | None:
     """The row of that id in any state (the owner's bookkeeping, never shown to a role)."""
-    rows = store._query(f"SELECT {_IMAGE_COLUMNS} FROM images WHERE id = ?", (image_id,))
-    return _image(rows[0]) if rows else None
+    rows = store._query(f"SELECT {IMAGE_COLUMNS} FROM images WHERE id = ?", (image_id,))
+    return image_from_row(rows[0]) if rows else None

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from streamimages_desktop.core import access
 from streamimages_desktop.core.errors import DuplicateImage, NotFound, StreamFull, UserError
+from streamimages_desktop.core.image_rows import from_text, insert_row, rows_where, to_text
 from streamimages_desktop.core.models import (
     OWNER,
     Placed,
@@ -23,13 +24,7 @@ from streamimages_desktop.core.models import (
     Visibility,
     new_image_id,
 )
-from streamimages_desktop.core.store import (
-    Store,
-    _from_text,
-    _to_text,
-    insert_row,
-    rows_where,
-)
+from streamimages_desktop.core.store import Store
 from streamimages_desktop.core.units import count_of
 
 
@@ -94,7 +89,7 @@ def trash_images(store: Store, image_ids: Iterable[str], now: datetime) -> list[
         for image_id in dict.fromkeys(image_ids):
             cur = conn.execute(
                 "UPDATE images SET trashed = ? WHERE id = ? AND trashed IS NULL",
-                (_to_text(now), image_id),
+                (to_text(now), image_id),
             )
             if cur.rowcount:
                 done.append(image_id)
@@ -113,7 +108,7 @@ def trash_stream(store: Store, stream_id: str, now: datetime) -> list[str]:
                 (stream_id,),
             )
         ]
-        when = _to_text(now)
+        when = to_text(now)
         conn.execute("UPDATE streams SET trashed = ? WHERE id = ?", (when, stream_id))
         conn.execute(
             "UPDATE images SET trashed = ? WHERE stream_id = ? AND trashed IS NULL",
@@ -155,7 +150,7 @@ def trashed(store: Store) -> list[TrashedImage]:
     with store.transaction() as conn:
         rows = rows_where(conn, access.trash_clause(OWNER))
         when = {
-            r["id"]: _from_text(r["trashed"])
+            r["id"]: from_text(r["trashed"])
             for r in conn.execute("SELECT id, trashed FROM images WHERE trashed IS NOT NULL")
         }
     found = [TrashedImage(r, when[r.id]) for r in rows if r.id in when]
@@ -167,7 +162,7 @@ def expired(store: Store, before: datetime | None) -> list[StreamImage]:
     with store.transaction() as conn:
         if before is None:
             return rows_where(conn, "images.trashed IS NOT NULL")
-        return rows_where(conn, "images.trashed < ?", (_to_text(before),))
+        return rows_where(conn, "images.trashed < ?", (to_text(before),))
 
 
 def drop_empty_trashed_streams(store: Store) -> None:
@@ -202,7 +197,7 @@ def set_visibilities(
             before[image_id] = _live_row(conn, image_id).visibility
             conn.execute(
                 "UPDATE images SET visibility = ?, updated = ? WHERE id = ?",
-                (Visibility(visibility).value, _to_text(now), image_id),
+                (Visibility(visibility).value, to_text(now), image_id),
             )
     return before
 
