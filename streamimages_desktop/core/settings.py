@@ -20,7 +20,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~4 ms at
 if TYPE_CHECKING:
     from typing import Any, Literal
 
-    Kind = Literal["int", "float", "folder", "extensions", "switch", "text"]
+    Kind = Literal["int", "float", "folder", "extensions", "switch", "text", "choice"]
 
 EXTENSION_CHOICES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp")
 DEFAULT_EXTENSIONS = frozenset(EXTENSION_CHOICES)
@@ -29,6 +29,9 @@ DEFAULT_EXTENSIONS = frozenset(EXTENSION_CHOICES)
 PILLOW_MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
 CONFIG_ENV = "STREAMIMAGES_CONFIG"
 
+# The memory cache's eviction policies (core/workbench/policies' names, which a test keeps
+# equal), written out so reading the settings never imports the workbench.
+CACHE_POLICIES = ("seed", "lru", "fifo", "clock", "sieve", "s3fifo", "wtinylfu", "arc")
 SWITCH_WORDS = {"true": True, "1": True, "yes": True, "on": True}
 SWITCH_WORDS |= {"false": False, "0": False, "no": False, "off": False}
 
@@ -48,6 +51,7 @@ class Spec:
         low, high: the accepted range of a number, both included.
         default_text: how the default reads where it is not a literal (the folders).
         live: may be changed while the window runs (LiveSettings.change).
+        choices: the words a "choice" accepts.
     """
 
     kind: Kind
@@ -57,6 +61,7 @@ class Spec:
     high: float = 0.0
     default_text: str = ""
     live: bool = False
+    choices: tuple[str, ...] = ()
 
 
 def _number(
@@ -82,6 +87,12 @@ def _text(default: str, default_text: str, help: str) -> Any:
     return field(default=default, metadata={"spec": spec})
 
 
+def _choice(default: str, choices: tuple[str, ...], help: str, live: bool = False) -> Any:
+    return field(
+        default=default, metadata={"spec": Spec("choice", help, choices=choices, live=live)}
+    )
+
+
 def _extensions(help: str) -> Any:
     return field(default=DEFAULT_EXTENSIONS, metadata={"spec": Spec("extensions", help)})
 
@@ -101,6 +112,12 @@ class Settings:
     )
     image_cache_ttl_hours: float = _number(
         24.0, 0.001, 87600, "hours", "how long a cached thumbnail stays fresh", live=True
+    )
+    image_cache_policy: str = _choice(
+        "seed",
+        CACHE_POLICIES,
+        "which thumbnails the window's memory cache evicts first (the Cache pane's Policy)",
+        live=True,
     )
     image_cache_max_disk_mb: float = _number(
         2048.0, 1, 1_048_576, "MB", "disk space for the rendition cache"
@@ -275,6 +292,10 @@ def parse(name: str, raw: object) -> Any:
         if not exts or exts - DEFAULT_EXTENSIONS:
             raise SettingsError(f"{name}={raw!r}: expected {range_text(name)}")
         return exts
+    if spec.kind == "choice":
+        if text.lower() not in spec.choices:
+            raise SettingsError(f"{name}={str(raw)!r}: expected {range_text(name)}")
+        return text.lower()
     if spec.kind == "switch":
         if text.lower() not in SWITCH_WORDS:
             raise SettingsError(f"{name}={str(raw)!r}: expected {range_text(name)}")
@@ -306,6 +327,8 @@ def range_text(name: str) -> str:
         return "true or false"
     if spec.kind == "text":
         return "one line of text"
+    if spec.kind == "choice":
+        return f"one of {', '.join(spec.choices)}"
     return f"from {_num(spec.low)} to {_num(spec.high)}"
 
 
@@ -319,6 +342,8 @@ def default_text(name: str) -> str:
         return " ".join(e for e in EXTENSION_CHOICES if e in default)  # type: ignore[operator]
     if spec.kind == "switch":
         return "true" if default else "false"
+    if spec.kind == "choice":
+        return str(default)
     return _num(default)  # type: ignore[arg-type]
 
 

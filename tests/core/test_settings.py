@@ -9,6 +9,7 @@ import pytest
 
 from streamimages_desktop.cli.entry import build_parser, main
 from streamimages_desktop.core.settings import (
+    CACHE_POLICIES,
     DEFAULT_EXTENSIONS,
     SPECS,
     Settings,
@@ -66,6 +67,7 @@ def test_extensions_are_normalised(tmp_path: Path) -> None:
         ("IMAGE_CACHE_MAX_DISK_MB", "inf", "IMAGE_CACHE_MAX_DISK_MB"),
         ("ALLOWED_IMAGE_EXTENSIONS", ".tiff .png", "expected some of"),
         ("STREAM_IMAGES_DIR", "  ", "STREAM_IMAGES_DIR is empty"),
+        ("IMAGE_CACHE_POLICY", "belady", "expected one of seed, lru, fifo"),
     ],
 )
 def test_bad_values_name_the_variable_and_the_range(
@@ -162,6 +164,11 @@ def _samples(name: str, spec: Spec, tmp_path: Path) -> tuple[list[tuple[object, 
         return [(True, True), (False, False), ("on", True), ("No", False)], "maybe"
     if spec.kind == "text":
         return [("ws://host:4455", "ws://host:4455"), ("p@ss word", "p@ss word")], "two\nlines"
+    if spec.kind == "choice":
+        return [
+            (spec.choices[-1], spec.choices[-1]),
+            (spec.choices[0].upper(), spec.choices[0]),
+        ], "x"
     raise AssertionError(f"no samples for the kind {spec.kind} of {name}")
 
 
@@ -209,3 +216,13 @@ def test_the_command_line_stops_with_exit_2_and_one_line_on_an_unknown_key(
         "(did you mean MAX_STREAM_IMAGES_PER_STREAM?)\n"
     )
     assert not (tmp_path / "lib").exists()
+
+
+def test_the_cache_policy_choices_are_the_workbench_policies(tmp_path: Path) -> None:
+    """Written out in settings (reading settings never imports the workbench); kept equal."""
+    from streamimages_desktop.core.workbench.policies import DEFAULT_POLICY, POLICIES
+
+    assert tuple(POLICIES) == CACHE_POLICIES
+    assert Settings.load({}, config_file=tmp_path / "none").image_cache_policy == DEFAULT_POLICY
+    chosen = Settings.load({"IMAGE_CACHE_POLICY": "SIEVE"}, config_file=tmp_path / "none")
+    assert chosen.image_cache_policy == "sieve"

@@ -138,3 +138,44 @@ def test_a_limit_that_cannot_be_saved_says_so_and_stays(
     SHOTS.mkdir(parents=True, exist_ok=True)
     window.cache_dock.grab().save(str(SHOTS / "cache_pane_save_failed.png"))
     close_window(window)
+
+
+def test_a_policy_chosen_in_the_cache_pane_survives_a_restart(
+    qtbot: QtBot, manager: StreamImageManager, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "config" / "settings.toml"
+    monkeypatch.setenv("STREAMIMAGES_CONFIG", str(cfg))
+    qsettings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    window = open_window(qtbot, manager, restart_settings(tmp_path), qsettings)
+    combo = window.cache_pane.policy_combo
+    assert window.cache_pane._memory.policy == "seed" == combo.currentData()
+    assert window.settings_signal is not None
+    with qtbot.waitSignal(window.settings_signal.changed):
+        combo.setCurrentIndex(combo.findData("sieve"))
+    assert window.cache_pane._memory.policy == "sieve"
+    close_window(window)
+    assert 'IMAGE_CACHE_POLICY = "sieve"\n' in cfg.read_text()
+
+    settings = restart_settings(tmp_path)
+    assert settings.image_cache_policy == "sieve"
+    again = open_window(qtbot, manager, settings, qsettings)
+    assert again.cache_pane._memory.policy == "sieve"
+    assert again.cache_pane.policy_combo.currentData() == "sieve"
+    close_window(again)
+
+
+def test_a_policy_that_cannot_be_saved_says_so_and_the_one_in_force_stays(
+    qtbot: QtBot, manager: StreamImageManager, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "settings.toml"
+    cfg.mkdir()  # a folder where the file should be: the write fails
+    monkeypatch.setenv("STREAMIMAGES_CONFIG", str(cfg))
+    qsettings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    window = open_window(qtbot, manager, restart_settings(tmp_path), qsettings)
+    pane = window.cache_pane
+    assert window.settings_signal is not None
+    with qtbot.waitSignal(window.settings_signal.failed):
+        pane.policy_combo.setCurrentIndex(pane.policy_combo.findData("arc"))
+    assert pane.memory_status.text().startswith(f"The policy was not saved: cannot write {cfg}:")
+    assert pane._memory.policy == "seed" == pane.policy_combo.currentData()
+    close_window(window)

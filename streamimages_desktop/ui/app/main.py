@@ -113,7 +113,9 @@ def _run(
     qsettings = user_settings()
     window = MainWindow(
         manager,
-        PixmapCache(settings.memory_limit_bytes, settings.ttl_seconds),
+        PixmapCache(
+            settings.memory_limit_bytes, settings.ttl_seconds, policy=settings.image_cache_policy
+        ),
         settings,
         qsettings=qsettings,
         role=getattr(args, "role", None),

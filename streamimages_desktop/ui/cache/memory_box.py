@@ -1,8 +1,8 @@
 """MemoryCacheBox: the live memory cache's use, limit, eviction policy and counters.
 
 The limit and the policy act on the MemoryCache at once. With the window's SettingsSignal
-(follow_settings) a limit typed here is written to the config file instead and takes effect
-when the signal announces it, and the time to live follows the settings too.
+(follow_settings) a limit typed or a policy chosen here is written to the config file instead
+and takes effect when the signal announces it, and the time to live follows the settings too.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ MEMORY_FIELDS = (
     "Peak",
 )
 LIMIT = "IMAGE_CACHE_MAX_MEMORY_MB"
+POLICY = "IMAGE_CACHE_POLICY"
 
 
 class MemoryCacheBox(QGroupBox):
@@ -70,6 +71,7 @@ class MemoryCacheBox(QGroupBox):
         super().__init__("Memory cache", parent)
         self._memory = memory
         self._settings: SettingsSignal | None = None  # None: a limit applies to this run only
+        self._saving = "limit"  # what the last change written to the settings was
         self.bar = use_bar("Memory use against limit", self)
         self.limit_spin = MegabytesBox(self)
         self.limit_spin.setAccessibleName("Memory limit in megabytes")
@@ -134,7 +136,7 @@ class MemoryCacheBox(QGroupBox):
         change (the limit and the time to live)."""
         self._settings = settings
         settings.changed.connect(self._on_settings_changed)
-        settings.failed.connect(self._show_status)
+        settings.failed.connect(self._on_save_failed)
         self._on_settings_changed(settings.current)
 
     def show_stats(self, stats: CacheStats) -> None:
@@ -161,14 +163,34 @@ class MemoryCacheBox(QGroupBox):
             return
         if self._settings is not None:  # written to settings.toml; applied when it is announced
             try:
+                self._saving = "limit"
                 self._settings.change(**{LIMIT: megabytes})
             except SettingsError as exc:
-                self._show_status(str(exc))
+                self._show_status("limit", str(exc))
             return
         self._apply_limit(limit)
 
     def _on_policy_chosen(self, _index: int) -> None:
-        self._memory.set_policy(self.policy_combo.currentData())
+        name = self.policy_combo.currentData()
+        if name == self._memory.policy:
+            return
+        if self._settings is not None:  # kept for the next start; applied when announced
+            try:
+                self._saving = "policy"
+                self._settings.change(**{POLICY: name})
+            except SettingsError as exc:
+                self._apply_policy(self._memory.policy)  # the one in force, shown again
+                self._show_status("policy", str(exc))
+            return
+        self._apply_policy(name)
+
+    def _apply_policy(self, name: str) -> None:
+        self._memory.set_policy(name)
+        index = self.policy_combo.findData(name)
+        if index != self.policy_combo.currentIndex():
+            self.policy_combo.blockSignals(True)  # announced from elsewhere; don't echo it
+            self.policy_combo.setCurrentIndex(index)
+            self.policy_combo.blockSignals(False)
         self.changed.emit()
 
     def _on_settings_changed(self, settings: Settings) -> None:
@@ -176,10 +198,17 @@ class MemoryCacheBox(QGroupBox):
         self._memory.set_ttl(settings.ttl_seconds)
         if settings.memory_limit_bytes != self._memory.limit_bytes:
             self._apply_limit(settings.memory_limit_bytes)
+        if settings.image_cache_policy != self._memory.policy:
+            self._apply_policy(settings.image_cache_policy)
 
-    def _show_status(self, line: str) -> None:
-        """A limit that could not be saved: say why; the box shows the limit in force again."""
-        self.status.setText(f"The limit was not saved: {line}")
+    def _on_save_failed(self, line: str) -> None:
+        """The last change could not be written: nothing changed; show what is in force."""
+        self._apply_policy(self._memory.policy)
+        self._show_status(self._saving, line)
+
+    def _show_status(self, what: str, line: str) -> None:
+        """A choice that could not be saved: say why; the box shows what is in force again."""
+        self.status.setText(f"The {what} was not saved: {line}")
         self.status.setVisible(True)
         self.changed.emit()
 

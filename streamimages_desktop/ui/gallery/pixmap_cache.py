@@ -9,6 +9,7 @@ from PySide6.QtGui import QPixmap
 
 from streamimages_desktop.core.cache import MemoryCache
 from streamimages_desktop.core.models import Role
+from streamimages_desktop.core.workbench.policies import DEFAULT_POLICY
 
 GALLERY_PAGE = "gallery"
 PREVIEW_PAGE = "preview"
@@ -46,11 +47,13 @@ class PixmapCache:
         limit_bytes: int | MemoryCache[QPixmap],
         ttl_seconds: float = 24 * 3600.0,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        policy: str = DEFAULT_POLICY,
     ) -> None:
         if isinstance(limit_bytes, MemoryCache):
             self.memory: MemoryCache[QPixmap] = limit_bytes
         else:
-            self.memory = MemoryCache(limit_bytes, ttl_seconds, pixmap_bytes, clock)
+            self.memory = MemoryCache(limit_bytes, ttl_seconds, pixmap_bytes, clock, policy=policy)
         self.audience: Role | None = None
 
     def key(self, image_id: str, rendition: str, dpr: float) -> Hashable:
