@@ -44,6 +44,8 @@ VIEW_ONLY_MEMBER = (
 )
 ARRIVAL_MS = 700
 OWNER_ONLY = "Importing is for the owner.\nSwitch to Owner (Ctrl+1) to add images."
+# On air the role is locked to the audience, so Ctrl+1 would do nothing: say what will.
+ON_AIR = "On air, nothing is imported.\nLeave on-air mode (F9) to add images."
 
 
 # What image apps put on the clipboard or in a drop, as the file's own encoded bytes.
@@ -219,11 +221,15 @@ class UploadPane(QWidget):
     def busy(self) -> bool:
         return self._worker is not None
 
-    def set_viewer(self, viewer: Viewer) -> None:
-        """Only the owner imports; other roles see a notice instead of the form and its results."""
+    def set_viewer(self, viewer: Viewer, *, on_air: bool = False) -> None:
+        """Only the owner imports; other roles see a notice instead of the form and its results,
+        saying what would let them import (on air: leaving it)."""
         self._viewer = viewer
         unwritable = VIEW_ONLY_MEMBER if self._manager.is_team_library else READ_ONLY_LIBRARY
-        self.notice.setText(OWNER_ONLY if viewer.may_edit else unwritable)
+        if not viewer.may_edit:
+            self.notice.setText(unwritable)
+        else:
+            self.notice.setText(ON_AIR if on_air else OWNER_ONLY)
         self._stack.setCurrentIndex(0 if can_edit(viewer) else 1)
 
     def set_streams(self, streams: list[tuple[str, str]], current: str | None) -> None:

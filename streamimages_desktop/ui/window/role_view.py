@@ -74,7 +74,7 @@ class RoleView(_Window):
         QToolTip.hideText()  # a tooltip of a now-hidden image must not linger
         self.preview.enforce(self.viewer)
         self.image_actions.set_viewer(self.viewer)
-        self.upload_pane.set_viewer(self.viewer)
+        self.upload_pane.set_viewer(self.viewer, on_air=self.on_air.audience is not None)
         self.open_action.setEnabled(can_edit(self.viewer))
         self.folder_action.setEnabled(can_edit(self.viewer))
         self.paste_action.setEnabled(can_edit(self.viewer))

@@ -156,6 +156,18 @@ def test_the_role_switcher_is_locked_to_the_audience(
     assert window.viewer.role is Role.VIEWER and switcher.role is Role.VIEWER
     assert switcher.role_actions[Role.VIEWER].isChecked()
     assert grid_ids(window) == set(library[Visibility.PUBLIC])
+    # The upload pane names what would let the owner import: not Ctrl+1, which is locked.
+    notice = window.upload_pane.notice.text()
+    assert "F9" in notice and "Ctrl+1" not in notice
+
+
+def test_the_upload_notice_off_air_points_at_the_owner_role(
+    library: Groups, make_window: WindowFactory, qtbot: QtBot
+) -> None:
+    window = make_window(stream="mixed", role=Role.VIEWER)
+    assert "Ctrl+1" in window.upload_pane.notice.text()
+    go_on_air(window, qtbot)
+    assert "F9" in window.upload_pane.notice.text()
 
 
 def leave_box(qtbot: QtBot) -> QMessageBox:
