@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from streamimages_desktop.core.live_settings import LiveSettings
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.settings import SPECS, Settings, SettingsError, config_path
+from streamimages_desktop.ui.cache.pane import CachePane
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from streamimages_desktop.ui.settings_signal import SettingsSignal
 from streamimages_desktop.ui.window.main_window import MainWindow
@@ -119,8 +120,22 @@ def test_a_memory_limit_typed_in_the_cache_pane_survives_a_restart(
     close_window(again)
 
 
-def test_a_limit_that_cannot_be_saved_says_so_and_stays(
-    qtbot: QtBot, manager: StreamImageManager, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _set_limit(pane: CachePane) -> None:
+    pane.limit_spin.setValue(100.0)
+
+
+def _choose_arc(pane: CachePane) -> None:
+    pane.policy_combo.setCurrentIndex(pane.policy_combo.findData("arc"))
+
+
+@pytest.mark.parametrize(("what", "change"), [("limit", _set_limit), ("policy", _choose_arc)])
+def test_a_change_that_cannot_be_saved_says_so_and_what_is_in_force_stays(
+    qtbot: QtBot,
+    manager: StreamImageManager,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    what: str,
+    change: Callable[[CachePane], None],
 ) -> None:
     cfg = tmp_path / "settings.toml"
     cfg.mkdir()  # a folder where the file should be: the write fails
@@ -130,13 +145,14 @@ def test_a_limit_that_cannot_be_saved_says_so_and_stays(
     pane = window.cache_pane
     assert window.settings_signal is not None
     with qtbot.waitSignal(window.settings_signal.failed):
-        pane.limit_spin.setValue(100.0)
+        change(pane)
     assert pane.memory_status.isVisible()
-    assert pane.memory_status.text().startswith(f"The limit was not saved: cannot write {cfg}:")
+    assert pane.memory_status.text().startswith(f"The {what} was not saved: cannot write {cfg}:")
     assert pane._memory.limit_bytes == 500 * MIB
     assert pane.limit_spin.value() == 500.0
+    assert pane._memory.policy == "seed" == pane.policy_combo.currentData()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    window.cache_dock.grab().save(str(SHOTS / "cache_pane_save_failed.png"))
+    window.cache_dock.grab().save(str(SHOTS / f"cache_pane_{what}_save_failed.png"))
     close_window(window)
 
 
@@ -162,20 +178,3 @@ def test_a_policy_chosen_in_the_cache_pane_survives_a_restart(
     assert again.cache_pane._memory.policy == "sieve"
     assert again.cache_pane.policy_combo.currentData() == "sieve"
     close_window(again)
-
-
-def test_a_policy_that_cannot_be_saved_says_so_and_the_one_in_force_stays(
-    qtbot: QtBot, manager: StreamImageManager, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cfg = tmp_path / "settings.toml"
-    cfg.mkdir()  # a folder where the file should be: the write fails
-    monkeypatch.setenv("STREAMIMAGES_CONFIG", str(cfg))
-    qsettings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
-    window = open_window(qtbot, manager, restart_settings(tmp_path), qsettings)
-    pane = window.cache_pane
-    assert window.settings_signal is not None
-    with qtbot.waitSignal(window.settings_signal.failed):
-        pane.policy_combo.setCurrentIndex(pane.policy_combo.findData("arc"))
-    assert pane.memory_status.text().startswith(f"The policy was not saved: cannot write {cfg}:")
-    assert pane._memory.policy == "seed" == pane.policy_combo.currentData()
-    close_window(window)
