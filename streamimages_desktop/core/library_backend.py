@@ -16,10 +16,12 @@ from streamimages_desktop.core import backups, failures, housekeeping, paths
 from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.library_location import (
     LIBRARY_FILE,
+    TEAMS_FOLDER,
     LocalLibrary,
     Location,
     TeamLibrary,
     location_of,
+    machine_folder,
 )
 from streamimages_desktop.core.logs import logger
 from streamimages_desktop.core.settings import Settings
@@ -30,8 +32,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 log = logger(__name__)
-
-TEAMS_FOLDER = "teams"
 
 
 @dataclass
@@ -135,7 +135,7 @@ def _open_team(settings: Settings, location: TeamLibrary) -> Backend:
     from streamimages_desktop.core.s3_blobs import S3BlobStore
     from streamimages_desktop.core.team_store import TeamStore
 
-    state = settings.stream_images_dir / TEAMS_FOLDER / location.key
+    state = machine_folder(settings)
     try:
         paths.ensure_private_dir(state.parent.parent)
         paths.ensure_private_dir(state.parent)

@@ -22,6 +22,7 @@ _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 LIBRARY_FILE = "library.sqlite3"  # a local library's rows, in its folder
+TEAMS_FOLDER = "teams"  # under STREAM_IMAGES_DIR: this machine's folder of each team library
 
 
 class LibraryUrlError(UserError, ValueError):
@@ -117,6 +118,17 @@ def _without_password(url: str) -> str:
     if parts.password is None:
         return url
     return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def machine_folder(settings: Settings) -> Path:
+    """This machine's own folder for the library `settings` name: the local library's folder,
+    or STREAM_IMAGES_DIR/teams/<key> for a team library. Its lock, housekeeping marker, OBS
+    files and the window's single-instance lock live there, so a window on a team library
+    and one on the local library do not exclude each other."""
+    location = location_of(settings)
+    if isinstance(location, TeamLibrary):
+        return settings.stream_images_dir / TEAMS_FOLDER / location.key
+    return location.folder
 
 
 def location_of(settings: Settings) -> Location:

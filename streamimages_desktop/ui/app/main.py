@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from streamimages_desktop.core import paths
 from streamimages_desktop.core.errors import StreamImagesError
+from streamimages_desktop.core.library_location import location_of, machine_folder
 from streamimages_desktop.core.live_settings import LiveSettings
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import Role
@@ -69,7 +70,13 @@ def run_gui(settings: Settings, args: Any) -> int:
     app.setApplicationDisplayName("StreamImages")
     app.setWindowIcon(app_icon())
     report = _reporter(screenshot is not None)
-    library = settings.stream_images_dir
+    # The lock and the hand-over are per library: a team library's are in this machine's
+    # folder for it, so a local window and a team window can both run.
+    try:
+        library = machine_folder(settings)
+    except StreamImagesError as exc:  # a team library's URL that says nothing usable
+        report("Cannot open the library", f"cannot open the library: {exc}")
+        return 1
     try:
         paths.ensure_private_dir(library)
     except OSError as exc:
@@ -81,7 +88,7 @@ def run_gui(settings: Settings, args: Any) -> int:
         if screenshot is None and hand_over(library, request):
             print(f"streamimages: {ALREADY_RUNNING}: its window was brought to the front")
             return 0
-        report(ALREADY_RUNNING, already_running(library))
+        report(ALREADY_RUNNING, already_running(location_of(settings).describe()))
         return 1
     try:
         # On a worker (a team library connects to servers); orphan collection runs once the
@@ -124,7 +131,7 @@ def _run(
         live_settings=LiveSettings(settings, config_path()),  # the file Settings.load read
     )
     runner = TaskRunner(max_threads=1, parent=window)
-    server = InstanceServer(settings.stream_images_dir, window)
+    server = InstanceServer(machine_folder(settings), window)
     server.requested.connect(lambda request: bring_forward(window, request))
     handler = failures.FailureHandler(window=window)
     handler.install()  # bugs: the log file, an internal-error dialog, also from Qt slots

@@ -30,12 +30,10 @@ def lock_library(library: Path, wait_ms: int = 200) -> QLockFile | None:
     return lock if lock.tryLock(wait_ms) else None
 
 
-def already_running(library: Path) -> str:
-    """What to tell the user when lock_library() said no and the hand-over failed too."""
-    return (
-        f"{ALREADY_RUNNING} with the library {library}. "
-        "Switch to that window, or start with another --library."
-    )
+def already_running(library: str) -> str:
+    """What to tell the user when lock_library() said no and the hand-over failed too;
+    `library` is how the library is named ("local library /path", "team library ...")."""
+    return f"{ALREADY_RUNNING} with the {library}. Switch to that window, or open another library."
 
 
 def server_name(library: Path) -> str:

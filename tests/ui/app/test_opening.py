@@ -18,13 +18,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QPushB
 from pytestqt.qtbot import QtBot
 
 from streamimages_desktop.core.errors import EnvironmentProblem
+from streamimages_desktop.core.library_location import machine_folder
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.ui.app import opening as opening_module
 from streamimages_desktop.ui.app.main import run_gui
 from streamimages_desktop.ui.app.opening import SHOW_AFTER_MS, LibraryOpening
-from streamimages_desktop.ui.app.single_instance import LOCK_FILE
+from streamimages_desktop.ui.app.single_instance import LOCK_FILE, lock_library
 from streamimages_desktop.ui.window.main_window import MainWindow
 from tests.backends import team_settings
 from tests.ui.app.helpers import gui_args
@@ -228,3 +229,27 @@ def test_a_manager_that_arrives_after_cancel_is_closed(
     assert opening._runner.wait(5_000)
     with pytest.raises(EnvironmentProblem, match="closed"):
         made[0].streams(OWNER)
+
+
+def test_a_team_window_runs_beside_a_local_window_and_excludes_a_second_on_the_team(
+    qtbot: QtBot, settings: Settings, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The single-instance lock is per library: the local library's folder, or this machine's
+    folder for the team library."""
+    team = team_settings(settings, request)
+    assert machine_folder(team) != machine_folder(settings)
+    assert machine_folder(team).parent == settings.stream_images_dir / "teams"
+    settings.stream_images_dir.mkdir(parents=True, exist_ok=True)
+    local_window = lock_library(settings.stream_images_dir, wait_ms=0)  # a local window runs
+    assert local_window is not None
+    try:
+        assert run_gui(team, gui_args(screenshot=tmp_path / "team.png")) == 0
+        team_window = lock_library(machine_folder(team), wait_ms=0)
+        assert team_window is not None
+        try:
+            assert run_gui(team, gui_args(screenshot=tmp_path / "second.png")) == 1
+        finally:
+            team_window.unlock()
+    finally:
+        local_window.unlock()
+    assert not (tmp_path / "second.png").exists()

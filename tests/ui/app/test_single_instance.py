@@ -65,4 +65,6 @@ def test_the_library_lock_is_held_by_one_holder_at_a_time(tmp_path: Path) -> Non
     again = lock_library(tmp_path, wait_ms=0)
     assert again is not None
     again.unlock()
-    assert str(tmp_path) in already_running(tmp_path)
+    assert already_running(f"local library {tmp_path}").endswith(
+        f"with the local library {tmp_path}. Switch to that window, or open another library."
+    )
