@@ -71,6 +71,7 @@ class StreamBrowser(QWidget):
         self.curation = CurationStack(runner, self)
         self.curation.refused.connect(self.message)
         self._viewer = OWNER
+        self._on_air = False
         self._generation = 0
         self._wanted: str | None = None
         self.summaries: list[StreamSummary] = []
@@ -117,9 +118,11 @@ class StreamBrowser(QWidget):
 
     # --- public API -------------------------------------------------------------------------
 
-    def set_viewer(self, viewer: Viewer) -> None:
-        """Look as `viewer`: clear the counts at once, then reload them off the GUI thread."""
+    def set_viewer(self, viewer: Viewer, *, on_air: bool = False) -> None:
+        """Look as `viewer`: clear the counts at once, then reload them off the GUI thread.
+        `on_air`: the role is locked, so the hints name F9 rather than Ctrl+1."""
         self._viewer = viewer
+        self._on_air = on_air
         for row in range(self.tree.topLevelItemCount()):
             self._top(row).setText(1, "…")
         self._update_buttons()
@@ -129,9 +132,10 @@ class StreamBrowser(QWidget):
         """Query the streams and their visible counts on a worker; stale answers are dropped."""
         self._generation += 1
         generation, viewer = self._generation, self._viewer
+        manager, owner = self._manager, can_edit(viewer)
         self._runner.submit(
-            lambda: self._manager.streams(viewer),
-            lambda result: self._on_streams_loaded(generation, result),
+            lambda: (manager.streams(viewer), len(manager.trash(viewer)) if owner else 0),
+            lambda result: self._on_streams_loaded(generation, *result),
             self._on_task_failed,
         )
 
@@ -195,9 +199,12 @@ class StreamBrowser(QWidget):
                 return item
         return None
 
-    def _on_streams_loaded(self, generation: int, summaries: list[StreamSummary]) -> None:
+    def _on_streams_loaded(
+        self, generation: int, summaries: list[StreamSummary], trashed: int = 0
+    ) -> None:
         if generation != self._generation:
             return
+        self.trash_button.setText(f"Trash ({trashed:,})" if trashed else "Trash")
         self.summaries = list(summaries)
         before = self.current_stream()
         wanted = self._wanted if self._wanted is not None else before
@@ -230,7 +237,12 @@ class StreamBrowser(QWidget):
         self.rename_button.setEnabled(owner and real)
         self.delete_button.setEnabled(owner and real)
         self.trash_button.setVisible(owner)  # only the owner has a Trash
-        why = "" if owner else "Only the owner can change streams (Ctrl+1)"
+        if owner:
+            why = ""
+        elif self._on_air:
+            why = "On air, streams do not change (leave on-air mode with F9)"
+        else:
+            why = "Only the owner can change streams (Ctrl+1)"
         for button in (self.new_button, self.rename_button, self.delete_button):
             button.setToolTip(why or button.accessibleName())
 

@@ -182,6 +182,7 @@ class MainWindow(RoleView, LibrarySlots, IncomingImages, QMainWindow):
         built = menus.build(self)
         self.open_action, self.folder_action = built.open_action, built.folder_action
         self.paste_action, self.find_action = built.paste_action, built.find_action
+        self.trash_action = built.trash_action
 
     def _connect(self) -> None:
         self.toolbar.role_switcher.role_changed.connect(self._on_role_changed)

@@ -24,6 +24,7 @@ class WindowActions:
     folder_action: QAction
     paste_action: QAction
     find_action: QAction
+    trash_action: QAction
 
 
 def _action(
@@ -45,6 +46,7 @@ def build(window: MainWindow) -> WindowActions:
         folder_action=_action(window, "Add folder…", None, pane.choose_folder),
         paste_action=_action(window, "Paste image", std.Paste, window.paste_from_clipboard),
         find_action=_action(window, "Find", std.Find, window.toolbar.focus_search),
+        trash_action=_action(window, "Trash…", None, window.stream_browser.open_trash),
     )
     file_menu = window.menuBar().addMenu("&File")
     for action in (actions.open_action, actions.folder_action, actions.paste_action):
@@ -62,6 +64,7 @@ def build(window: MainWindow) -> WindowActions:
         edit_menu.addAction(action)
     edit_menu.addAction(images.move_action)
     edit_menu.addAction(images.copy_action)
+    edit_menu.addAction(actions.trash_action)  # the owner's deleted images, to restore
     edit_menu.addSeparator()
     edit_menu.addAction(images.select_all_action)
     edit_menu.addAction(actions.find_action)

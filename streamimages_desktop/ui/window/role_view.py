@@ -64,6 +64,7 @@ class RoleView(_Window):
         open_action: QAction
         folder_action: QAction
         paste_action: QAction
+        trash_action: QAction
 
     def set_role(self, role: Role | str) -> None:
         """Look as `role` (the same as pressing Ctrl+1/2/3)."""
@@ -74,12 +75,14 @@ class RoleView(_Window):
         QToolTip.hideText()  # a tooltip of a now-hidden image must not linger
         self.preview.enforce(self.viewer)
         self.image_actions.set_viewer(self.viewer)
-        self.upload_pane.set_viewer(self.viewer, on_air=self.on_air.audience is not None)
+        on_air = self.on_air.audience is not None
+        self.upload_pane.set_viewer(self.viewer, on_air=on_air)
         self.open_action.setEnabled(can_edit(self.viewer))
         self.folder_action.setEnabled(can_edit(self.viewer))
         self.paste_action.setEnabled(can_edit(self.viewer))
+        self.trash_action.setEnabled(can_edit(self.viewer))
         self._apply_query()
-        self.stream_browser.set_viewer(self.viewer)
+        self.stream_browser.set_viewer(self.viewer, on_air=on_air)
         self.status.set_role(role)
         self.status.set_on_air(self.on_air.audience)
         self.setWindowTitle(self._title(role))  # Qt appends " — StreamImages", the display name

@@ -15,7 +15,7 @@ from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 
 from streamimages_desktop.core.manager import StreamImageManager
-from streamimages_desktop.core.models import OWNER, Visibility
+from streamimages_desktop.core.models import OWNER, Role, Visibility
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from streamimages_desktop.ui.window.main_window import MainWindow
@@ -223,6 +223,34 @@ def test_the_trash_view_restores_and_empties(
         p.name.split(".")[0] for p in (settings.stream_images_dir / "originals").rglob("*.*")
     }
     assert len(on_disk) == 9  # the two purged originals went, the other nine stayed
+
+
+def test_the_trash_says_how_much_it_holds_and_opens_from_the_edit_menu(
+    library: dict[Visibility, list[str]],
+    make_window: WindowFactory,
+    qtbot: QtBot,
+    tmp_path: Path,
+) -> None:
+    window = make_window(stream="mixed")
+    button = window.stream_browser.trash_button
+    assert button.text() == "Trash"
+    window.image_actions.delete(library[Visibility.PRIVATE])
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: button.text() == "Trash (3)")
+    window.stream_browser.grab().save(str(tmp_path / "streams-with-trash.png"))
+    edit_menu = window.menuBar().actions()[1].menu()
+    assert window.trash_action in edit_menu.actions()
+    assert window.trash_action.isEnabled()
+    window.trash_action.trigger()
+    trash = window.stream_browser.trash_dialog
+    assert trash is not None and trash.isVisible()
+    qtbot.waitUntil(lambda: len(trash.ids()) == 3)
+    trash.tree.topLevelItem(0).setSelected(True)
+    trash.restore_selected()
+    qtbot.waitUntil(lambda: button.text() == "Trash (2)")
+    trash.close()
+    window.set_role(Role.VIEWER)  # only the owner has a Trash
+    assert not window.trash_action.isEnabled() and not button.isVisibleTo(window)
 
 
 def test_dragging_tiles_onto_a_stream_moves_them_and_ctrl_copies(

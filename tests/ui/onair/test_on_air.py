@@ -159,6 +159,8 @@ def test_the_role_switcher_is_locked_to_the_audience(
     # The upload pane names what would let the owner import: not Ctrl+1, which is locked.
     notice = window.upload_pane.notice.text()
     assert "F9" in notice and "Ctrl+1" not in notice
+    hint = window.stream_browser.new_button.toolTip()
+    assert "F9" in hint and "Ctrl+1" not in hint
 
 
 def test_the_upload_notice_off_air_points_at_the_owner_role(
