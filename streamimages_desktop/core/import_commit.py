@@ -75,6 +75,8 @@ class GroupCommit:
                 if accepted:
                     self._store_group(owner, stream_id, cands, accepted, options, results)
         finally:  # also on a bug or ^C: a file without a row keeps no thumbnail
+            for cand in cands:
+                cand.discard_staged()  # refused before put_many, or put_many was not reached
             for i in accepted:
                 result = results[i]
                 if result is None or result.status is not ImportStatus.IMPORTED:
@@ -182,7 +184,7 @@ class GroupCommit:
         items = [(c.data, c.sha256, c.analysis.format) for c in group]
         put_many = getattr(self.blobs, "put_many", None)
         if put_many is not None:
-            flags: list[bool] = put_many(items)
+            flags: list[bool] = put_many(items, [c.staged for c in group])
             return flags
         blobs: Any = self.blobs  # the same methods, each also taking the visibility
         made: list[bool] = []

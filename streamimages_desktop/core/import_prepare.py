@@ -13,10 +13,12 @@ import logging
 import os
 import stat
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from streamimages_desktop.core.blobs import Staged
 from streamimages_desktop.core.errors import ImageRejected
 from streamimages_desktop.core.import_results import ImportResult, read_reason, rejected
 from streamimages_desktop.core.settings import Settings
@@ -38,6 +40,12 @@ class Candidate:
     sha256: str
     analysis: Analysis
     image_id: str
+    staged: Staged | None = None  # the original already in a temp file (see BlobStore.stage)
+
+    def discard_staged(self) -> None:
+        """Remove the staged temp file unless put_many took it (safe to call again)."""
+        if self.staged is not None:
+            self.staged.discard()
 
 
 def display_name(name: str) -> str:
@@ -45,11 +53,20 @@ def display_name(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-class Preparer:
-    """Stage 1 for files and pasted bytes; never raises for bad input (it returns a refusal)."""
+Stage = Callable[[bytes, str, str], Staged | None]
 
-    def __init__(self, settings: Settings) -> None:
+
+class Preparer:
+    """Stage 1 for files and pasted bytes; never raises for bad input (it returns a refusal).
+
+    With `stage` (the local BlobStore.stage), prepare_path(..., stage=True) also copies the
+    original into a temp file beside its blob, on the worker: that write then costs the
+    serial commit nothing. The team's S3 store has no such step.
+    """
+
+    def __init__(self, settings: Settings, stage: Stage | None = None) -> None:
         self._settings = settings
+        self._stage = stage
 
     def _check_name(self, name: str) -> None:
         suffix = Path(name).suffix.lower()
@@ -95,19 +112,32 @@ class Preparer:
         self._check_size(len(data))  # it may have grown or shrunk since stat
         return data
 
-    def _candidate(self, source: str, name: str, data: bytes) -> Candidate:
+    def _candidate(self, source: str, name: str, data: bytes, stage: bool = False) -> Candidate:
         from streamimages_desktop.core import imaging  # Pillow, only once a file is imported
 
         analysis = imaging.analyze(data, self._settings.image_max_pixels)
         digest = hashlib.sha256(data).hexdigest()
-        return Candidate(source, name, data, digest, analysis, uuid.uuid4().hex)
+        staged = self._staged(data, digest, analysis.format) if stage else None
+        return Candidate(source, name, data, digest, analysis, uuid.uuid4().hex, staged)
 
-    def prepare_path(self, path: Path) -> Candidate | ImportResult:
-        """Stat checks, read, analyze, hash."""
+    def _staged(self, data: bytes, sha256: str, fmt: str) -> Staged | None:
+        """The original written ahead, or None: a failure here (disk full) is left to the
+        group commit, which writes the file again and refuses the group with one reason."""
+        if self._stage is None:
+            return None
+        try:
+            return self._stage(data, sha256, fmt)
+        except OSError as exc:
+            log.debug("original not staged ahead (the commit writes it): %s", exc)
+            return None
+
+    def prepare_path(self, path: Path, *, stage: bool = False) -> Candidate | ImportResult:
+        """Stat checks, read, analyze, hash; with `stage`, the original written ahead too (the
+        caller then hands the candidate to a commit or calls discard_staged)."""
         source = str(path)
         try:
             data = self._read(path)
-            return self._candidate(source, display_name(path.name), data)
+            return self._candidate(source, display_name(path.name), data, stage)
         except ImageRejected as exc:
             return rejected(source, exc.reason)
         except Exception as exc:  # a bug or a Pillow surprise: one file never stops the batch

@@ -7,6 +7,7 @@ round of fsyncs serve every file that is ready (issue 14).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -75,11 +76,17 @@ class Window:
         return group
 
     def abandon(self) -> None:
-        """Cancel what has not started; what runs finishes when the pool shuts down (stage 1
-        writes nothing, so nothing is left to undo)."""
+        """Cancel what has not started, wait for what runs, and remove the originals those
+        files staged: stage 1 leaves nothing behind."""
         for pending, _size in self._ahead:
             if isinstance(pending, Future):
                 pending.cancel()
+        for pending, _size in self._ahead:
+            if isinstance(pending, Future) and not pending.cancelled():
+                with contextlib.suppress(BaseException):
+                    prepared = pending.result()
+                    if isinstance(prepared, Candidate):
+                        prepared.discard_staged()
         self._ahead.clear()
 
 

@@ -64,7 +64,7 @@ class Importer:
     ) -> None:
         """`library_lock` is the file the orphan collector locks (None: no other process)."""
         self._settings = settings
-        self._prepare = Preparer(settings)
+        self._prepare = Preparer(settings, getattr(blobs, "stage", None))
         self._commit = GroupCommit(
             settings, store, blobs, disk_cache, clock, lock, library_lock=library_lock
         )
@@ -72,6 +72,10 @@ class Importer:
     def prepare_path(self, path: Path) -> Candidate | ImportResult:
         """Stage 1 for a file: stat checks, read, analyze, hash. Never raises for bad input."""
         return self._prepare.prepare_path(path)
+
+    def _prepare_ahead(self, path: Path) -> Candidate | ImportResult:
+        """Stage 1 on a worker, the original staged too: import_paths commits or discards it."""
+        return self._prepare.prepare_path(path, stage=True)
 
     def prepare_bytes(self, data: bytes, name: str) -> Candidate | ImportResult:
         """Stage 1 for pasted bytes; `name` is only a label."""
@@ -124,7 +128,7 @@ class Importer:
         total = len(items)
         results: list[ImportResult] = []
         with ThreadPoolExecutor(import_window.WORKERS, thread_name_prefix="import") as pool:
-            window = import_window.Window(items, pool, self.prepare_path)
+            window = import_window.Window(items, pool, self._prepare_ahead)
             try:
                 while window:
                     if cancel is not None and cancel.is_set():
