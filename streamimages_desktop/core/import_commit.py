@@ -8,6 +8,7 @@ of one per file. Every result is known only once that transaction has committed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import sqlite3
 import threading
@@ -58,6 +59,21 @@ class GroupCommit:
         self._lock = lock
         self._library_lock = library_lock
 
+    def cache_ahead(self, cand: Candidate) -> Candidate:
+        """Cache the thumbnail of a file whose original was staged, on the worker, so the
+        serial commit does not. Only then: a file whose blob exists is likely a duplicate,
+        which would cost a put and a discard. Whoever drops the candidate discards it."""
+        if cand.staged is None:
+            return cand
+        self._put_thumbnail(cand)
+        return dataclasses.replace(cand, thumb_cached=True)
+
+    def drop(self, cand: Candidate) -> None:
+        """Undo what preparation wrote for a file that is never committed. Never raises."""
+        cand.discard_staged()
+        if cand.thumb_cached:
+            self._discard_thumbnail(cand)
+
     def commit_group(
         self, owner: str, stream_id: str, cands: Sequence[Candidate], options: ImportOptions
     ) -> list[ImportResult]:
@@ -75,12 +91,14 @@ class GroupCommit:
                 if accepted:
                     self._store_group(owner, stream_id, cands, accepted, options, results)
         finally:  # also on a bug or ^C: a file without a row keeps no thumbnail
-            for cand in cands:
+            wrote = set(accepted)
+            for i, cand in enumerate(cands):
                 cand.discard_staged()  # refused before put_many, or put_many was not reached
-            for i in accepted:
                 result = results[i]
-                if result is None or result.status is not ImportStatus.IMPORTED:
-                    self._discard_thumbnail(cands[i])
+                if (i in wrote or cand.thumb_cached) and (
+                    result is None or result.status is not ImportStatus.IMPORTED
+                ):
+                    self._discard_thumbnail(cand)
         return [r for r in results if r is not None]
 
     def _pre_check(
@@ -142,7 +160,8 @@ class GroupCommit:
                     new = self._put_blobs(group, options.visibility)
                     # After the originals: a full disk is then said once, by the blob write.
                     for cand in group:
-                        self._put_thumbnail(cand)
+                        if not cand.thumb_cached:
+                            self._put_thumbnail(cand)
                     now = self._clock()
                     rows = [  # a microsecond apart, so "oldest first" is the input order
                         self.row(c.image_id, stream_id, c, options, now + timedelta(microseconds=k))

@@ -41,6 +41,7 @@ class Candidate:
     analysis: Analysis
     image_id: str
     staged: Staged | None = None  # the original already in a temp file (see BlobStore.stage)
+    thumb_cached: bool = False  # its thumbnail put in the disk cache ahead of the commit
 
     def discard_staged(self) -> None:
         """Remove the staged temp file unless put_many took it (safe to call again)."""

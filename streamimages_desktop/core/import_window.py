@@ -35,10 +35,14 @@ class Window:
         items: Sequence[Path | ImportResult],
         pool: Executor,
         stage: Callable[[Path], Prepared],
+        drop: Callable[[Candidate], None],
     ) -> None:
+        """`stage` prepares one file on the pool; `drop` undoes what it wrote for a file that
+        is abandoned (never handed to a commit)."""
         self._todo = iter(items)
         self._pool = pool
         self._stage = stage
+        self._drop = drop
         self._ahead: deque[tuple[_Pending, int]] = deque()  # with its size on disk
         self._bytes = 0
         self.fill()
@@ -76,8 +80,8 @@ class Window:
         return group
 
     def abandon(self) -> None:
-        """Cancel what has not started, wait for what runs, and remove the originals those
-        files staged: stage 1 leaves nothing behind."""
+        """Cancel what has not started, wait for what runs, and drop what those files wrote
+        ahead (staged original, cached thumbnail): an abandoned file leaves nothing behind."""
         for pending, _size in self._ahead:
             if isinstance(pending, Future):
                 pending.cancel()
@@ -86,7 +90,7 @@ class Window:
                 with contextlib.suppress(BaseException):
                     prepared = pending.result()
                     if isinstance(prepared, Candidate):
-                        prepared.discard_staged()
+                        self._drop(prepared)
         self._ahead.clear()
 
 

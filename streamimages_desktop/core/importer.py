@@ -74,8 +74,13 @@ class Importer:
         return self._prepare.prepare_path(path)
 
     def _prepare_ahead(self, path: Path) -> Candidate | ImportResult:
-        """Stage 1 on a worker, the original staged too: import_paths commits or discards it."""
-        return self._prepare.prepare_path(path, stage=True)
+        """Stage 1 on a worker, with the original staged and the thumbnail cached ahead, so
+        the serial commit is left with the syncs and the rows; import_paths commits or drops
+        every candidate this makes."""
+        prepared = self._prepare.prepare_path(path, stage=True)
+        if isinstance(prepared, ImportResult):
+            return prepared
+        return self._commit.cache_ahead(prepared)
 
     def prepare_bytes(self, data: bytes, name: str) -> Candidate | ImportResult:
         """Stage 1 for pasted bytes; `name` is only a label."""
@@ -128,7 +133,7 @@ class Importer:
         total = len(items)
         results: list[ImportResult] = []
         with ThreadPoolExecutor(import_window.WORKERS, thread_name_prefix="import") as pool:
-            window = import_window.Window(items, pool, self._prepare_ahead)
+            window = import_window.Window(items, pool, self._prepare_ahead, self._commit.drop)
             try:
                 while window:
                     if cancel is not None and cancel.is_set():

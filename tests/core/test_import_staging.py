@@ -16,6 +16,7 @@ from streamimages_desktop.core.importer import ImportResult, ImportStatus
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER
 from streamimages_desktop.core.settings import Settings
+from tests.backends import library_snapshot
 from tests.images import write_image
 
 
@@ -66,7 +67,8 @@ def test_a_cancelled_import_removes_what_its_workers_staged(
         assert open_fds() == fds  # no staged file is left open either
     assert [r.status for r in results] == [ImportStatus.IMPORTED] * 2
     assert temp_files(settings) == []
-    assert len(list((settings.stream_images_dir / "originals").rglob("*.png"))) == 2
+    originals, thumbnails, rows = library_snapshot(settings)  # thumbnails made ahead went too
+    assert (len(originals), len(thumbnails), len(rows)) == (2, 2, 2)
 
 
 def test_files_over_the_stream_limit_leave_no_staged_original(
@@ -83,7 +85,20 @@ def test_files_over_the_stream_limit_leave_no_staged_original(
         results = manager.import_paths(OWNER, "s1", paths)
     assert [r.status for r in results].count(ImportStatus.IMPORTED) == 2
     assert temp_files(limited) == []
-    assert len(list((limited.stream_images_dir / "originals").rglob("*.png"))) == 2
+    originals, thumbnails, rows = library_snapshot(limited)
+    assert (len(originals), len(thumbnails), len(rows)) == (2, 2, 2)
+
+
+def test_a_duplicate_in_the_same_import_keeps_no_thumbnail_made_ahead(
+    settings: Settings, tmp_path: Path
+) -> None:
+    first = write_image(tmp_path / "a.png", seed=1)
+    (tmp_path / "b.png").write_bytes(first.read_bytes())
+    with StreamImageManager(settings) as manager:
+        results = manager.import_paths(OWNER, "s1", [first, tmp_path / "b.png"])
+    assert [r.status for r in results] == [ImportStatus.IMPORTED, ImportStatus.DUPLICATE]
+    originals, thumbnails, rows = library_snapshot(settings)
+    assert (len(originals), len(thumbnails), len(rows)) == (1, 1, 1)
 
 
 def test_a_file_that_cannot_be_staged_is_written_by_the_commit(
