@@ -8,10 +8,6 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
-
-if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
 
 from streamimages_desktop.core.atomic import (
     TEMP_GRACE_SECONDS,
@@ -23,6 +19,11 @@ from streamimages_desktop.core.atomic import (
 )
 from streamimages_desktop.core.models import Visibility
 from streamimages_desktop.core.paths import ensure_private_dir
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+    from typing import Any, Final
 
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
 _BLOB_NAME: Final = re.compile(r"([0-9a-f]{64})\.[a-z0-9]+")
@@ -79,33 +80,62 @@ class BlobStore:
             atomic_write(path, data)
         return True
 
-    def put_many(self, items: Sequence[tuple[bytes, str, str]]) -> list[bool]:
+    def stage(self, data: bytes, sha256: str, fmt: str) -> Staged | None:
+        """Write `data` to a temp file beside its blob, not synced and not yet visible; None
+        when the blob exists already (nothing to write).
+
+        For the import's parallel stage: the bytes are copied to the page cache by a worker,
+        so the serial group commit only syncs and renames them (put_many). Raises OSError
+        with nothing left behind; the caller discards what it does not hand to put_many.
+        """
+        path = self.path_for(sha256, fmt)
+        if path.exists():
+            return None
+        made = tuple(f for f in (path.parent.parent, path.parent) if _make_folder(f))
+        tmp, fd = _write_temp(path.parent, data)
+        return Staged(path, tmp, fd, made)
+
+    def put_many(
+        self,
+        items: Sequence[tuple[bytes, str, str]],
+        staged: Sequence[Staged | None] = (),
+    ) -> list[bool]:
         """put() for a group of (data, sha256, fmt), one flag each: the group commit's originals.
 
-        Every new blob's temp file is written, then all are fsynced together, renamed, and
-        their folders fsynced together, so a group pays about one journal commit instead of
-        two per file. Durable when this returns, like put(). Raises OSError with none of the
-        group's new blobs left behind (a blob that existed already is never touched).
+        Every new blob's temp file is written (or taken from `staged`, one entry per item, see
+        stage()), then all are fsynced together, renamed, and their folders fsynced together,
+        so a group pays about one journal commit instead of two per file. Durable when this
+        returns, like put(). Raises OSError with none of the group's new blobs left behind (a
+        blob that existed already is never touched). Every staged file is used or discarded.
         """
         paths = [self.path_for(sha, fmt) for _data, sha, fmt in items]
-        staged: dict[int, tuple[Path, int]] = {}  # item index -> its temp file, still open
+        given = list(staged) + [None] * (len(items) - len(staged))
+        temps: dict[int, Staged] = {}  # item index -> its temp file, still open
         renamed: list[Path] = []
         new = [False] * len(items)
         try:
             made: set[Path] = set()  # folders this group created: their parents change too
+            taken: set[Path] = set()
             for i, ((data, _sha, _fmt), path) in enumerate(zip(items, paths, strict=True)):
-                if path.exists() or any(paths[j] == path for j in staged):
+                ahead = given[i]
+                if path in taken or path.exists():
+                    continue
+                taken.add(path)
+                if ahead is not None:
+                    given[i] = None  # it is in `temps` now
+                    temps[i] = ahead
+                    made.update(ahead.made)
                     continue
                 for folder in (path.parent.parent, path.parent):
                     if _make_folder(folder):
                         made.add(folder)
-                staged[i] = _write_temp(path.parent, data)
-            _together(os.fsync, [fd for _tmp, fd in staged.values()])
+                temps[i] = Staged(path, *_write_temp(path.parent, data), ())
+            _together(os.fsync, [t.fd for t in temps.values()])
             with self._write_lock:
-                for i, (tmp, _fd) in staged.items():
+                for i, temp in temps.items():
                     if paths[i].exists():  # another put won the race: its blob stays
                         continue
-                    os.replace(tmp, paths[i])
+                    os.replace(temp.tmp, paths[i])
                     renamed.append(paths[i])
                     new[i] = True
             folders = {p.parent for p in renamed} | {f.parent for f in made}
@@ -116,12 +146,10 @@ class BlobStore:
                     path.unlink()
             raise
         finally:
-            for tmp, fd in staged.values():
-                os.close(fd)
-                with contextlib.suppress(OSError):  # gone already when it was renamed
-                    tmp.unlink(missing_ok=True)
+            for temp in [*temps.values(), *(g for g in given if g is not None)]:
+                temp.discard()  # gone already when it was renamed
         for i, path in enumerate(paths):
-            if not new[i] and i not in staged:
+            if not new[i] and i not in temps:
                 with contextlib.suppress(OSError):  # young again, as put() does
                     os.utime(path)
         return new
@@ -181,6 +209,28 @@ def _write_temp(folder: Path, data: bytes) -> tuple[Path, int]:
             os.unlink(tmp)
         raise
     return tmp, fd
+
+
+class Staged:
+    """A new original in a temp file beside its blob path: written, not synced, not visible.
+
+    A crash leaves only the temp file, which the start-up clean-up removes once its writer is
+    gone; discard() (idempotent) closes and removes it at once.
+    """
+
+    def __init__(self, path: Path, tmp: Path, fd: int, made: tuple[Path, ...]) -> None:
+        self.path = path
+        self.tmp = tmp
+        self.fd = fd
+        self.made = made  # folders made for it: their parents' new entries need a sync too
+        self._open = True
+
+    def discard(self) -> None:
+        if self._open:
+            self._open = False
+            os.close(self.fd)
+            with contextlib.suppress(OSError):
+                self.tmp.unlink(missing_ok=True)
 
 
 def _make_folder(folder: Path) -> bool:

@@ -10,7 +10,6 @@ rendition_key.py (the key).
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
 import sqlite3
 import threading
@@ -31,6 +30,7 @@ from streamimages_desktop.core.disk_index import (
 from streamimages_desktop.core.disk_rows import unlink_if_there
 from streamimages_desktop.core.disk_tally import DiskCacheStats
 from streamimages_desktop.core.errors import LibraryError
+from streamimages_desktop.core.logs import logger
 from streamimages_desktop.core.rendition_key import RENDITIONS, RenditionKey, check_image_id
 
 __all__ = [
@@ -44,7 +44,7 @@ __all__ = [
     "checksum",
 ]
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 TOUCH_BATCH = 256  # hits remembered in memory before their new LRU order is written
 

@@ -209,10 +209,15 @@ def finish_rendition(pixels: Image.Image, max_side: int, quality: int = JPEG_QUA
 
 
 def encode_rendition(im: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
-    """JPEG bytes of prepared rendition pixels."""
+    """JPEG bytes of prepared rendition pixels.
+
+    Huffman tables are optimised only above thumbnail size: for a 200 px thumbnail that
+    second pass is ~0.4 ms of a small file's ~3 ms import for ~7 % fewer bytes (issue 14).
+    One rule for every path, so a regenerated thumbnail equals the imported one.
+    """
     try:
         out = io.BytesIO()
-        im.save(out, "JPEG", quality=quality, optimize=True)
+        im.save(out, "JPEG", quality=quality, optimize=max(im.size) > THUMB_SIZE)
     except _DECODE_ERRORS:
         raise ImageRejected(CORRUPT) from None
     return out.getvalue()

@@ -97,6 +97,8 @@ NOT_FOR_READING = (
     "uuid",
     "secrets",
     "concurrent",
+    "typing",
+    "logging",
 )
 
 

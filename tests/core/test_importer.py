@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, JpegImagePlugin
 
-from streamimages_desktop.core import imaging, importer
+from streamimages_desktop.core import imaging, import_window
 from streamimages_desktop.core.errors import AccessDenied, LibraryError
 from streamimages_desktop.core.importer import (
     ImportOptions,
@@ -409,7 +409,7 @@ def test_folders_are_walked_sorted_and_one_bad_file_never_stops_the_rest(
 def test_cancel_between_files_leaves_later_files_out(
     manager: StreamImageManager, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "GROUP_FILES", 1)  # cancel is checked between groups
+    monkeypatch.setattr(import_window, "GROUP_FILES", 1)  # cancel is checked between groups
     paths = [write_image(tmp_path / f"{i:02d}.png", seed=i) for i in range(8)]
     cancel = threading.Event()
     seen: list[int] = []

@@ -374,7 +374,7 @@ def test_a_blob_store_without_put_many_gets_one_put_per_file(
 ) -> None:
     before = snapshot(settings)
     store = OneAtATime(manager._blobs, fail_at)
-    monkeypatch.setattr(manager._importer, "_blobs", store)
+    monkeypatch.setattr(manager._importer._commit, "blobs", store)
     paths = [write_image(tmp_path / f"{i}.png", seed=80 + i) for i in range(4)]
     results = manager._importer.commit_group(
         OWNER.user_id, "s1", prepared(manager, paths), ImportOptions()
