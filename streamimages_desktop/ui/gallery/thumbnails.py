@@ -215,6 +215,6 @@ class TileThumbnails(QObject):
         self.changed.emit(row, row)
 
     def _on_failed(self, image_id: str, _reason: str) -> None:
-        row = self._rows.row_of(image_id)
-        if row is not None:
-            self.changed.emit(row, row)
+        """Nothing to repaint: a failed tile keeps the placeholder it shows. (A library whose
+        originals are missing fails a thumbnail per tile scrolled past; a repaint of each made
+        the scroll stall: p99 30-37 ms against 9-13 ms without, scale.py --window at 10,000.)"""

@@ -168,9 +168,13 @@ def test_a_refused_rendition_is_not_retried(
 ) -> None:
     gone = model.data(model.index(2, 0), ImageIdRole)
     assert manager.delete_images(OWNER, [gone]) == [gone]  # behind the model's back
+    changed: list[int] = []
+    model.dataChanged.connect(lambda first, _last, _roles=(): changed.append(first.row()))
     with qtbot.waitSignal(loader.failed) as blocker:
         model.data(model.index(2, 0), DECORATION)
     assert blocker.args[0] == gone and "no image" in blocker.args[1]
+    qtbot.wait(20)
+    assert changed == []  # the tile keeps its placeholder: nothing to repaint
     for _ in range(10):
         shown = model.data(model.index(2, 0), DECORATION)
         assert shown.cacheKey() == placeholder_pixmap().cacheKey()
