@@ -19,14 +19,14 @@ _SUBSTRING_ROWS = "SELECT rowid FROM images_fts WHERE images_fts MATCH ?"
 _WORDS = f"images.seq IN ({_WORDS_ROWS})"
 _SUBSTRING_OR_WORDS = f"images.seq IN ({_SUBSTRING_ROWS} UNION {_WORDS_ROWS})"
 # The same, asked of one row: cheaper than listing a common term's rows (a tenth of the
-# library for "stage"), dearer per row (~50 us a match), so only for the rows of another term.
+# library for "stage"), dearer per row (~50 us an index), so only for the rows of another term.
 _WORDS_HAS = "EXISTS (SELECT 1 FROM images_words WHERE images_words MATCH ? AND rowid = images.seq)"
 _SUBSTRING_HAS = "EXISTS (SELECT 1 FROM images_fts WHERE images_fts MATCH ? AND rowid = images.seq)"
 _SUBSTRING_OR_WORDS_HAS = f"({_SUBSTRING_HAS} OR {_WORDS_HAS})"
 NOTHING = "0"
 
-# Rows a term is counted up to, to find the rarest term: it lists its rows, and a term with
-# COMMON rows or more is then checked on those rows alone. Up to 2 x COMMON checks per term.
+# Rows a term is counted up to (both indexes together), to find the rarest term: it lists its
+# rows (fewer than COMMON), and a term with COMMON rows or more is checked on those alone.
 COMMON = 100
 
 # Counts up to `limit` of one term's rows (its SQL and parameters); the store runs it.
