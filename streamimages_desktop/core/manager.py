@@ -163,6 +163,12 @@ class StreamImageManager(AudienceOutput, CurationOps, ImportOps, AdoptionOps):
     def disk_cache_stats(self) -> DiskCacheStats:
         return self._disk_cache.stats()
 
+    def open_rendition_cache(self) -> None:
+        """Open the rendition cache now. It opens on first use (a `list` never needs it), so
+        the window opens it on the worker that opens the library: else the first figure or
+        warning the GUI thread asks for would open its index there."""
+        self._disk_cache  # noqa: B018 (the cached_property is the opening)
+
     @property
     def cache_warning(self) -> str | None:
         """One sentence naming the cache folder when it cannot be used (work goes on uncached)."""

@@ -26,8 +26,15 @@ SHOW_AFTER_MS = 300
 
 
 def open_manager(settings: Settings) -> StreamImageManager:
-    """What the worker runs: the manager, orphan collection left for later (app._housekeep)."""
-    return StreamImageManager(settings, housekeeping_at_start=False)
+    """What the worker runs: the manager with its rendition cache open, orphan collection left
+    for later (app._housekeep)."""
+    manager = StreamImageManager(settings, housekeeping_at_start=False)
+    try:
+        manager.open_rendition_cache()
+    except BaseException:
+        manager.close()
+        raise
+    return manager
 
 
 def library_words(settings: Settings) -> str:

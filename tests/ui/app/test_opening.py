@@ -166,6 +166,15 @@ def test_a_local_library_opens_on_the_worker_without_a_flash(
         assert not opening.shown
 
 
+def test_the_worker_opens_the_rendition_cache_too(settings: Settings) -> None:
+    """Else the window's first cache figure or warning would open its index on the GUI
+    thread (the manager opens it on first use)."""
+    manager = opening_module.open_manager(settings)
+    with manager:
+        assert "_disk_cache" in manager.__dict__
+        assert manager.cache_warning is None
+
+
 def test_a_slow_opening_shows_its_window_then_the_main_window_runs(
     qtbot: QtBot, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
