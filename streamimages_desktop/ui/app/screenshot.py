@@ -70,6 +70,7 @@ class Screenshot(QObject):
         self._done = True
         self._timeout.stop()
         try:
+            self._window.cache_pane.refresh_now()  # its figures, not those of its last poll
             image = self._window.grab().toImage()
             saved = bool(image.save(str(self.path), "PNG"))  # type: ignore[call-overload]
         except Exception:  # the loop must end whatever happens; one line, no traceback
