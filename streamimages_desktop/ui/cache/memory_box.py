@@ -59,7 +59,7 @@ class MemoryCacheBox(QGroupBox):
         bar: use against limit.
         values: value labels by key (items, hit_ratio, evictions, ...).
         limit_spin: the limit in MB; applied on Enter, focus out or an arrow step.
-        status: a one-line message when a new limit could not be saved (hidden before).
+        status: a one-line message when a new limit or policy could not be saved (hidden before).
         clear_all_button, policy_combo.
     """
 
@@ -132,8 +132,8 @@ class MemoryCacheBox(QGroupBox):
         return combo
 
     def follow_settings(self, settings: SettingsSignal) -> None:
-        """Write limits typed here to the config file; apply the settings now and as they
-        change (the limit and the time to live)."""
+        """Write limits typed and policies chosen here to the config file; apply the settings
+        now and as they change (the limit, the policy and the time to live)."""
         self._settings = settings
         settings.changed.connect(self._on_settings_changed)
         settings.failed.connect(self._on_save_failed)
