@@ -81,43 +81,6 @@ def test_a_library_command_does_load_it(tmp_path: Path) -> None:
     assert "streamimages_desktop.core.manager" in modules  # (Pillow waits for an import)
 
 
-# What a read command never needs: the import code, the rendition cache, hashing, random
-# tokens and worker pools (each costs start-up more than a 50-row query, issue 14).
-NOT_FOR_READING = (
-    "PIL",
-    "streamimages_desktop.core.importer",
-    "streamimages_desktop.core.disk_cache",
-    "streamimages_desktop.core.disk_guard",
-    "streamimages_desktop.core.disk_index",
-    "streamimages_desktop.core.disk_rows",
-    "streamimages_desktop.core.disk_tally",
-    "streamimages_desktop.core.rendition_key",
-    "streamimages_desktop.core.imaging",
-    "hashlib",
-    "uuid",
-    "secrets",
-    "concurrent",
-    "typing",
-    "logging",
-)
-
-
-@pytest.mark.parametrize(
-    "args",
-    [("list",), ("list", "--search", "stage lights"), ("stats",), ("streams", "--json")],
-)
-def test_read_commands_load_neither_the_import_code_nor_the_cache(
-    args: tuple[str, ...], tmp_path: Path
-) -> None:
-    code, modules = loaded_after(*args, tmp_path=tmp_path)
-    assert code == 0
-    assert "streamimages_desktop.core.store" in modules  # the probe saw the library opened
-    unneeded = sorted(
-        m for m in modules if m.split(".")[0] in NOT_FOR_READING or m in NOT_FOR_READING
-    )
-    assert unneeded == []
-
-
 def test_the_dispatch_names_every_library_command() -> None:
     assert tuple(library.COMMANDS) == parser.LIBRARY_COMMANDS
 
