@@ -126,6 +126,11 @@ class CurationOps(ManagerState):
         access.require_edit(viewer)
         return trash.trashed(self._store)
 
+    def trash_count(self, viewer: Viewer) -> int:
+        """How many images the owner's Trash holds (its button says so); others are refused."""
+        access.require_edit(viewer)
+        return self._store.count_trashed()
+
     def restore_images(self, viewer: Viewer, image_ids: Sequence[str]) -> None:
         """Bring these images back from the trash, all or none: same id, stream and fields;
         a deleted stream comes back with them. A full stream or a duplicate refuses."""

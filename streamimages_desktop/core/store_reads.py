@@ -22,6 +22,7 @@ from streamimages_desktop.core.image_rows import (
     stream_from_row,
 )
 from streamimages_desktop.core.models import (
+    OWNER,
     Sort,
     Stats,
     Stream,
@@ -163,6 +164,12 @@ class StoreReads(Database):
         use where each visibility keeps its own copy (a team library's storage)."""
         rows = self._query("SELECT DISTINCT sha256, visibility FROM images")
         return {(r["sha256"], Visibility(r["visibility"])) for r in rows}
+
+    def count_trashed(self) -> int:
+        """How many images the owner's trash holds: one read of the trash's partial index, no
+        write lock (listing the trash takes one)."""
+        clause = access.trash_clause(OWNER)
+        return int(self._query(f"SELECT count(*) FROM images WHERE {clause}")[0][0])
 
     def all_image_keys(self) -> list[tuple[str, str]]:
         """(image_id, sha256) of every row, trashed ones too, for housekeeping (a trashed

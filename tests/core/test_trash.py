@@ -69,9 +69,12 @@ def test_a_trashed_image_is_absent_from_every_read_path_for_every_role(
     with pytest.raises(NotFound):
         manager.update_image(OWNER, gone.id, title="x")
     assert [t.image.id for t in manager.trash(OWNER)] == [gone.id]
+    assert manager.trash_count(OWNER) == 1
     for who in (SUBSCRIBER, VIEWER):
         with pytest.raises(AccessDenied):
             manager.trash(who)
+        with pytest.raises(AccessDenied):
+            manager.trash_count(who)
     assert originals(settings) == sorted(f"{i.sha256}.png" for i in (kept, gone))
 
 

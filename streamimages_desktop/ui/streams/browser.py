@@ -134,7 +134,7 @@ class StreamBrowser(QWidget):
         generation, viewer = self._generation, self._viewer
         manager, owner = self._manager, can_edit(viewer)
         self._runner.submit(
-            lambda: (manager.streams(viewer), len(manager.trash(viewer)) if owner else 0),
+            lambda: (manager.streams(viewer), manager.trash_count(viewer) if owner else 0),
             lambda result: self._on_streams_loaded(generation, *result),
             self._on_task_failed,
         )
