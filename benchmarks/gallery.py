@@ -21,7 +21,6 @@ Usage: QT_QPA_PLATFORM=offscreen python benchmarks/gallery.py [--count N] [--lim
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import os
 import statistics
@@ -156,7 +155,7 @@ def open_library(root: Path, count: int, side: int) -> StreamImageManager:
     settings = Settings.load(
         {}, library=root / "library", cache_dir=root / "cache", config_file=root / "none"
     )
-    settings = dataclasses.replace(settings, max_stream_images_per_stream=count)
+    settings = settings._replace(max_stream_images_per_stream=count)
     manager = StreamImageManager(settings)
     have = manager.count(OWNER, "big")
     if have >= count:

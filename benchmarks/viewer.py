@@ -17,7 +17,6 @@ Usage: QT_QPA_PLATFORM=offscreen python benchmarks/viewer.py [--count N] [--roun
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import io
 import os
 import statistics
@@ -114,7 +113,7 @@ def main() -> None:
         settings = Settings.load(
             {}, library=root / "library", cache_dir=root / "cache", config_file=root / "none"
         )
-        settings = dataclasses.replace(settings, max_image_upload_size_mb=100.0)
+        settings = settings._replace(max_image_upload_size_mb=100.0)
         (root / "src").mkdir()
         paths = []
         print(f"writing {args.count} JPEGs of {SIZE[0]} x {SIZE[1]} ...", flush=True)

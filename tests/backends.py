@@ -7,7 +7,6 @@ the local library's own files (SQLite, the originals folder) to `[local]`.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +39,7 @@ def team_settings(local: Settings, request: pytest.FixtureRequest) -> Settings:
     storage = request.getfixturevalue("s3_admin")
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("UPDATE team_settings SET max_per_stream = %s", (TEAM_LIMIT,))
-    return replace(
-        local,
+    return local._replace(
         stream_images_database_url=database_url,
         stream_images_blob_url=f"s3://{storage.bucket}/{storage.prefix}",
         stream_images_blob_endpoint=storage.endpoint_url,
@@ -145,8 +143,7 @@ def member_settings(
     from streamimages_desktop.core import team_admin
 
     made = team_admin.add_member(owner_settings, name, level, can_edit=can_edit)
-    return replace(
-        owner_settings,
+    return owner_settings._replace(
         stream_images_database_url=made.database_url,
         stream_images_blob_access_key=made.access_key,
         stream_images_blob_secret_key=made.secret_key,

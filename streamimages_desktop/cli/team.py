@@ -8,7 +8,6 @@ settings (the database URL of the role that owns the team library, the storage's
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
 from streamimages_desktop.cli.console import error, open_library, out
@@ -119,8 +118,7 @@ def add_parser(subparsers: Any) -> None:
 
 def _local(settings: Settings, folder: Path | None) -> Settings:
     """The same settings naming the local library (the folder given, or STREAM_IMAGES_DIR)."""
-    return replace(
-        settings,
+    return settings._replace(
         stream_images_dir=(folder or settings.stream_images_dir).expanduser().absolute(),
         stream_images_database_url="",
         stream_images_blob_url="",

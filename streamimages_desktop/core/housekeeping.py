@@ -12,7 +12,6 @@ import contextlib
 import os
 import stat
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from streamimages_desktop.core.atomic import TEMP_GRACE_SECONDS, create_private_file
@@ -20,6 +19,7 @@ from streamimages_desktop.core.blobs import BlobStore
 from streamimages_desktop.core.errors import LibraryError, StreamImagesError
 from streamimages_desktop.core.logs import logger
 from streamimages_desktop.core.process_lock import file_lock
+from streamimages_desktop.core.record import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
 if TYPE_CHECKING:
@@ -37,8 +37,7 @@ HOUSEKEEPING_INTERVAL_SECONDS: Final = 3600.0
 _SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
 
-@dataclass(frozen=True)
-class OrphanReport:
+class OrphanReport(Record):
     """What one collection removed; `skipped` when another process was collecting already."""
 
     originals: int = 0

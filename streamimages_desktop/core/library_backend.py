@@ -8,7 +8,6 @@ opened, so the local library never loads psycopg or boto3). Everything above thi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
 log = logger(__name__)
 
 
-@dataclass
 class Backend:
     """An open library: its rows, its originals and this machine's folder for it.
 
@@ -43,14 +41,25 @@ class Backend:
     local library it is the library folder itself.
     """
 
-    location: Location
-    store: Store
-    blobs: Any  # BlobStore or S3BlobStore: the same methods, each taking a visibility
-    state_dir: Path
-    cache_dir: Path
-    warnings: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        location: Location,
+        store: Store,
+        blobs: Any,  # BlobStore or S3BlobStore: the same methods, each taking a visibility
+        state_dir: Path,
+        cache_dir: Path,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.location = location
+        self.store = store
+        self.blobs = blobs
+        self.state_dir = state_dir
+        self.cache_dir = cache_dir
+        self.warnings = warnings if warnings is not None else []
+        self._feed: Any = None  # the ChangeFeed, made on first use
 
-    _feed: Any = field(default=None, init=False, repr=False)  # the ChangeFeed, made on first use
+    def __repr__(self) -> str:
+        return f"Backend({self.location.describe()})"
 
     @property
     def is_team(self) -> bool:

@@ -9,11 +9,11 @@ password.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from streamimages_desktop.core.errors import UserError
+from streamimages_desktop.core.record import Record
 from streamimages_desktop.core.settings import Settings
 
 _DATABASE_SCHEMES = ("postgresql", "postgres")
@@ -29,8 +29,7 @@ class LibraryUrlError(UserError, ValueError):
     """A team library URL that cannot be used; the message says which and why."""
 
 
-@dataclass(frozen=True)
-class LocalLibrary:
+class LocalLibrary(Record):
     """The embedded default: SQLite and a folder of originals, no server."""
 
     folder: Path
@@ -43,8 +42,7 @@ class LocalLibrary:
         return False
 
 
-@dataclass(frozen=True)
-class TeamLibrary:
+class TeamLibrary(Record):
     """A team library: rows in PostgreSQL, originals in an S3-compatible bucket."""
 
     database_url: str

@@ -9,7 +9,6 @@ import re
 import threading
 import tomllib
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +83,7 @@ class LiveSettings:
             parsed = self.validate(**values)
             if self.config_file is not None:
                 _write(self.config_file, parsed)
-            new = replace(self._current, **{name.lower(): v for name, v in parsed.items()})
+            new = self._current._replace(**{name.lower(): v for name, v in parsed.items()})
             self._current = new
             subscribers = list(self._subscribers)
         for callback in subscribers:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 
@@ -27,6 +26,7 @@ from streamimages_desktop.core.library_location import LIBRARY_FILE as LIBRARY_F
 from streamimages_desktop.core.library_location import location_of
 from streamimages_desktop.core.manager_state import OnFirstUse, log
 from streamimages_desktop.core.models import Role
+from streamimages_desktop.core.record import Record
 from streamimages_desktop.core.settings import Settings
 from streamimages_desktop.core.viewer_reads import MAX_THUMB_SIDE as MAX_THUMB_SIDE
 from streamimages_desktop.core.viewer_reads import MIN_RENDITION_SIDE as MIN_RENDITION_SIDE
@@ -73,8 +73,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class CacheReport:
+class CacheReport(Record):
     """Both cache layers at one moment; `memory` is None while no window has attached one."""
 
     memory: CacheStats | None

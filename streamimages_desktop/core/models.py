@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from streamimages_desktop.core.errors import UserError
+from streamimages_desktop.core.record import Record
 
 
 class Visibility(StrEnum):
@@ -35,18 +35,22 @@ class Sort(StrEnum):
     MOST_VIEWED = "most_viewed"
 
 
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """The role and user a read is made for; every read of images takes one."""
-
+class _ViewerFields(Record):
     role: Role
     user_id: str = "local"
     # False on a read-only library: the owner still sees everything but changes nothing,
     # and every part of the window that offers a change offers none.
     may_edit: bool = True
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "role", Role(self.role))  # accept "viewer" as well as Role.VIEWER
+
+class Viewer(_ViewerFields):
+    """The role and user a read is made for; every read of images takes one."""
+
+    __slots__ = ()
+
+    def __new__(cls, role: Role | str, user_id: str = "local", may_edit: bool = True) -> Viewer:
+        # Role(role): "viewer" (from a setting or a menu's data) is taken as Role.VIEWER.
+        return super().__new__(cls, Role(role), user_id, may_edit)
 
 
 OWNER = Viewer(Role.OWNER)
@@ -75,8 +79,7 @@ def validate_stream_id(stream_id: str) -> str:
     return stream_id
 
 
-@dataclass(frozen=True, slots=True)
-class Stream:
+class Stream(Record):
     """A live stream the images are collected for."""
 
     id: str
@@ -85,16 +88,14 @@ class Stream:
     created: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class StreamSummary:
+class StreamSummary(Record):
     """A stream with the number of images the asking role may see."""
 
     stream: Stream
     visible_images: int
 
 
-@dataclass(frozen=True, slots=True)
-class StreamImage:
+class StreamImage(Record):
     """One imported image. `original_name` is for display only, never used as a path."""
 
     id: str
@@ -116,8 +117,7 @@ class StreamImage:
     version: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Stats:
+class Stats(Record):
     """Totals a role may see; a viewer's stats never count what it may not see.
 
     `shown` lists the visibilities the role may see: a figure for any other one is left out
@@ -146,16 +146,14 @@ class Stats:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class TrashedImage:
+class TrashedImage(Record):
     """One row of the owner's Trash view: the image as it was, and when it was trashed."""
 
     image: StreamImage
     trashed: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Placed:
+class Placed(Record):
     """One image of a move or copy: where it came from and went, or why it did not.
 
     `new_id` is the copy's id (None for a move); `reason` is set when it was rejected.

@@ -1,8 +1,9 @@
 """Settings: defaults <- config file <- environment <- command line, each declared once.
 
-A setting is one field of `Settings`; its `dataclasses.field` metadata holds a `Spec` (kind,
-range or choices, unit, help). Parsing, the unknown-key check, `--help` and the README table
-are all derived from `dataclasses.fields(Settings)`, so a new setting is one new line here.
+A setting is one field of `Settings`, its default given by one of the helpers below, which
+also declares its `Spec` (kind, range or choices, unit, help): `SPECS` pairs the fields with
+the specs in the order they were declared. Parsing, the unknown-key check, `--help` and the
+README table are all derived from `SPECS`, so a new setting is one new line here.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 
 from streamimages_desktop.core import paths
 from streamimages_desktop.core.errors import UserError
+from streamimages_desktop.core.record import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~4 ms at start-up)
 if TYPE_CHECKING:
@@ -40,9 +41,8 @@ class SettingsError(UserError, ValueError):
     """A setting with a bad value; the message names it and what it accepts."""
 
 
-@dataclass(frozen=True)
-class Spec:
-    """What a setting accepts and how it is explained (the metadata of its field).
+class Spec(Record):
+    """What a setting accepts and how it is explained.
 
     Attributes:
         kind: how a raw value is parsed.
@@ -52,6 +52,7 @@ class Spec:
         default_text: how the default reads where it is not a literal (the folders).
         live: may be changed while the window runs (LiveSettings.change).
         choices: the words a "choice" accepts.
+        default_factory: a folder's default, made when the settings are loaded.
     """
 
     kind: Kind
@@ -62,44 +63,55 @@ class Spec:
     default_text: str = ""
     live: bool = False
     choices: tuple[str, ...] = ()
+    default_factory: Callable[[], Path] | None = None
+
+
+# Each helper declares one setting: it appends its spec here and gives the field's default.
+_DECLARED: list[Spec] = []
+
+# A folder's default depends on the environment the settings are loaded in, so the class holds
+# this stand-in and `load()` puts the platform's folder in its place. A path with a NUL byte
+# fails any use at once rather than naming a real folder.
+PLATFORM_FOLDER = Path("\0platform folder")
+
+
+def _declare(default: Any, spec: Spec) -> Any:
+    _DECLARED.append(spec)
+    return default
 
 
 def _number(
     default: float, low: float, high: float, unit: str, help: str, live: bool = False
 ) -> Any:
     kind: Kind = "int" if isinstance(default, int) else "float"
-    spec = Spec(kind, help, unit, low, high, live=live)
-    return field(default=default, metadata={"spec": spec})
+    return _declare(default, Spec(kind, help, unit, low, high, live=live))
 
 
 def _folder(factory: Callable[[], Path], default_text: str, help: str) -> Any:
-    spec = Spec("folder", help, default_text=default_text)
-    return field(default_factory=factory, metadata={"spec": spec})
+    spec = Spec("folder", help, default_text=default_text, default_factory=factory)
+    return _declare(PLATFORM_FOLDER, spec)
 
 
 def _switch(default: bool, help: str) -> Any:
-    return field(default=default, metadata={"spec": Spec("switch", help)})
+    return _declare(default, Spec("switch", help))
 
 
 def _text(default: str, default_text: str, help: str) -> Any:
     """A free string (a URL, a password); `default_text` is how the default reads."""
-    spec = Spec("text", help, default_text=default_text)
-    return field(default=default, metadata={"spec": spec})
+    return _declare(default, Spec("text", help, default_text=default_text))
 
 
 def _choice(default: str, choices: tuple[str, ...], help: str, live: bool = False) -> Any:
-    return field(
-        default=default, metadata={"spec": Spec("choice", help, choices=choices, live=live)}
-    )
+    return _declare(default, Spec("choice", help, choices=choices, live=live))
 
 
 def _extensions(help: str) -> Any:
-    return field(default=DEFAULT_EXTENSIONS, metadata={"spec": Spec("extensions", help)})
+    return _declare(DEFAULT_EXTENSIONS, Spec("extensions", help))
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Every setting the application reads. Build with `Settings.load()`."""
+class Settings(Record):
+    """Every setting the application reads. Build with `Settings.load()` (which also puts the
+    platform's folders in place of `PLATFORM_FOLDER`); change a copy with `_replace`."""
 
     max_stream_images_per_stream: int = _number(
         50, 1, 1_000_000, "images", "most images one stream may hold"
@@ -139,10 +151,10 @@ class Settings:
     viewer_display_max_px: int = _number(
         2560, 256, 8192, "pixels", "longest side of the viewer's display renditions"
     )
-    stream_images_dir: Path = _folder(  # noqa: RUF009 (it returns a field(), as _number does)
+    stream_images_dir: Path = _folder(
         paths.default_library_dir, "user data dir / stream_images", "the library folder"
     )
-    image_cache_dir: Path = _folder(  # noqa: RUF009
+    image_cache_dir: Path = _folder(
         paths.default_cache_dir, "user cache dir / image_cache", "the rendition cache folder"
     )
     allowed_image_extensions: frozenset[str] = _extensions("file types an import accepts")
@@ -210,27 +222,32 @@ class Settings:
         raw.update({k: v for k, v in env.items() if k in SPECS})
         settings = cls(**{name.lower(): parse(name, value) for name, value in raw.items()})
         if library is not None:  # a folder given on the command line means the local library
-            settings = replace(
-                settings,
+            settings = settings._replace(
                 stream_images_dir=library,
                 stream_images_database_url="",
                 stream_images_blob_url="",
             )
         if library_url is not None:
-            settings = replace(settings, stream_images_database_url=library_url)
+            settings = settings._replace(stream_images_database_url=library_url)
         if cache_dir is not None:
-            settings = replace(settings, image_cache_dir=cache_dir)
-        # Absolute, so the window shows where the library is and a later chdir changes nothing.
-        return replace(
-            settings,
-            stream_images_dir=settings.stream_images_dir.expanduser().absolute(),
-            image_cache_dir=settings.image_cache_dir.expanduser().absolute(),
-        )
+            settings = settings._replace(image_cache_dir=cache_dir)
+        folders = {}
+        for name, spec in SPECS.items():
+            folder = getattr(settings, name.lower())
+            if spec.default_factory is not None and folder is PLATFORM_FOLDER:
+                folder = spec.default_factory()
+            if spec.kind == "folder":
+                # Absolute: the window shows where it is, and a later chdir changes nothing.
+                folders[name.lower()] = folder.expanduser().absolute()
+        return settings._replace(**folders)
 
 
 def _declared() -> Iterator[tuple[str, Spec]]:
-    for f in fields(Settings):
-        yield f.name.upper(), f.metadata["spec"]
+    """(NAME, spec) of each field: the helpers ran in the fields' order, one per field."""
+    if len(_DECLARED) != len(Settings._fields):
+        raise TypeError("every field of Settings takes its default from one helper")
+    for name, spec in zip(Settings._fields, _DECLARED, strict=True):
+        yield name.upper(), spec
 
 
 SPECS: dict[str, Spec] = dict(_declared())
@@ -337,18 +354,14 @@ def default_text(name: str) -> str:
     spec = SPECS[name]
     if spec.default_text:
         return spec.default_text
-    default = _field(name).default
+    default = Settings._field_defaults[name.lower()]
     if spec.kind == "extensions":
-        return " ".join(e for e in EXTENSION_CHOICES if e in default)  # type: ignore[operator]
+        return " ".join(e for e in EXTENSION_CHOICES if e in default)
     if spec.kind == "switch":
         return "true" if default else "false"
     if spec.kind == "choice":
         return str(default)
-    return _num(default)  # type: ignore[arg-type]
-
-
-def _field(name: str) -> Field[Any]:
-    return next(f for f in fields(Settings) if f.name == name.lower())
+    return _num(default)
 
 
 def settings_help_text() -> str:

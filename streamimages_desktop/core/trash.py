@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from streamimages_desktop.core import access
@@ -277,12 +276,11 @@ def copy(
                     raise NotFound(f"no stream {target}")
                 image = _live_row(conn, image_id)
                 source = image.stream_id
-                _room_for(conn, replace(image, id=""), target, limit)
+                _room_for(conn, image._replace(id=""), target, limit)
                 new_id = (new_ids or {}).get(image_id) or new_image_id()
                 insert_row(
                     conn,
-                    replace(
-                        image,
+                    image._replace(
                         id=new_id,
                         stream_id=target,
                         views=0,

@@ -6,7 +6,6 @@ not see it; a hidden image is the same NotFound as a missing one."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from functools import partial
 
 from streamimages_desktop.core import access
@@ -20,6 +19,7 @@ from streamimages_desktop.core.models import (
     Viewer,
     Visibility,
 )
+from streamimages_desktop.core.record import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (issue 14)
 if TYPE_CHECKING:
@@ -57,8 +57,7 @@ def rendition_side(rendition: str, max_side: int) -> int:
     )
 
 
-@dataclass(frozen=True)
-class MadeRendition:
+class MadeRendition(Record):
     """A rendition's pixels (L or RGB, from its side to under twice it) made from the original;
     `store()` fits and encodes them as JPEG, puts that in the disk cache and returns it."""
 
@@ -133,7 +132,7 @@ class ViewerReads(ManagerState):
             self._store.record_view(image_id, now)
         except NotFound:
             raise not_found(image_id) from None
-        return replace(found, views=found.views + 1, last_accessed=now)
+        return found._replace(views=found.views + 1, last_accessed=now)
 
     def rendition(self, viewer: Viewer, image_id: str, rendition: str = "thumb") -> bytes:
         """JPEG bytes: access is checked before any cache is asked; a miss is regenerated.

@@ -25,8 +25,9 @@ NOT_FOR_READING = (
     "streamimages_desktop.core.export",
     "streamimages_desktop.core.library_check",
     "streamimages_desktop.core.obs_websocket",
-    # Nor the import code, the rendition cache, hashing, random tokens, worker pools, typing
-    # or logging: each costs start-up more than a 50-row query (issue 14).
+    # Nor the import code, the rendition cache, hashing, random tokens, worker pools, typing,
+    # dataclasses (their values are records, core/record.py) or logging: each costs start-up
+    # more than a 50-row query (issue 14).
     "streamimages_desktop.core.importer",
     "streamimages_desktop.core.disk_cache",
     "streamimages_desktop.core.disk_guard",
@@ -39,6 +40,8 @@ NOT_FOR_READING = (
     "secrets",
     "concurrent",
     "typing",
+    "dataclasses",
+    "inspect",
     "logging",
 )
 

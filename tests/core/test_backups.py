@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,7 +37,7 @@ def names(settings: Settings) -> list[str]:
 
 
 def test_at_most_one_snapshot_per_interval_and_only_the_newest_kept(settings: Settings) -> None:
-    settings = replace(settings, library_backup_interval_hours=24.0, library_backups_kept=3)
+    settings = settings._replace(library_backup_interval_hours=24.0, library_backups_kept=3)
     clock = DayClock()
     start(settings, clock)
     assert names(settings) == ["library-20261124-100000.sqlite3"]
@@ -65,8 +64,8 @@ def test_a_clock_set_back_snapshots_again_and_keep_zero_turns_snapshots_off(
     clock.now -= timedelta(days=2)
     start(settings, clock)
     assert names(settings) == ["library-20261122-100000.sqlite3", "library-20261124-100000.sqlite3"]
-    other = replace(settings, stream_images_dir=settings.stream_images_dir.parent / "other")
-    start(replace(other, library_backups_kept=0), clock)
+    other = settings._replace(stream_images_dir=settings.stream_images_dir.parent / "other")
+    start(other._replace(library_backups_kept=0), clock)
     assert not (other.stream_images_dir / backups.BACKUPS_DIR).exists()
 
 

@@ -94,11 +94,10 @@ def test_a_colour_profile_becomes_a_fresh_srgb_one_and_none_is_added(
 
 
 def test_the_jpeg_quality_is_the_declared_setting(tmp_path: Path, settings: Settings) -> None:
-    from dataclasses import replace
 
     sizes = []
     for quality in (20, 95):
-        with StreamImageManager(replace(settings, export_jpeg_quality=quality)) as manager:
+        with StreamImageManager(settings._replace(export_jpeg_quality=quality)) as manager:
             image_id = (
                 manager.images(OWNER)[0].id
                 if manager.count(OWNER)

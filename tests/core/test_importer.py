@@ -10,7 +10,6 @@ import struct
 import threading
 import zlib
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -195,7 +194,7 @@ def test_refused_file_writes_nothing(
 def test_oversize_refused_from_stat_before_reading(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    small = replace(settings, max_image_upload_size_mb=0.01)
+    small = settings._replace(max_image_upload_size_mb=0.01)
     path = tmp_path / "big.png"
     path.write_bytes(image_bytes("PNG", (256, 256)) + b"\0" * 20_000)
     opened: list[object] = []
@@ -212,7 +211,7 @@ def test_oversize_refused_from_stat_before_reading(
 
 
 def test_small_pixel_limit_refuses_before_decoding(settings: Settings, tmp_path: Path) -> None:
-    with StreamImageManager(replace(settings, image_max_pixels=1000)) as manager:
+    with StreamImageManager(settings._replace(image_max_pixels=1000)) as manager:
         result = one(manager, write_image(tmp_path / "a.png", size=(40, 30)))
         assert result.status is ImportStatus.REJECTED
         assert result.reason is not None and "too many pixels" in result.reason
@@ -247,7 +246,7 @@ def test_a_folder_a_fifo_and_links_are_judged_by_what_they_point_to(
 
 
 def test_per_stream_limit(settings: Settings, tmp_path: Path) -> None:
-    with StreamImageManager(replace(settings, max_stream_images_per_stream=2)) as manager:
+    with StreamImageManager(settings._replace(max_stream_images_per_stream=2)) as manager:
         paths = [write_image(tmp_path / f"{i}.png", seed=i) for i in range(3)]
         first, second, third = manager.import_paths(OWNER, "s1", paths)
         assert first.image_id and second.image_id

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -87,7 +86,7 @@ def test_refused_files_fail_alone_inside_one_group(
 
 
 def test_the_limit_is_exact_inside_a_group(settings: Settings, tmp_path: Path) -> None:
-    with StreamImageManager(replace(settings, max_stream_images_per_stream=3)) as manager:
+    with StreamImageManager(settings._replace(max_stream_images_per_stream=3)) as manager:
         manager.import_paths(OWNER, "s1", [write_image(tmp_path / "a.png", seed=1)])
         paths = [write_image(tmp_path / f"{i}.png", seed=20 + i) for i in range(4)]
         results = manager._importer.commit_group(
@@ -134,7 +133,7 @@ def test_store_insert_images_keeps_the_others_when_one_row_is_refused(
     group = prepared(manager, [write_image(tmp_path / f"{i}.png", seed=40 + i) for i in range(3)])
     now = manager._clock()
     rows = [manager._importer._row(c.image_id, "fresh", c, ImportOptions(), now) for c in group]
-    rows[1] = replace(rows[1], sha256=rows[0].sha256)  # the same bytes twice
+    rows[1] = rows[1]._replace(sha256=rows[0].sha256)  # the same bytes twice
     outcomes = manager._store.insert_images(
         rows, 2, create_stream=Stream("fresh", "fresh", OWNER.user_id, now)
     )
@@ -142,7 +141,7 @@ def test_store_insert_images_keeps_the_others_when_one_row_is_refused(
     assert isinstance(outcomes[1], DuplicateImage) and outcomes[1].image_id == rows[0].id
     assert outcomes[2] is None
     assert {i.id for i in manager.images(OWNER, "fresh")} == {rows[0].id, rows[2].id}
-    again = manager._store.insert_images([replace(rows[1], sha256="f" * 64)], 2)
+    again = manager._store.insert_images([rows[1]._replace(sha256="f" * 64)], 2)
     assert isinstance(again[0], StreamFull)
 
 

@@ -8,7 +8,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -351,7 +350,7 @@ def test_an_original_missing_or_altered_is_reported_by_its_row(settings: Setting
 
 def test_a_healthy_library_checks_clean_through_the_manager(settings: Settings) -> None:
     add_images(settings, range(2))
-    with StreamImageManager(replace(settings), clock=lambda: T0) as manager:
+    with StreamImageManager(settings._replace(), clock=lambda: T0) as manager:
         report = manager.check(full=True)
     assert report.findings == [] and report.notes == []
     assert report.summary() == "checked 2 images (sizes and SHA-256): no damage found"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import threading
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -161,7 +160,7 @@ def test_the_slideshow_folder_holds_exactly_the_audiences_images_in_grid_order(
 
 
 def obs_settings(settings: Settings, url: str, password: str = PASSWORD) -> Settings:
-    return replace(settings, obs_websocket_url=url, obs_websocket_password=password)
+    return settings._replace(obs_websocket_url=url, obs_websocket_password=password)
 
 
 def test_show_on_obs_names_a_complete_clean_new_file_for_each_switch(

@@ -9,7 +9,6 @@ import logging
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -240,7 +239,7 @@ def test_a_cache_folder_that_cannot_be_created_works_uncached(
     folder = parent / "cache"
     with unusable(parent) as how, caplog.at_level(logging.WARNING):
         target = folder if parent.is_dir() else parent
-        with StreamImageManager(replace(settings, image_cache_dir=target)) as manager:
+        with StreamImageManager(settings._replace(image_cache_dir=target)) as manager:
             image = add(manager, Visibility.PUBLIC)
             assert decoded_size(manager.rendition(OWNER, image.id))
             warning = manager.cache_warning

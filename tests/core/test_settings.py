@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from streamimages_desktop.cli.entry import build_parser, main
 from streamimages_desktop.core.settings import (
     CACHE_POLICIES,
     DEFAULT_EXTENSIONS,
+    PLATFORM_FOLDER,
     SPECS,
     Settings,
     SettingsError,
@@ -142,7 +142,7 @@ def test_the_config_file_is_found_through_streamimages_config(tmp_path: Path) ->
 
 
 def test_every_field_is_declared_with_help() -> None:
-    assert [f.name.upper() for f in fields(Settings)] == list(SPECS)
+    assert [name.upper() for name in Settings._fields] == list(SPECS)
     for name, spec in SPECS.items():
         assert spec.help and "\n" not in spec.help, name
         if spec.kind in ("int", "float"):
@@ -226,3 +226,35 @@ def test_the_cache_policy_choices_are_the_workbench_policies(tmp_path: Path) -> 
     assert Settings.load({}, config_file=tmp_path / "none").image_cache_policy == DEFAULT_POLICY
     chosen = Settings.load({"IMAGE_CACHE_POLICY": "SIEVE"}, config_file=tmp_path / "none")
     assert chosen.image_cache_policy == "sieve"
+
+
+def test_each_spec_is_its_own_fields() -> None:
+    """SPECS pairs fields and specs by declaration order: each default has its spec's kind."""
+    kinds = {
+        "int": int,
+        "float": float,
+        "switch": bool,
+        "text": str,
+        "choice": str,
+        "extensions": frozenset,
+        "folder": Path,
+    }
+    for name, spec in SPECS.items():
+        default = Settings._field_defaults[name.lower()]
+        assert isinstance(default, kinds[spec.kind]), name
+        assert isinstance(default, bool) == (spec.kind == "switch"), name
+        assert (default is PLATFORM_FOLDER) == (spec.kind == "folder"), name
+        if spec.kind == "choice":
+            assert default in spec.choices, name
+
+
+def test_loading_puts_the_platform_folders_in_place(tmp_path: Path) -> None:
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env["STREAMIMAGES_CONFIG"] = str(tmp_path / "none.toml")
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        settings = Settings.load(env)
+    assert settings.stream_images_dir.is_relative_to(tmp_path / "data")
+    assert settings.image_cache_dir.is_relative_to(tmp_path / "cache")
+    assert PLATFORM_FOLDER not in settings

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -111,7 +110,7 @@ def test_a_deleted_stream_comes_back_with_its_image(manager: StreamImageManager)
 def test_the_trash_takes_no_room_and_makes_no_duplicate_restore_checks_both(
     settings: Settings, clock: Clock
 ) -> None:
-    with StreamImageManager(replace(settings, max_stream_images_per_stream=2), clock=clock) as m:
+    with StreamImageManager(settings._replace(max_stream_images_per_stream=2), clock=clock) as m:
         first, second = add(m), add(m, seed=1)
         m.delete_images(OWNER, [first.id])
         third = add(m, seed=2)  # the trashed one took no room
@@ -153,7 +152,7 @@ def test_empty_trash_removes_the_original_only_when_no_row_uses_it(
 def test_move_and_copy_respect_the_target_limit_and_duplicates(
     settings: Settings, clock: Clock
 ) -> None:
-    with StreamImageManager(replace(settings, max_stream_images_per_stream=2), clock=clock) as m:
+    with StreamImageManager(settings._replace(max_stream_images_per_stream=2), clock=clock) as m:
         a, b = add(m), add(m, seed=1)
         twin = add(m, stream="t", seed=0)
         moved = m.move_images(OWNER, [a.id, b.id], "t")

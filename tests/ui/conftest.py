@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -56,7 +55,7 @@ def import_images(
 
 def big_settings(settings: Settings, per_stream: int) -> Settings:
     """The same settings with MAX_STREAM_IMAGES_PER_STREAM raised."""
-    return dataclasses.replace(settings, max_stream_images_per_stream=per_stream)
+    return settings._replace(max_stream_images_per_stream=per_stream)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ each member's own logins, to the database and to storage, show nothing above the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +151,7 @@ def test_unreachable_storage_refuses_an_import_in_one_line_and_writes_no_row(
 ) -> None:
     endpoint = owner_settings.stream_images_blob_endpoint
     port = endpoint.rsplit(":", 1)[1]
-    away = replace(owner_settings, stream_images_blob_endpoint=endpoint.replace(port, "1"))
+    away = owner_settings._replace(stream_images_blob_endpoint=endpoint.replace(port, "1"))
     with StreamImageManager(away) as manager:
         data = image_bytes("PNG", (30, 20), seed=7)
         result = manager.import_bytes(OWNER, "live", data, "x.png", ImportOptions())

@@ -12,7 +12,7 @@ import hashlib
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +73,7 @@ class Seat:
 @pytest.fixture
 def library(tmp_path: Path, postgres_url: str, s3_admin: StorageAdmin) -> Library:
     local = Settings.load({}, library=tmp_path / "lib", cache_dir=tmp_path / "cache")
-    owner = replace(
-        local,
+    owner = local._replace(
         stream_images_database_url=postgres_url,
         stream_images_blob_url=f"s3://{s3_admin.bucket}/{s3_admin.prefix}",
         stream_images_blob_endpoint=s3_admin.endpoint_url,
@@ -163,7 +162,7 @@ def can_update(conn: psycopg.Connection[Any]) -> bool:
 
 
 def storage_down(settings: Settings) -> Settings:
-    return replace(settings, stream_images_blob_endpoint=UNREACHABLE)
+    return settings._replace(stream_images_blob_endpoint=UNREACHABLE)
 
 
 def test_a_level_change_up_and_down_applies_to_the_member_s_open_connection_and_keys(
@@ -245,7 +244,7 @@ def plain_owner(library: Library, postgres_server: PostgresServer) -> Iterator[S
             store.insert_image(make_image(v.value, visibility=v, title=TITLES[v]), 50)
     finally:
         store.close()
-    yield replace(library.owner, stream_images_database_url=url)
+    yield library.owner._replace(stream_images_database_url=url)
     with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
         conn.execute(f"DROP ROLE {role}")
@@ -370,8 +369,7 @@ def test_unknown_bad_or_protected_names_and_levels_change_nothing(
 
 def test_a_member_s_own_settings_may_not_manage_members(library: Library, seat_of: Any) -> None:
     boss, other = seat_of("all", can_edit=True), seat_of("public")
-    theirs = replace(
-        library.owner,
+    theirs = library.owner._replace(
         stream_images_database_url=boss.url,
         stream_images_blob_access_key=boss.keys[0],
         stream_images_blob_secret_key=boss.keys[1],

@@ -3,7 +3,6 @@ cancelled, a failed one is one clear line, a local library opens as before."""
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 import threading
 import time
@@ -44,8 +43,7 @@ def silent_port() -> Iterator[int]:
 
 
 def unanswering_team(settings: Settings, port: int) -> Settings:
-    return dataclasses.replace(
-        settings,
+    return settings._replace(
         stream_images_database_url=f"postgresql://member:secret@127.0.0.1:{port}/team",
         stream_images_blob_url="s3://team-bucket/library",
         stream_images_blob_endpoint="http://127.0.0.1:9",

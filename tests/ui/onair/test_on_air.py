@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -276,7 +275,7 @@ def test_start_on_air_starts_the_window_on_air(
     built: list[MainWindow],
 ) -> None:
     assert Settings.load({"START_ON_AIR": "true"}, config_file=Path("/nonexistent")).start_on_air
-    on = replace(settings, start_on_air=True)
+    on = settings._replace(start_on_air=True)
     window = MainWindow(manager, pixmap_cache, on, qsettings=qsettings, stream="mixed")
     qtbot.addWidget(window)
     built.append(window)

@@ -3,7 +3,6 @@ slideshow, roles applied at once, edits, views counted."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -37,7 +36,7 @@ Groups = dict[Visibility, list[str]]
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """A slideshow interval that is not the default, so the test sees the setting is used."""
-    return dataclasses.replace(settings, viewer_slideshow_seconds=2.5)
+    return settings._replace(viewer_slideshow_seconds=2.5)
 
 
 @pytest.fixture

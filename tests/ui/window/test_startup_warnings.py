@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ def manager(settings: Settings, tmp_path: Path) -> Iterator[StreamImageManager]:
     settings.stream_images_dir.mkdir(mode=0o755)
     settings.stream_images_dir.chmod(0o755)
     (tmp_path / "cache-file").write_text("in the way")
-    shared = replace(settings, image_cache_dir=tmp_path / "cache-file")
+    shared = settings._replace(image_cache_dir=tmp_path / "cache-file")
     with StreamImageManager(shared) as made:
         yield made
 
