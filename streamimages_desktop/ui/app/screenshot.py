@@ -5,7 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QMessageLogContext, QObject, QTimer, QtMsgType
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QEventLoop,
+    QMessageLogContext,
+    QObject,
+    QTimer,
+    QtMsgType,
+)
 
 from streamimages_desktop.ui.window.main_window import MainWindow
 
@@ -71,6 +79,9 @@ class Screenshot(QObject):
         self._timeout.stop()
         try:
             self._window.cache_pane.refresh_now()  # its figures, not those of its last poll
+            # The refresh may add rows to the pages table; until the posted layout requests
+            # run, the scroll area has not grown its content and the other boxes are squeezed.
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
             image = self._window.grab().toImage()
             saved = bool(image.save(str(self.path), "PNG"))  # type: ignore[call-overload]
         except Exception:  # the loop must end whatever happens; one line, no traceback
