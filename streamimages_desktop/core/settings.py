@@ -262,6 +262,8 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
 def read_config(file: Path) -> dict[str, object]:
     """The config file's keys as written (none if it does not exist); an unknown key is refused."""
     if not file.is_file():
+        if file.exists():  # a folder (or a device) where the file goes: never the user's intent
+            raise SettingsError(f"config file {file}: not a file")
         return {}
     import tomllib  # here: most runs have no config file, and every command reads settings
 
@@ -298,6 +300,8 @@ def parse(name: str, raw: object) -> Any:
     if spec.kind == "folder":
         if not text:
             raise SettingsError(f"{name} is empty: expected a folder path")
+        if "\0" in text:  # no system takes a NUL in a path; os calls would raise later
+            raise SettingsError(f"{name}: a folder path has no NUL character")
         return Path(os.path.expanduser(text))
     if spec.kind == "text":
         if isinstance(raw, list | dict | bool) or not str(raw).isprintable():

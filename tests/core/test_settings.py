@@ -67,6 +67,7 @@ def test_extensions_are_normalised(tmp_path: Path) -> None:
         ("IMAGE_CACHE_MAX_DISK_MB", "inf", "IMAGE_CACHE_MAX_DISK_MB"),
         ("ALLOWED_IMAGE_EXTENSIONS", ".tiff .png", "expected some of"),
         ("STREAM_IMAGES_DIR", "  ", "STREAM_IMAGES_DIR is empty"),
+        ("IMAGE_CACHE_DIR", "/tmp/a\0b", "a folder path has no NUL character"),
         ("IMAGE_CACHE_POLICY", "belady", "expected one of seed, lru, fifo"),
     ],
 )
@@ -77,6 +78,11 @@ def test_bad_values_name_the_variable_and_the_range(
         Settings.load({name: value}, config_file=tmp_path / "none")
     assert expected in str(err.value)
     assert name in str(err.value)
+
+
+def test_a_folder_named_as_the_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="not a file"):
+        Settings.load({}, config_file=tmp_path)
 
 
 def test_unreadable_config_file_is_a_clear_error(tmp_path: Path) -> None:
