@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from streamimages_desktop.core.errors import NotFound, UserError
+from streamimages_desktop.core.labels import visible_to
 from streamimages_desktop.core.manager_state import OnFirstUse
 from streamimages_desktop.core.models import OWNER, Role, StreamImage, Viewer
 from streamimages_desktop.core.viewer_reads import ViewerReads
@@ -77,6 +78,8 @@ class AudienceOutput(ViewerReads):
         a zip, with an optional manifest of what `viewer` may see; all or nothing."""
         rows = (self._store.get_image(viewer, image.id) for image in images)
         visible = [row for row in rows if row is not None]  # as they are now, for this role
+        if not visible:  # an empty zip or folder is never what was asked for; nothing is written
+            raise UserError(f"nothing to export: no image chosen is {visible_to(viewer.role)}")
         return exporting.export_images(
             visible,
             self._derivative_of,

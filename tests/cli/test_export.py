@@ -152,3 +152,12 @@ def test_slideshow_to_a_folder_and_to_obs(
         "SetInputSettings",
         "GetInputSettings",
     ]
+
+
+def test_an_export_of_nothing_the_role_may_see_is_one_line_and_no_file(tmp_path: Path) -> None:
+    ids = seed(tmp_path)
+    target = tmp_path / "out.zip"
+    proc = run(tmp_path, "export", ids[Visibility.PRIVATE], "--as", "subscriber", "--zip", target)
+    err = assert_clean_error(proc, 1)
+    assert err == "streamimages: nothing to export: no image chosen is visible to subscriber\n"
+    assert proc.stdout == "" and not target.exists()

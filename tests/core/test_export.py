@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from streamimages_desktop.core.errors import EnvironmentProblem
+from streamimages_desktop.core.errors import EnvironmentProblem, UserError
 from streamimages_desktop.core.export import safe_name
 from streamimages_desktop.core.importer import ImportOptions
 from streamimages_desktop.core.manager import StreamImageManager
@@ -107,6 +107,23 @@ def test_a_row_made_private_after_the_selection_is_not_exported(
     result = manager.export(viewer, tmp_path / "out", chosen)
     assert chosen[0].id not in {e.image_id for e in result.exported}
     assert len(result.exported) == len(chosen) - 1
+
+
+@pytest.mark.parametrize("as_zip", [False, True])
+def test_an_export_of_nothing_the_role_may_see_writes_nothing(
+    manager: StreamImageManager, tmp_path: Path, as_zip: bool
+) -> None:
+    """Only private images chosen, as a viewer: no empty zip or folder, and a line that says
+    why without telling whether the images exist."""
+    made = seed(manager)
+    private = [i for i, v in made.items() if v is Visibility.PRIVATE]
+    viewer = Viewer(Role.VIEWER)
+    target = tmp_path / ("out.zip" if as_zip else "out")
+    everything = [manager.image(OWNER, i) for i in private]
+    with pytest.raises(UserError, match="nothing to export: no image chosen is visible to viewer"):
+        manager.export(viewer, target, everything, as_zip=as_zip)
+    assert not target.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_names_come_from_titles_made_safe_and_unique(

@@ -139,3 +139,26 @@ def test_the_export_dialog_exports_on_a_worker_and_cancel_writes_nothing(
     assert not (tmp_path / "cancelled").exists()
     assert dialog.status.text() == "Export cancelled: nothing was written."
     dialog.close()
+
+
+def test_the_export_dialog_says_when_the_role_may_see_nothing_chosen(
+    qtbot: QtBot, make_window: WindowFactory, manager: StreamImageManager, tmp_path: Path
+) -> None:
+    for number in range(2):
+        options = ImportOptions(Visibility.PRIVATE, title=f"backstage {number}")
+        data = canaries.jpeg_canary().data + bytes([number])
+        manager.import_bytes(OWNER, "show", data, f"b{number}.jpg", options)
+    window = make_window()
+    window.findChild(type(window.open_action), "export_action").trigger()
+    dialog = window.findChild(ExportDialog, "export_dialog")
+    assert isinstance(dialog, ExportDialog)
+    dialog.role_box.setCurrentIndex(dialog.role_box.findData(Role.VIEWER))
+    dialog.all_choice.setChecked(True)
+    dialog.zip_choice.setChecked(True)
+    dialog.path_edit.setText(str(tmp_path / "out.zip"))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=20_000)
+    dialog.grab().save(str(tmp_path / "export-nothing.png"))
+    assert dialog.status.text() == "nothing to export: no image chosen is visible to viewer"
+    assert dialog.last_result is None and not (tmp_path / "out.zip").exists()
+    dialog.close()
