@@ -22,7 +22,8 @@ def add_parser(subparsers: Any) -> None:
         help="export clean copies of the images a role may see to a folder or a zip",
         description="Writes a freshly encoded copy of each image (upright, sRGB, with no EXIF, "
         "XMP, comments or other metadata) named from its title. Images the role may not see "
-        "are left out without a word. Nothing is written unless everything is.",
+        "are left out without a word; when that leaves none, nothing is written and it says so. "
+        "Nothing is written unless everything is.",
     )
     export.add_argument("ids", nargs="*", metavar="ID", help="the images to export")
     export.add_argument("--stream", type=validate_stream_id, help="a stream's images")
