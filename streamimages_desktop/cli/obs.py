@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from streamimages_desktop.cli.console import open_library, out
+from streamimages_desktop.cli.console import error, open_library, out
 from streamimages_desktop.cli.format import escape
 from streamimages_desktop.cli.names import validate_stream_id
 
@@ -77,6 +77,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             paths = manager.slideshow_to_folder(viewer, args.stream, args.folder)
         else:
             paths = manager.slideshow_on_obs(viewer, args.stream, args.obs_input)
+    if not paths:  # emptied, as asked: nothing the audience may not see stays on stream
+        from streamimages_desktop.core.labels import visible_to
+
+        error(
+            f"warning: the slideshow is empty: no image of stream {args.stream} is "
+            f"{visible_to(viewer.role)}"
+        )
     for path in paths:
         out(f"slide {escape(str(path))}")
     return 0

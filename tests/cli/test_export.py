@@ -161,3 +161,17 @@ def test_an_export_of_nothing_the_role_may_see_is_one_line_and_no_file(tmp_path:
     err = assert_clean_error(proc, 1)
     assert err == "streamimages: nothing to export: no image chosen is visible to subscriber\n"
     assert proc.stdout == "" and not target.exists()
+
+
+def test_a_slideshow_of_nothing_visible_empties_the_folder_and_says_so(tmp_path: Path) -> None:
+    ids = seed(tmp_path)
+    slides = tmp_path / "slides"
+    assert run(tmp_path, "slideshow", "--stream", "s1", "--folder", slides).returncode == 0
+    assert len(list(slides.iterdir())) == 1  # the public one
+    proc = run(tmp_path, "set", ids[Visibility.PUBLIC], "--visibility", "private")
+    assert proc.returncode == 0, proc.stderr
+    proc = run(tmp_path, "slideshow", "--stream", "s1", "--folder", slides)
+    assert proc.returncode == 0 and proc.stdout == ""
+    expected = "the slideshow is empty: no image of stream s1 is visible to viewer"
+    assert proc.stderr == f"streamimages: warning: {expected}\n"
+    assert list(slides.iterdir()) == []
