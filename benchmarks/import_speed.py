@@ -7,7 +7,9 @@ Small files (640x480 JPEGs, what a stream mostly imports):
       (both cores, no GIL, no library): the work itself.
   (b) StreamImageManager.import_paths into a fresh library: the same work plus every check,
       the originals written durably, the thumbnail cached and the rows committed (in groups).
-  Goal (issue 14): b/a <= 1.3.
+  (d) the baseline plus a durable copy of each original (temp file, fsync, rename, folder
+      fsync), in two processes: what durability alone costs, with no database.
+  Goal (issue 14): b/a <= 1.3; b/d shows what the library adds over a durable copy.
 Large files (24-megapixel JPEGs, a camera's):
   (f) one-core floor: read + SHA-256 + reduced (draft) decode, one file after another.
   (b) import_paths as above.
@@ -22,6 +24,7 @@ file over the baseline work's, which no amount of parallelism takes b/a below.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import io
 import os
@@ -69,6 +72,28 @@ def baseline(path: Path) -> bytes:
         out = io.BytesIO()
         im.convert("RGB").save(out, "JPEG", quality=85)
     return out.getvalue()
+
+
+def durable(folder: Path, path: Path) -> bytes:
+    """The baseline plus the least a durable import adds, with no database: the original
+    written to a temp file, fsynced, renamed into its shard (by SHA-256, 256 of them, as the
+    library's) and the shard folder fsynced."""
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    shard = folder / digest[:2]
+    shard.mkdir(exist_ok=True)
+    temp = shard / f".{digest}.{os.getpid()}.tmp"
+    with open(temp, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, shard / digest)
+    handle = os.open(shard, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+    return baseline(path)
 
 
 def floor(path: Path) -> int:
@@ -175,21 +200,29 @@ def main() -> int:
             small = make_photos(photos, args.small, SMALL, seed=2)
             each = sum(p.stat().st_size for p in small) / len(small) / 1e3
             list(two.map(baseline, small))  # warm the page cache, Pillow and both processes
-            a, b, one = interleaved(
+            copies = scratch / "durable"
+            copies.mkdir()
+            a, b, one, d = interleaved(
                 args.repeat,
                 lambda: best_of(1, lambda: list(two.map(baseline, small, chunksize=8))),
                 lambda: import_once(small, scratch),
                 lambda: best_of(1, lambda: [baseline(p) for p in small]),
+                lambda: best_of(
+                    1, lambda: list(two.map(functools.partial(durable, copies), small, chunksize=8))
+                ),
             )
             print(f"\n{len(small)} JPEGs of {SMALL[0]}x{SMALL[1]}, {each:.0f} KB each")
             table(
                 len(small),
                 [
                     ("(a) baseline, two processes: read+sha+draft+thumb", a),
+                    ("(d) (a) plus a durable copy of each original", d),
                     ("(b) import_paths (full checks, durable)", b),
                 ],
             )
             print(f"b/a = {b / a:.2f}   (goal <= 1.3)")
+            print(f"d/a = {d / a:.2f}   (what durability alone costs, no database)")
+            print(f"b/d = {b / d:.2f}   (what the library adds over a durable copy)")
             print(f"a/one core = {a / one:.2f}   (what two cores give now: 0.5 on an idle machine)")
             cpu_line(small, baseline, "b/a", 1)  # (a) is on two cores too
         if args.large:
