@@ -56,6 +56,12 @@ def visibility_choice(visibility: Visibility | str) -> str:
     return f"{name} (owner only)" if visibility is Visibility.PRIVATE else name
 
 
+def sentence(line: str) -> str:
+    """`line` with its first letter capitalised. Core's lines start lowercase so that they read
+    inside a command line's `streamimages: no stream x`; alone in a window they open a sentence."""
+    return line[:1].upper() + line[1:]
+
+
 def role_name(role: Role | str) -> str:
     return ROLE_NAMES[Role(role)]
 

@@ -261,9 +261,9 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
 
 def read_config(file: Path) -> dict[str, object]:
     """The config file's keys as written (none if it does not exist); an unknown key is refused."""
+    if file.is_dir():  # never the user's intent (/dev/null, which reads as empty, is fine)
+        raise SettingsError(f"config file {file}: a folder, not a file")
     if not file.is_file():
-        if file.exists():  # a folder (or a device) where the file goes: never the user's intent
-            raise SettingsError(f"config file {file}: not a file")
         return {}
     import tomllib  # here: most runs have no config file, and every command reads settings
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -81,8 +82,9 @@ def test_bad_values_name_the_variable_and_the_range(
 
 
 def test_a_folder_named_as_the_config_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="not a file"):
+    with pytest.raises(SettingsError, match="a folder, not a file"):
         Settings.load({}, config_file=tmp_path)
+    assert Settings.load({}, config_file=Path(os.devnull)) == Settings.load({}, config_file=None)
 
 
 def test_unreadable_config_file_is_a_clear_error(tmp_path: Path) -> None:

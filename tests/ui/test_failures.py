@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from streamimages_desktop.core.errors import EnvironmentProblem, NotFound, ProblemKind
+from streamimages_desktop.core.labels import sentence
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER
 from streamimages_desktop.ui import failures
@@ -110,7 +111,7 @@ def test_a_user_error_shows_its_line_and_logs_nothing(
     line = said.args[0]
     assert "live" in line and line != INTERNAL_LINE
     boxes = message_boxes()
-    assert [box.text() for box in boxes] == [line]
+    assert [box.text() for box in boxes] == [sentence(line)]  # a box opens a sentence
     for box in boxes:
         box.close()
     assert handler.dialog is None

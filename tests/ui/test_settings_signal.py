@@ -137,8 +137,8 @@ def test_a_change_that_cannot_be_saved_says_so_and_what_is_in_force_stays(
     what: str,
     change: Callable[[CachePane], None],
 ) -> None:
-    cfg = tmp_path / "settings.toml"
-    cfg.mkdir()  # a folder where the file should be: the write fails
+    (tmp_path / "blocked").write_text("")  # a file where the config folder should be
+    cfg = tmp_path / "blocked" / "settings.toml"  # so the write fails
     monkeypatch.setenv("STREAMIMAGES_CONFIG", str(cfg))
     qsettings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
     window = open_window(qtbot, manager, restart_settings(tmp_path), qsettings)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from streamimages_desktop.core.labels import sentence
 from streamimages_desktop.core.models import OWNER, TrashedImage
 from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui import failures
@@ -138,4 +139,4 @@ class TrashDialog(QDialog):
         )
 
     def _on_failed(self, exc: Exception) -> None:
-        self.note.setText(failures.handle(exc))
+        self.note.setText(sentence(failures.handle(exc)))

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from streamimages_desktop.core.labels import role_name
+from streamimages_desktop.core.labels import role_name, sentence
 from streamimages_desktop.core.models import Role, Viewer
 from streamimages_desktop.core.units import count_of
 from streamimages_desktop.ui import failures
@@ -214,7 +214,7 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(True)
         self.progress.setVisible(False)
         line = failures.handle(exc)
-        self.status.setText(line)
+        self.status.setText(sentence(line))
         self.finished_export.emit(line)
 
     def done(self, result: int) -> None:  # closing while running cancels and waits

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from streamimages_desktop.core.labels import sentence
 from streamimages_desktop.core.models import InvalidStreamId, validate_stream_id
 
 
@@ -57,7 +58,7 @@ def choose_stream(
 
 def warn(parent: QWidget, title: str, text: str) -> QMessageBox:
     """Tell the user about an error in one line, without blocking."""
-    box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
+    box = QMessageBox(QMessageBox.Icon.Warning, title, sentence(text), parent=parent)
     box.setAccessibleName(title)
     box.finished.connect(box.deleteLater)
     box.open()
@@ -131,8 +132,7 @@ class CreateStreamDialog(QDialog):
         try:
             validate_stream_id(stream_id)
         except InvalidStreamId as exc:
-            text = str(exc)
-            return text[:1].upper() + text[1:] + "."
+            return sentence(str(exc)) + "."
         if stream_id in self._existing:
             return f"A stream with id {stream_id!r} exists already."
         return ""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from streamimages_desktop.core.access import allowed_visibilities
-from streamimages_desktop.core.labels import VISIBILITY_COUNTED, role_name, visible_to
+from streamimages_desktop.core.labels import VISIBILITY_COUNTED, role_name, sentence, visible_to
 from streamimages_desktop.core.models import Role, Stats, Viewer, Visibility
 from streamimages_desktop.core.units import count_of, format_bytes
 from streamimages_desktop.ui.tasks import TaskRunner
@@ -87,7 +87,7 @@ class StatusLine(QStatusBar):
         return label
 
     def flash(self, text: str) -> None:
-        self.showMessage(text, FLASH_MS)
+        self.showMessage(sentence(text), FLASH_MS)
 
     def set_role(self, role: Role) -> None:
         self._role = role

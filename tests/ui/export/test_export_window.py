@@ -159,6 +159,6 @@ def test_the_export_dialog_says_when_the_role_may_see_nothing_chosen(
     dialog.start()
     qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=20_000)
     dialog.grab().save(str(tmp_path / "export-nothing.png"))
-    assert dialog.status.text() == "nothing to export: no image chosen is visible to viewer"
+    assert dialog.status.text() == "Nothing to export: no image chosen is visible to viewer"
     assert dialog.last_result is None and not (tmp_path / "out.zip").exists()
     dialog.close()
