@@ -14,6 +14,7 @@ Large files (24-megapixel JPEGs, a camera's):
   (f) one-core floor: read + SHA-256 + reduced (draft) decode, one file after another.
   (b) import_paths as above.
   (c) naive: read + SHA-256 + full decode + LANCZOS resize to 200 + encode, sequential.
+  (f2d) that floor in two processes plus a durable copy of each original, as (d) above.
   Goal: b/f <= 0.6 (both cores busy). c/b shows what the reduced, parallel decode buys.
 Each part also prints what two processes gain over one right now (interleaved with the rest):
 on a shared machine whose other tenants keep the cores busy that is near 1.0, and no "both
@@ -78,6 +79,17 @@ def durable(folder: Path, path: Path) -> bytes:
     """The baseline plus the least a durable import adds, with no database: the original
     written to a temp file, fsynced, renamed into its shard (by SHA-256, 256 of them, as the
     library's) and the shard folder fsynced."""
+    durable_copy(folder, path)
+    return baseline(path)
+
+
+def durable_floor(folder: Path, path: Path) -> int:
+    """The one-core floor plus the same durable copy."""
+    durable_copy(folder, path)
+    return floor(path)
+
+
+def durable_copy(folder: Path, path: Path) -> None:
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     shard = folder / digest[:2]
@@ -93,7 +105,6 @@ def durable(folder: Path, path: Path) -> bytes:
         os.fsync(handle)
     finally:
         os.close(handle)
-    return baseline(path)
 
 
 def floor(path: Path) -> int:
@@ -230,11 +241,16 @@ def main() -> int:
             each = sum(p.stat().st_size for p in large) / len(large) / 1e6
             for p in large:
                 floor(p)
-            f, f2, b = interleaved(
+            large_copies = scratch / "durable-large"
+            large_copies.mkdir()
+            f, f2, b, fd = interleaved(
                 args.repeat,
                 lambda: best_of(1, lambda: [floor(p) for p in large]),
                 lambda: best_of(1, lambda: list(two.map(floor, large))),
                 lambda: import_once(large, scratch),
+                lambda: best_of(
+                    1, lambda: list(two.map(functools.partial(durable_floor, large_copies), large))
+                ),
             )
             c = best_of(1, lambda: [naive(p) for p in large])
             print(f"\n{len(large)} JPEGs of {LARGE[0]}x{LARGE[1]}, {each:.1f} MB each")
@@ -243,12 +259,14 @@ def main() -> int:
                 [
                     ("(f) one-core floor: read+sha+draft decode", f),
                     ("(f2) the same floor in two processes", f2),
+                    ("(f2d) (f2) plus a durable copy of each original", fd),
                     ("(b) import_paths (full checks, durable)", b),
                     ("(c) naive: full decode + LANCZOS", c),
                 ],
             )
             print(f"b/f = {b / f:.2f}   (goal <= 0.6: both cores busy)")
             print(f"f2/f = {f2 / f:.2f}   (what two cores give now: 0.5 on an idle machine)")
+            print(f"f2d/f = {fd / f:.2f}   (two cores and durability, no database)")
             print(f"c/b = {c / b:.2f}   (how much faster than a naive importer)")
             cpu_line(large, floor, "b/f", 2)  # (f) is on one core
     return 0
