@@ -156,6 +156,13 @@ def trashed(store: Store) -> list[TrashedImage]:
     return sorted(found, key=lambda t: (t.trashed, t.image.id), reverse=True)
 
 
+def trashed_image(store: Store, image_id: str) -> StreamImage | None:
+    """One image of the owner's trash as it was trashed; None when it is not in the trash."""
+    with store.transaction() as conn:
+        rows = rows_where(conn, f"{access.trash_clause(OWNER)} AND images.id = ?", (image_id,))
+    return rows[0] if rows else None
+
+
 def expired(store: Store, before: datetime | None) -> list[StreamImage]:
     """Trashed rows trashed before `before` (all of them for None)."""
     with store.transaction() as conn:

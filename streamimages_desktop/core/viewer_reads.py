@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from streamimages_desktop.core import access
+from streamimages_desktop.core import access, trash
 from streamimages_desktop.core.errors import NotFound, StreamImagesError
 from streamimages_desktop.core.manager_state import ManagerState, OnFirstUse, log, not_found
 from streamimages_desktop.core.models import (
@@ -143,6 +143,21 @@ class ViewerReads(ManagerState):
         if cached is not None:
             return cached
         data = imaging.render(self._original_of(found), rendition_side(rendition, self._top))
+        return self._put_rendition(key, data)
+
+    def trashed_thumbnail(self, viewer: Viewer, image_id: str) -> bytes:
+        """The thumbnail of an image in the owner's Trash, so it shows what it holds. Only the
+        owner has a Trash (every other role is refused) and a live image is not found here.
+        Cached like any rendition: a purge discards it, a restore finds it still good."""
+        access.require_edit(viewer)
+        found = trash.trashed_image(self._store, image_id)
+        if found is None:
+            raise not_found(image_id)
+        key = disk_cache.RenditionKey(found.id, "thumb", found.sha256)
+        cached = self._disk_cache.get(key)
+        if cached is not None:
+            return cached
+        data = imaging.render(self._original_of(found), rendition_side("thumb", self._top))
         return self._put_rendition(key, data)
 
     def rendition_or_pixels(

@@ -3,12 +3,14 @@ purged with care for shared originals, moves and copies that respect limits and 
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from streamimages_desktop.core import schema
 from streamimages_desktop.core.errors import (
@@ -23,8 +25,8 @@ from streamimages_desktop.core.importer import ImportStatus
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Visibility
 from streamimages_desktop.core.settings import Settings
-from tests.backends import original_names, raw_rows
-from tests.core.test_manager import ALL_VIEWERS, SUBSCRIBER, VIEWER, Clock, add, rendition_files
+from tests.backends import original_names, raw_rows, rendition_files
+from tests.core.test_manager import ALL_VIEWERS, SUBSCRIBER, VIEWER, Clock, add
 from tests.images import image_bytes
 
 pytestmark = pytest.mark.both_backends
@@ -75,6 +77,35 @@ def test_a_trashed_image_is_absent_from_every_read_path_for_every_role(
         with pytest.raises(AccessDenied):
             manager.trash_count(who)
     assert originals(settings) == sorted(f"{i.sha256}.png" for i in (kept, gone))
+
+
+def test_the_trash_shows_the_owner_its_images_thumbnails_and_no_one_else(
+    manager: StreamImageManager, settings: Settings
+) -> None:
+    live = add(manager, title="live")
+    gone = add(manager, Visibility.PRIVATE, seed=1, size=(640, 480), title="gone")
+    with pytest.raises(NotFound):  # a live image is not in the trash
+        manager.trashed_thumbnail(OWNER, live.id)
+    manager.delete_images(OWNER, [gone.id])
+    cached = rendition_files(settings)  # the live image's thumbnail alone
+    thumb = manager.trashed_thumbnail(OWNER, gone.id)
+    with Image.open(io.BytesIO(thumb)) as im:
+        assert im.format == "JPEG" and im.size == (200, 150)
+    assert len(rendition_files(settings)) == len(cached) + 1
+    assert manager.trashed_thumbnail(OWNER, gone.id) == thumb  # the cached file
+    for who in (SUBSCRIBER, VIEWER):
+        with pytest.raises(AccessDenied):
+            manager.trashed_thumbnail(who, gone.id)
+    for read in (manager.image, manager.rendition, manager.original):  # still trashed
+        with pytest.raises(NotFound):
+            read(OWNER, gone.id)
+    manager.restore_images(OWNER, [gone.id])
+    assert manager.rendition(OWNER, gone.id, "thumb") == thumb
+    manager.delete_images(OWNER, [gone.id])
+    manager.empty_trash(OWNER)
+    with pytest.raises(NotFound):
+        manager.trashed_thumbnail(OWNER, gone.id)
+    assert rendition_files(settings) == cached  # the purge took its thumbnail too
 
 
 def test_restore_puts_back_every_field(manager: StreamImageManager, settings: Settings) -> None:

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from streamimages_desktop.core.manager import StreamImageManager
 from streamimages_desktop.core.models import OWNER, Role, Visibility
 from streamimages_desktop.core.settings import Settings
+from streamimages_desktop.ui.curation.trash_view import THUMB_PX
 from streamimages_desktop.ui.gallery.pixmap_cache import PixmapCache
 from streamimages_desktop.ui.window.main_window import MainWindow
 from tests.images import write_image
@@ -251,6 +252,39 @@ def test_the_trash_says_how_much_it_holds_and_opens_from_the_edit_menu(
     trash.close()
     window.set_role(Role.VIEWER)  # only the owner has a Trash
     assert not window.trash_action.isEnabled() and not button.isVisibleTo(window)
+
+
+def test_the_trash_shows_each_image_s_thumbnail_and_a_placeholder_without_its_original(
+    library: dict[Visibility, list[str]],
+    make_window: WindowFactory,
+    manager: StreamImageManager,
+    settings: Settings,
+    qtbot: QtBot,
+    tmp_path: Path,
+) -> None:
+    window = make_window(stream="mixed")
+    ids = library[Visibility.PRIVATE]
+    window.image_actions.delete(ids)
+    settle(qtbot, window)
+    gone = manager.trash(OWNER)[-1].image  # its original goes missing
+    for original in (settings.stream_images_dir / "originals").rglob(f"{gone.sha256}.*"):
+        original.unlink()
+    trash = window.stream_browser.open_trash()
+    with qtbot.waitSignal(trash.thumbnails_shown, timeout=20_000):
+        qtbot.waitUntil(lambda: set(trash.ids()) == set(ids))
+    trash.grab().save(str(tmp_path / "trash-thumbnails.png"))
+    placeholder = trash._placeholder.toImage().pixelColor(0, 0)
+    centres = {}
+    for index in range(trash.tree.topLevelItemCount()):
+        row = trash.tree.topLevelItem(index)
+        assert row is not None
+        picture = row.icon(0).pixmap(THUMB_PX).toImage()
+        centres[row.data(0, Qt.ItemDataRole.UserRole)] = picture.pixelColor(
+            picture.width() // 2, picture.height() // 2
+        )
+    assert centres[gone.id] == placeholder
+    assert all(colour != placeholder for i, colour in centres.items() if i != gone.id)
+    assert trash.note.text().startswith("3 images in the trash")  # no error for the lost one
 
 
 def test_dragging_tiles_onto_a_stream_moves_them_and_ctrl_copies(
