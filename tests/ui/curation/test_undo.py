@@ -195,6 +195,17 @@ def test_a_cli_import_and_a_cli_view_show_up_in_the_open_window(
     assert "1 view" in model.data(model.index_of(public), Qt.ItemDataRole.ToolTipRole)
 
 
+def private_ones_trashed(
+    make_window: WindowFactory, library: dict[Visibility, list[str]], qtbot: QtBot
+) -> tuple[MainWindow, list[str]]:
+    """The window on stream "mixed" once its private images were deleted; their ids."""
+    window = make_window(stream="mixed")
+    ids = library[Visibility.PRIVATE]
+    window.image_actions.delete(ids)
+    settle(qtbot, window)
+    return window, ids
+
+
 def test_the_trash_view_restores_and_empties(
     library: dict[Visibility, list[str]],
     make_window: WindowFactory,
@@ -203,10 +214,7 @@ def test_the_trash_view_restores_and_empties(
     qtbot: QtBot,
     tmp_path: Path,
 ) -> None:
-    window = make_window(stream="mixed")
-    ids = library[Visibility.PRIVATE]
-    window.image_actions.delete(ids)
-    settle(qtbot, window)
+    window, ids = private_ones_trashed(make_window, library, qtbot)
     trash = window.stream_browser.open_trash()
     qtbot.waitUntil(lambda: set(trash.ids()) == set(ids))
     trash.grab().save(str(tmp_path / "trash.png"))
@@ -262,10 +270,7 @@ def test_the_trash_shows_each_image_s_thumbnail_and_a_placeholder_without_its_or
     qtbot: QtBot,
     tmp_path: Path,
 ) -> None:
-    window = make_window(stream="mixed")
-    ids = library[Visibility.PRIVATE]
-    window.image_actions.delete(ids)
-    settle(qtbot, window)
+    window, ids = private_ones_trashed(make_window, library, qtbot)
     gone = manager.trash(OWNER)[-1].image  # its original goes missing
     for original in (settings.stream_images_dir / "originals").rglob(f"{gone.sha256}.*"):
         original.unlink()
