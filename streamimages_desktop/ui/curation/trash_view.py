@@ -169,6 +169,11 @@ class TrashDialog(QDialog):
             failures.handle(exc)  # a bug is still reported
         self._show_thumbnail(generation, image_id, QImage())
 
+    def shutdown(self) -> None:
+        """Drop the thumbnails not yet started and wait for those running (the window quits)."""
+        self._thumbnails.clear_queued()
+        self._thumbnails.wait(10_000)
+
     def ids(self) -> list[str]:
         items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
         return [str(item.data(0, _ID_ROLE)) for item in items if item is not None]

@@ -317,6 +317,11 @@ class StreamBrowser(QWidget):
         self.trash_dialog.show()
         return self.trash_dialog
 
+    def shutdown(self) -> None:
+        """Stop the Trash's thumbnail workers before the manager closes."""
+        if self.trash_dialog is not None:
+            self.trash_dialog.shutdown()
+
     def set_curation(self, curation: CurationStack) -> None:
         """The window's undo stack, shared with the image actions (one history)."""
         self.curation.refused.disconnect(self.message)

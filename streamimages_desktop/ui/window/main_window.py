@@ -268,6 +268,7 @@ class MainWindow(RoleView, LibrarySlots, IncomingImages, QMainWindow):
         self.upload_pane.wait(10_000)
         self.gallery.shutdown()
         self.preview.shutdown()
+        self.stream_browser.shutdown()
         self._runner.clear_queued()
         self._runner.wait(10_000)
         self.status.shutdown()

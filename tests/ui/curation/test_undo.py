@@ -290,6 +290,17 @@ def test_the_trash_shows_each_image_s_thumbnail_and_a_placeholder_without_its_or
     assert centres[gone.id] == placeholder
     assert all(colour != placeholder for i, colour in centres.items() if i != gone.id)
     assert trash.note.text().startswith("3 images in the trash")  # no error for the lost one
+    quit_at_once: list[bool] = []  # the window quits while the thumbnails load again
+
+    def quit_now(_count: int) -> None:
+        quit_at_once.append(trash._thumbnails.busy)
+        window.stream_browser.shutdown()
+        quit_at_once.append(trash._thumbnails.wait(0))  # none queued, none running
+
+    trash.loaded.connect(quit_now)
+    with qtbot.waitSignal(trash.loaded):
+        trash.reload()
+    assert quit_at_once == [True, True]
 
 
 def test_dragging_tiles_onto_a_stream_moves_them_and_ctrl_copies(
