@@ -70,6 +70,17 @@ class Seat:
     keys: tuple[str, str]
 
 
+def add_one_of_each(url: str) -> None:
+    """Stream "live" with one image of each visibility, titled TITLES, in the team at `url`."""
+    store = TeamStore(url)
+    try:
+        store.create_stream(Stream("live", "Live", "me", T0))
+        for v in Visibility:
+            store.insert_image(make_image(v.value, visibility=v, title=TITLES[v]), 50)
+    finally:
+        store.close()
+
+
 @pytest.fixture
 def library(tmp_path: Path, postgres_url: str, s3_admin: StorageAdmin) -> Library:
     local = Settings.load({}, library=tmp_path / "lib", cache_dir=tmp_path / "cache")
@@ -80,13 +91,7 @@ def library(tmp_path: Path, postgres_url: str, s3_admin: StorageAdmin) -> Librar
         stream_images_blob_access_key=s3_admin.access_key,
         stream_images_blob_secret_key=s3_admin.secret_key,
     )
-    store = TeamStore(postgres_url)
-    try:
-        store.create_stream(Stream("live", "Live", "me", T0))
-        for v in Visibility:
-            store.insert_image(make_image(v.value, visibility=v, title=TITLES[v]), 50)
-    finally:
-        store.close()
+    add_one_of_each(postgres_url)
     blobs = S3BlobStore(
         s3_admin.bucket,
         s3_admin.prefix,
@@ -237,13 +242,7 @@ def plain_owner(library: Library, postgres_server: PostgresServer) -> Iterator[S
         conn.execute(f"CREATE DATABASE {database} OWNER {role}")
     url = postgres_server.url(database, role, password)
     team_init(url, max_per_stream=50)
-    store = TeamStore(url)
-    try:
-        store.create_stream(Stream("live", "Live", "me", T0))
-        for v in Visibility:
-            store.insert_image(make_image(v.value, visibility=v, title=TITLES[v]), 50)
-    finally:
-        store.close()
+    add_one_of_each(url)
     yield library.owner._replace(stream_images_database_url=url)
     with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
