@@ -7,8 +7,10 @@ process removes only the temp files of writers that are gone, and only once they
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import stat
 import time
 from pathlib import Path
 
@@ -49,6 +51,27 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+class SpecialFileInTheWay(FileExistsError):
+    """`path` is a device, pipe or socket: renaming a new file over it would replace it (run as
+    root, a settings path of /dev/null would become a regular file)."""
+
+    REASON: Final = "a device, pipe or socket is in the way (a file is needed there)"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(errno.EEXIST, self.REASON, str(path))
+
+
+def refuse_special_file(path: Path) -> None:
+    """Raise SpecialFileInTheWay if `path` is (or links to) a device, pipe or socket; a
+    folder is left to the rename, which refuses it."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return  # missing (or unreadable: the write itself then says why)
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        raise SpecialFileInTheWay(path)
+
+
 def atomic_write(path: Path, data: bytes, mode: int = 0o600, *, fsync: bool = True) -> None:
     """Write `data` to `path` so readers see the old file or the whole new one, never a part.
 
@@ -59,9 +82,11 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600, *, fsync: bool = Tr
     before this returns.
 
     The file is created with `mode` whatever the umask. Raises OSError (disk full,
-    permissions) after trying to remove the temp file; a temp file that cannot be removed
-    either is left to the start-up clean-up (remove_leftovers).
+    permissions; SpecialFileInTheWay for a device, pipe or socket at `path`) after trying to
+    remove the temp file; a temp file that cannot be removed either is left to the start-up
+    clean-up (remove_leftovers). A folder at `path` fails the rename (IsADirectoryError).
     """
+    refuse_special_file(path)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.parent / temp_name()
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)

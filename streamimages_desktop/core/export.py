@@ -118,6 +118,9 @@ def export_images(
     target = target.expanduser().absolute()
     if as_zip and target.is_dir():
         raise UserError(f"{target} is a folder: give a zip file name")
+    if as_zip and target.exists() and not target.is_file():
+        # The zip is renamed over the target: a device or a pipe would be replaced by it.
+        raise UserError(f"{target} is a device, pipe or socket: give a zip file name")
     if not as_zip and target.exists() and not target.is_dir():
         raise UserError(f"{target} is a file: give a folder")
     try:

@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from streamimages_desktop.core import paths
+from streamimages_desktop.core.atomic import SpecialFileInTheWay
 from streamimages_desktop.core.errors import EnvironmentProblem, ProblemKind
 
 _SQLITE_KINDS: dict[int, ProblemKind] = {
@@ -102,6 +103,8 @@ def os_kind(exc: OSError) -> ProblemKind:
 
 def os_reason(exc: OSError) -> str:
     """A short phrase for an OS failure: ours for the kinds we know, else the system's."""
+    if isinstance(exc, SpecialFileInTheWay):
+        return exc.REASON
     if exc.errno == errno.EISDIR:
         return "a folder is in the way (a file is needed there)"
     return _OS_REASONS.get(os_kind(exc)) or exc.strerror or str(exc) or type(exc).__name__
@@ -111,6 +114,8 @@ def from_os(exc: OSError, what: str, path: Path) -> EnvironmentProblem:
     """An EnvironmentProblem for an OS failure while using the `what` at `path`."""
     kind = os_kind(exc)
     reason = os_reason(exc)
-    if kind in (ProblemKind.IN_THE_WAY, ProblemKind.LINK_LOOP):
+    if kind in (ProblemKind.IN_THE_WAY, ProblemKind.LINK_LOOP) and not isinstance(
+        exc, SpecialFileInTheWay
+    ):
         reason = paths.in_the_way(path) or reason  # name what really stands there
     return EnvironmentProblem(f"cannot use the {what} {path}: {reason}", kind)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +143,24 @@ def test_a_bad_trace_file_is_one_line_and_writes_nothing(
     assert status == 2
     assert message in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_recording_a_trace_onto_a_pipe_or_device_is_refused_and_leaves_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--record-trace /dev/null` (a pipe here: no root needed) used to be replaced by the CSV."""
+    pipe = tmp_path / "trace.csv"
+    os.mkfifo(pipe)
+    status, _out, err = main(
+        tmp_path, capsys, "cache-sim", "--workload", "uniform", "--objects", "10",
+        "--requests", "100", "--record-trace", str(pipe),
+    )  # fmt: skip
+    assert status == 1
+    assert err.strip() == (
+        f"streamimages: cache-sim: cannot write {pipe}: "
+        "a device, pipe or socket is in the way (a file is needed there)"
+    )
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
 
 
 def test_old_options_with_workbench_options_are_refused(

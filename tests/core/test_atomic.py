@@ -25,6 +25,25 @@ def test_write_replaces_whole_file_with_private_mode(tmp_path: Path) -> None:
     assert sorted(p.name for p in target.parent.iterdir()) == ["file.bin"]
 
 
+@pytest.mark.parametrize("through_link", [False, True], ids=["pipe", "link-to-pipe"])
+def test_a_pipe_or_device_in_the_way_is_refused_not_replaced(
+    tmp_path: Path, through_link: bool
+) -> None:
+    """Renaming over a device replaces it: run as root, a settings file of /dev/null would
+    have become a regular file. A pipe stands in for a device (no root needed to make it)."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    target = tmp_path / "link" if through_link else pipe
+    if through_link:
+        target.symlink_to(pipe)
+    with pytest.raises(atomic.SpecialFileInTheWay) as err:
+        atomic.atomic_write(target, b"data")
+    assert err.value.strerror == "a device, pipe or socket is in the way (a file is needed there)"
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert target.is_symlink() is through_link
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"pipe", target.name})
+
+
 def test_disk_full_keeps_old_content_and_leaves_no_temp(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import threading
 import zipfile
 from pathlib import Path
@@ -124,6 +125,35 @@ def test_an_export_of_nothing_the_role_may_see_writes_nothing(
         manager.export(viewer, target, everything, as_zip=as_zip)
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "as_zip", "reason"),
+    [
+        ("folder", True, "is a folder: give a zip file name"),
+        ("pipe", True, "is a device, pipe or socket: give a zip file name"),
+        ("file", False, "is a file: give a folder"),
+    ],
+)
+def test_a_target_of_the_wrong_kind_is_refused_and_left_as_it_was(
+    manager: StreamImageManager, tmp_path: Path, kind: str, as_zip: bool, reason: str
+) -> None:
+    """The zip is renamed over its target: a pipe (or, for root, a device such as
+    /dev/full) would have been replaced by a zip file."""
+    seed(manager)
+    target = tmp_path / "out"
+    if kind == "folder":
+        target.mkdir()
+    elif kind == "pipe":
+        os.mkfifo(target)
+    else:
+        target.write_bytes(b"mine")
+    before = target.lstat()
+    with pytest.raises(UserError, match=reason):
+        manager.export(OWNER, target, manager.export_selection(OWNER), as_zip=as_zip)
+    after = target.lstat()
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "library", "out"]
 
 
 def test_names_come_from_titles_made_safe_and_unique(

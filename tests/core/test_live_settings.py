@@ -106,6 +106,23 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temp_file(
     assert live.current.image_cache_max_memory_mb == 100 and seen == []
 
 
+def test_a_config_path_that_is_a_device_or_pipe_is_read_as_empty_and_never_replaced(
+    tmp_path: Path,
+) -> None:
+    """STREAMIMAGES_CONFIG=/dev/null means "no settings file": a change made in the window is
+    refused in one line, and the device (here a pipe, which needs no root) stays."""
+    pipe = tmp_path / "settings.toml"
+    os.mkfifo(pipe)
+    live = LiveSettings(Settings.load({}, config_file=pipe), pipe)
+    with pytest.raises(SettingsError) as err:
+        live.change(IMAGE_CACHE_MAX_MEMORY_MB=300)
+    assert str(err.value) == (
+        f"cannot write {pipe}: a device, pipe or socket is in the way (a file is needed there)"
+    )
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["settings.toml"]
+
+
 def test_a_config_file_broken_since_the_start_is_not_overwritten(cfg: Path) -> None:
     live = live_for(cfg)
     cfg.write_text(USER_FILE + "MAX_STREAM_IMAGE_PER_STREAM = 3\n")
