@@ -46,6 +46,13 @@ def require_edit(viewer: Viewer) -> None:
         raise AccessDenied(f"a {viewer.role.value} may not change the library")
 
 
+def lists_stream(viewer: Viewer, visible_images: int) -> bool:
+    """Whether a stream is listed to `viewer`: always to the owner, to an audience only once it
+    holds something they may see. Its name may tell of what it holds (a "Surprise giveaway"
+    of private images), and on air the window's stream list is on the broadcast."""
+    return viewer.role is Role.OWNER or visible_images > 0
+
+
 def counts_views(viewer: Viewer) -> bool:
     """The owner's own previews do not inflate the audience count."""
     return viewer.role is not Role.OWNER

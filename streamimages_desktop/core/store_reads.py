@@ -136,7 +136,8 @@ class StoreReads(Database):
     _TOTALS_PER_ROW = "images"  # how many images one row of _TOTALS_FROM stands for
 
     def list_streams(self, viewer: Viewer) -> list[StreamSummary]:
-        """Every stream by id, each with the number of images `viewer` may see."""
+        """Every stream listed to `viewer` (access.lists_stream) by id, each with the number of
+        images `viewer` may see."""
         clause, allowed = self._totals_clause(viewer)
         rows = self._query(
             f"SELECT {STREAM_COLUMNS}, (SELECT coalesce(sum({self._TOTALS_PER_ROW}), 0)"
@@ -145,7 +146,11 @@ class StoreReads(Database):
             " ORDER BY streams.id",
             allowed,
         )
-        return [StreamSummary(stream_from_row(r), int(r["visible"])) for r in rows]
+        return [
+            StreamSummary(stream_from_row(r), int(r["visible"]))
+            for r in rows
+            if access.lists_stream(viewer, int(r["visible"]))
+        ]
 
     def _totals_clause(self, viewer: Viewer) -> tuple[str, tuple[str, ...]]:
         """What `viewer` may count: the totals hold live rows only, by visibility."""

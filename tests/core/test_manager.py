@@ -283,6 +283,26 @@ def test_delete_images_row_first_then_files(
     assert len(rendition_files(settings)) == 1
 
 
+@pytest.mark.parametrize("viewer", ALL_VIEWERS, ids=lambda v: v.role.value)
+def test_an_audience_is_listed_only_the_streams_holding_something_it_may_see(
+    manager: StreamImageManager, viewer: Viewer
+) -> None:
+    """A stream's name may tell of what it holds: "Surprise giveaway" with only private
+    images, or one just made for it, is the owner's alone; on air that list is broadcast."""
+    manager.create_stream(OWNER, "giveaway", "Surprise giveaway")
+    manager.create_stream(OWNER, "planned", "Next week's reveal")
+    add(manager, Visibility.PRIVATE, stream="giveaway")
+    add(manager, Visibility.SUBSCRIBERS, seed=1, stream="members")
+    add(manager, Visibility.PUBLIC, seed=2, stream="show")
+    listed = {s.stream.id: s.visible_images for s in manager.streams(viewer)}
+    expected = {
+        Role.OWNER: {"giveaway": 1, "members": 1, "planned": 0, "show": 1},
+        Role.SUBSCRIBER: {"members": 1, "show": 1},
+        Role.VIEWER: {"show": 1},
+    }
+    assert listed == expected[viewer.role]
+
+
 def test_streams_create_rename_delete(manager: StreamImageManager, settings: Settings) -> None:
     stream = manager.create_stream(OWNER, "friday-show", "Friday show")
     assert (stream.id, stream.title, stream.owner) == ("friday-show", "Friday show", "local")

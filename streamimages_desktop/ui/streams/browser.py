@@ -120,7 +120,10 @@ class StreamBrowser(QWidget):
 
     def set_viewer(self, viewer: Viewer, *, on_air: bool = False) -> None:
         """Look as `viewer`: clear the counts at once, then reload them off the GUI thread.
-        `on_air`: the role is locked, so the hints name F9 rather than Ctrl+1."""
+        `on_air`: the role is locked, so the hints name F9 rather than Ctrl+1. A stream the
+        new role is not listed (access.lists_stream) is selected again once it is back."""
+        if self._wanted is None:
+            self._wanted = self.current_stream()
         self._viewer = viewer
         self._on_air = on_air
         for row in range(self.tree.topLevelItemCount()):

@@ -36,7 +36,8 @@ def test_streams_and_images_round_trip_with_every_field(team: TeamStore) -> None
     assert team.get_image(SUBSCRIBER, "a") == image
     assert team.get_image(VIEWER, "a") is None
     assert team.get_stream("live") == Stream("live", "Live", "me", T0)
-    assert [(s.stream.id, s.visible_images) for s in team.list_streams(VIEWER)] == [("live", 0)]
+    assert [(s.stream.id, s.visible_images) for s in team.list_streams(SUBSCRIBER)] == [("live", 1)]
+    assert team.list_streams(VIEWER) == []  # nothing there a viewer may see: not listed
     assert team.count_images("live") == 1
 
 

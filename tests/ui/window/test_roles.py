@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from streamimages_desktop.core.access import allowed_visibilities, can_see
 from streamimages_desktop.core.manager import StreamImageManager
-from streamimages_desktop.core.models import Role, Viewer, Visibility
+from streamimages_desktop.core.models import OWNER, Role, Viewer, Visibility
 from streamimages_desktop.ui.gallery.pixmap_cache import GALLERY_PAGE, PixmapCache
 from streamimages_desktop.ui.window.main_window import MainWindow
 from tests.ui import window_fixtures
@@ -55,6 +55,33 @@ def switch(window: MainWindow, qtbot: QtBot, role: Role) -> None:
     with qtbot.waitSignal(window.role_changed):
         window.set_role(role)
     wait_settled(qtbot, window)
+
+
+@pytest.mark.parametrize("role", [Role.SUBSCRIBER, Role.VIEWER])
+def test_a_stream_of_nothing_the_role_may_see_is_not_listed_and_comes_back_for_the_owner(
+    library: Groups,
+    manager: StreamImageManager,
+    image_dir: Path,
+    make_window: WindowFactory,
+    qtbot: QtBot,
+    role: Role,
+) -> None:
+    """Its title ("Surprise giveaway") is the owner's: on air the stream list is broadcast."""
+    manager.create_stream(OWNER, "giveaway", "Surprise giveaway")
+    import_images(manager, "giveaway", image_dir, 1, first_seed=200, visibility=Visibility.PRIVATE)
+    window = make_window(stream="giveaway")
+    assert window.stream_browser.current_stream() == "giveaway"
+    switch(window, qtbot, role)
+    browser = window.stream_browser
+    assert browser.stream_ids() == ["mixed", "other"]
+    titles = [browser.tree.topLevelItem(i).text(0) for i in range(browser.tree.topLevelItemCount())]
+    assert not any("giveaway" in t.lower() for t in titles)
+    assert browser.current_stream() is None  # All streams
+    other = {i.id for i in manager.images(OWNER, "other")}
+    assert grid_ids(window) == allowed(role, library) | other
+    switch(window, qtbot, Role.OWNER)
+    assert browser.current_stream() == "giveaway"
+    assert len(grid_ids(window)) == 1
 
 
 @pytest.mark.parametrize("role", list(Role))
