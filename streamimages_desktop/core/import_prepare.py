@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from streamimages_desktop.core.blobs import Staged
 from streamimages_desktop.core.errors import ImageRejected
@@ -55,6 +55,16 @@ def display_name(name: str) -> str:
 
 
 Stage = Callable[[bytes, str, str], Staged | None]
+
+
+def read_at_most(f: BinaryIO, expected: int, limit: int) -> bytes:
+    """Up to `limit` bytes of `f`, asking first for the `expected` size (stat's) plus one byte,
+    to see growth. f.read(limit) would allocate `limit` bytes for every file: 4 GB each at
+    the largest MAX_IMAGE_UPLOAD_SIZE_MB, which a system without overcommit refuses."""
+    data = f.read(min(expected + 1, limit))
+    if len(data) <= expected or len(data) >= limit:
+        return data
+    return data + f.read(limit - len(data))  # it grew since stat: read on, up to the limit
 
 
 class Preparer:
@@ -107,7 +117,7 @@ class Preparer:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 raise ImageRejected("not a regular file (it changed while being read)")
             try:
-                data = f.read(self._settings.max_upload_bytes + 1)
+                data = read_at_most(f, info.st_size, self._settings.max_upload_bytes + 1)
             except OSError as exc:
                 raise ImageRejected(read_reason(exc)) from None
         self._check_size(len(data))  # it may have grown or shrunk since stat

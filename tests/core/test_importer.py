@@ -210,6 +210,45 @@ def test_oversize_refused_from_stat_before_reading(
     assert snapshot(small) == before
 
 
+def test_a_file_is_read_into_a_buffer_of_its_size_not_of_the_limit(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """At the largest MAX_IMAGE_UPLOAD_SIZE_MB a buffer of the limit is 4 GB per file, which
+    a system without overcommit refuses; the Python allocations peak near the file's size."""
+    import tracemalloc
+
+    from streamimages_desktop.core.import_prepare import Preparer
+
+    path = write_image(tmp_path / "a.png", size=(64, 48))
+    preparer = Preparer(settings._replace(max_image_upload_size_mb=4096))
+    tracemalloc.start()
+    try:
+        prepared = preparer.prepare_path(path)
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert not isinstance(prepared, ImportResult), prepared
+    assert peak < 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("actual", "expected", "limit", "read"),
+    [
+        (100, 100, 1000, 100),  # as stat said
+        (60, 100, 1000, 60),  # shrank since stat
+        (500, 100, 1000, 500),  # grew since stat: read on
+        (5000, 100, 1000, 1000),  # grew past the limit: the limit's bytes, then refused
+        (5000, 5000, 1000, 1000),  # over the limit at stat already (refused before reading)
+    ],
+)
+def test_read_at_most_reads_what_is_there_up_to_the_limit(
+    actual: int, expected: int, limit: int, read: int
+) -> None:
+    from streamimages_desktop.core.import_prepare import read_at_most
+
+    assert len(read_at_most(io.BytesIO(b"x" * actual), expected, limit)) == read
+
+
 def test_small_pixel_limit_refuses_before_decoding(settings: Settings, tmp_path: Path) -> None:
     with StreamImageManager(settings._replace(image_max_pixels=1000)) as manager:
         result = one(manager, write_image(tmp_path / "a.png", size=(40, 30)))
