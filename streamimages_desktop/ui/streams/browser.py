@@ -120,8 +120,9 @@ class StreamBrowser(QWidget):
 
     def set_viewer(self, viewer: Viewer, *, on_air: bool = False) -> None:
         """Look as `viewer`: clear the counts at once, then reload them off the GUI thread.
-        `on_air`: the role is locked, so the hints name F9 rather than Ctrl+1. A stream the
-        new role is not listed (access.lists_stream) is selected again once it is back."""
+        `on_air`: the role is locked, so the hints name F9 rather than Ctrl+1. The current
+        stream, if not listed to the new role (access.lists_stream), is selected again as soon
+        as it is listed once more."""
         if self._wanted is None:
             self._wanted = self.current_stream()
         self._viewer = viewer
