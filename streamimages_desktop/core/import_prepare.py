@@ -102,6 +102,9 @@ class Preparer:
             info = os.stat(path)  # follows a symlink: a link counts as what it points to
         except OSError as exc:
             raise ImageRejected(read_reason(exc)) from None
+        if stat.S_ISDIR(info.st_mode) and os.path.islink(path):
+            # Never walked (see import_walk), so link loops cannot trap an import: say so.
+            raise ImageRejected("a link to a folder (links to folders are not followed)")
         if stat.S_ISDIR(info.st_mode):
             raise ImageRejected("not a regular file (a folder)")
         if not stat.S_ISREG(info.st_mode):

@@ -73,7 +73,9 @@ def test_import_reports_one_line_per_file_and_stores_only_the_good_ones(tmp_path
     imported = {n for n, line in by_name.items() if line.startswith("imported ")}
     assert imported == {"good.png", "UPPER.JPG", "png-named.jpg", "inside.gif", "new\\nline.png"}
     assert by_name["fifo.png"].endswith("fifo.png: not a regular file (a pipe, socket or device)")
-    assert by_name["dirlink.png"].endswith(": not a regular file (a folder)")
+    assert by_name["dirlink.png"].endswith(
+        ": a link to a folder (links to folders are not followed)"
+    )
     assert by_name["notes.txt"].endswith(
         ": extension .txt is not allowed (allowed: .bmp .gif .jpeg .jpg .png .webp)"
     )

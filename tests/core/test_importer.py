@@ -277,7 +277,7 @@ def test_a_folder_a_fifo_and_links_are_judged_by_what_they_point_to(
     assert done, "import hung on a FIFO"
     fifo_r, dirlink_r, broken_r, link_r = done[0]
     assert fifo_r.reason == "not a regular file (a pipe, socket or device)"
-    assert dirlink_r.reason == "not a regular file (a folder)"
+    assert dirlink_r.reason == "a link to a folder (links to folders are not followed)"
     assert broken_r.reason == "no such file"
     assert link_r.status is ImportStatus.IMPORTED and link_r.image_id is not None
     assert manager.image(OWNER, link_r.image_id).original_name == "link.png"
