@@ -74,6 +74,11 @@ class StreamBrowser(QWidget):
         self._on_air = False
         self._generation = 0
         self._wanted: str | None = None
+        # The stream a role switch left because the new role is not listed it
+        # (access.lists_stream): the next role switch that lists it goes back there. Never
+        # on its own, so a stream that appears on air does not change what is shown.
+        self._left_behind: str | None = None
+        self._switching = False  # the next load answers a role switch
         self.summaries: list[StreamSummary] = []
         self.tree = QTreeWidget(self)
         self.tree.setAccessibleName("Streams")
@@ -120,12 +125,11 @@ class StreamBrowser(QWidget):
 
     def set_viewer(self, viewer: Viewer, *, on_air: bool = False) -> None:
         """Look as `viewer`: clear the counts at once, then reload them off the GUI thread.
-        `on_air`: the role is locked, so the hints name F9 rather than Ctrl+1. The current
-        stream, if not listed to the new role (access.lists_stream), is selected again as soon
-        as it is listed once more."""
-        if self._wanted is None:
-            self._wanted = self.current_stream()
+        `on_air`: the role is locked, so the hints name F9 rather than Ctrl+1. A stream the new
+        role is not listed is left for All streams, and selected again by the role switch
+        that lists it once more (the owner's, typically)."""
         self._viewer = viewer
+        self._switching = True
         self._on_air = on_air
         for row in range(self.tree.topLevelItemCount()):
             self._top(row).setText(1, "…")
@@ -212,6 +216,10 @@ class StreamBrowser(QWidget):
         self.summaries = list(summaries)
         before = self.current_stream()
         wanted = self._wanted if self._wanted is not None else before
+        switching, self._switching = self._switching, False
+        back = self._left_behind if switching and self._wanted is None else None
+        if back is not None and any(s.stream.id == back for s in summaries):
+            wanted, self._left_behind = back, None
         self.tree.blockSignals(True)
         self.tree.clear()
         self._add_item(None, ALL_STREAMS, sum(s.visible_images for s in summaries))
@@ -219,6 +227,8 @@ class StreamBrowser(QWidget):
             title = summary.stream.title or summary.stream.id
             self._add_item(summary.stream.id, title, summary.visible_images)
         item = self._item_for(wanted) or self._top(0)
+        if switching and self._wanted is None and item.data(0, _ID_ROLE) != wanted:
+            self._left_behind = wanted
         self.tree.setCurrentItem(item)
         self.tree.blockSignals(False)
         if item.data(0, _ID_ROLE) == self._wanted:
@@ -232,6 +242,7 @@ class StreamBrowser(QWidget):
         self._update_buttons()
         if current is not None:
             self._wanted = None
+            self._left_behind = None  # the user chose: no role switch takes them back
             self.stream_selected.emit(current.data(0, _ID_ROLE))
 
     def _update_buttons(self) -> None:

@@ -79,9 +79,15 @@ def test_a_stream_of_nothing_the_role_may_see_is_not_listed_and_comes_back_for_t
     assert browser.current_stream() is None  # All streams
     other = {i.id for i in manager.images(OWNER, "other")}
     assert grid_ids(window) == allowed(role, library) | other
+    # Made visible meanwhile (on air, say): listed now, but what is shown does not jump.
+    (secret,) = [i.id for i in manager.images(OWNER, "giveaway")]
+    manager.update_image(OWNER, secret, visibility=Visibility.PUBLIC)
+    with qtbot.waitSignal(browser.streams_loaded):
+        browser.reload()
+    assert "giveaway" in browser.stream_ids() and browser.current_stream() is None
     switch(window, qtbot, Role.OWNER)
     assert browser.current_stream() == "giveaway"
-    assert len(grid_ids(window)) == 1
+    assert grid_ids(window) == {secret}
 
 
 @pytest.mark.parametrize("role", list(Role))
