@@ -74,7 +74,7 @@ class StreamBrowser(QWidget):
         self._on_air = False
         self._generation = 0
         self._wanted: str | None = None
-        # The stream a role switch left because the new role is not listed it
+        # The stream a role switch left because it is not listed to the new role
         # (access.lists_stream): the next role switch that lists it goes back there. Never
         # on its own, so a stream that appears on air does not change what is shown.
         self._left_behind: str | None = None
@@ -125,9 +125,9 @@ class StreamBrowser(QWidget):
 
     def set_viewer(self, viewer: Viewer, *, on_air: bool = False) -> None:
         """Look as `viewer`: clear the counts at once, then reload them off the GUI thread.
-        `on_air`: the role is locked, so the hints name F9 rather than Ctrl+1. A stream the new
-        role is not listed is left for All streams, and selected again by the role switch
-        that lists it once more (the owner's, typically)."""
+        `on_air`: the role is locked, so the hints name F9 rather than Ctrl+1. A stream not listed
+        to the new role is left for All streams, and selected again by the role switch that
+        lists it once more (the owner's, typically)."""
         self._viewer = viewer
         self._switching = True
         self._on_air = on_air
